@@ -1,0 +1,27 @@
+import type { ChatMessage, ResponseFormat, ToolDefinition } from './message.ts';
+import type { ReasoningLevel } from './model-call.ts';
+
+/** What a caller (gateway, agent runner, CLI) asks the router. Callers never pick models. */
+export type ChatRequest = {
+  /** Task type, mapped to a minimum tier in config; unknown types fall back to `default`. */
+  task?: string;
+  messages: ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  responseFormat?: ResponseFormat;
+  tools?: ToolDefinition[];
+  /** Start at this tier instead of the task's (`tier:<n>`). */
+  startTier?: number;
+  /** Pin one configured model: failover only within its tier, no escalation. */
+  model?: string;
+  /** Never go above this tier (defaults to the task's, then the router's `maxTier`). */
+  maxTier?: number;
+  /** Overrides the task's reasoning level. */
+  reasoning?: ReasoningLevel;
+  /** Who asked (agent id, token name): budgets and ledger aggregations use it. */
+  callerTag?: string;
+  /** The caller judged an earlier answer inadequate: start above `fromTier`, recording `reason`. */
+  escalation?: { fromTier: number; reason: string };
+  requestId?: string;
+  signal?: AbortSignal;
+};

@@ -1,0 +1,27 @@
+import type { ToolCall } from './message.ts';
+import type { FinishReason } from './model-call.ts';
+import type { Trace } from './trace.ts';
+import type { Usage } from './usage.ts';
+
+/** The accepted answer, with what every attempt cost. */
+export type ChatResult = {
+  requestId: string;
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  /** The model that answered, and its tier. */
+  model: string;
+  tier: number;
+  /** Usage and cost summed over every attempt, failed ones included. */
+  usage: Usage;
+  costUsd: number;
+  trace: Trace;
+};
+
+/** What the router's stream yields: visible text only, then exactly one `done` or `error`. */
+export type ChatStreamEvent =
+  | { type: 'start'; requestId: string; model: string; tier: number }
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-call'; toolCall: ToolCall }
+  | { type: 'done'; result: ChatResult }
+  | { type: 'error'; error: Error & { code: string }; trace: Trace };

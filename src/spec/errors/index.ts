@@ -1,0 +1,16 @@
+export { AllCandidatesFailedError } from './all-candidates-failed-error.ts';
+export { AuthError } from './auth-error.ts';
+export { BadRequestError } from './bad-request-error.ts';
+export { BudgetExceededError } from './budget-exceeded-error.ts';
+export { ConfigError, type ConfigIssue } from './config-error.ts';
+export { ContentFilteredError } from './content-filtered-error.ts';
+export { ContextTooLongError } from './context-too-long-error.ts';
+export { MalformedResponseError } from './malformed-response-error.ts';
+export { ModelNotFoundError } from './model-not-found-error.ts';
+export { ProviderError, type ProviderErrorOptions } from './provider-error.ts';
+export { PyramidError } from './pyramid-error.ts';
+export { RateLimitedError } from './rate-limited-error.ts';
+export { ServerError } from './server-error.ts';
+export { TimeoutError, type TimeoutPhase } from './timeout-error.ts';
+export { UnknownModelError } from './unknown-model-error.ts';
+export { UnreachableError } from './unreachable-error.ts';

@@ -1,0 +1,18 @@
+/** One tool call the model asked for; `arguments` is the JSON text the model produced. */
+export type ToolCall = { id: string; name: string; arguments: string };
+
+/** A conversation message, independent of any wire protocol. */
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; toolName: string; content: string };
+
+/** A function the model may call; `parameters` is a JSON Schema object. */
+export type ToolDefinition = { name: string; description?: string; parameters: Record<string, unknown> };
+
+/** Plain text, any JSON object, or JSON that must match a schema. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json' }
+  | { type: 'json-schema'; name?: string; schema: Record<string, unknown> };
