@@ -1,0 +1,14 @@
+import type { ConfigNames } from './config-section.ts';
+import { asMapping, isTierNumber } from './raw-value.ts';
+
+/** The names sections refer to, read from the raw YAML so that one broken entry does not hide others' errors. */
+export function configNames(raw: Record<string, unknown>): ConfigNames {
+  const tierCount = Array.isArray(raw.tiers) ? raw.tiers.length : 0;
+  const writtenMaxTier = asMapping(raw.router)?.maxTier;
+  return {
+    providers: new Set(Object.keys(asMapping(raw.providers) ?? {})),
+    models: new Set(Object.keys(asMapping(raw.models) ?? {})),
+    tierCount,
+    maxTier: isTierNumber(writtenMaxTier) && writtenMaxTier < tierCount ? writtenMaxTier : tierCount - 1,
+  };
+}

@@ -1,0 +1,18 @@
+import { budgetsSection } from './sections/budgets-section.ts';
+import { modelsSection } from './sections/models-section.ts';
+import { providersSection } from './sections/providers-section.ts';
+import { routerSection } from './sections/router-section.ts';
+import { tasksSection } from './sections/tasks-section.ts';
+import { tiersSection } from './sections/tiers-section.ts';
+
+/** Every top-level section of pyramid.yaml, in the order they are documented. Add a section here. */
+export const configSections = {
+  providers: providersSection,
+  models: modelsSection,
+  tiers: tiersSection,
+  tasks: tasksSection,
+  router: routerSection,
+  budgets: budgetsSection,
+};
+
+export type ConfigSections = typeof configSections;

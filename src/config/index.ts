@@ -1,0 +1,10 @@
+export { configJsonSchema } from './config-json-schema.ts';
+export { type ConfigInput, configSchema } from './config-schema.ts';
+export type { ConfigNames, ConfigSection, Env, ResolveContext, SectionIssue } from './config-section.ts';
+export { configSections } from './config-sections.ts';
+export { loadConfig } from './load-config.ts';
+export { type LoadedConfig, type ParseConfigOptions, parseConfig } from './parse-config.ts';
+export { parseDuration } from './parse-duration.ts';
+export { type PyramidPaths, resolvePyramidPaths } from './resolve-pyramid-paths.ts';
+export { starterConfigText } from './starter-config-text.ts';
+export { writeStarterConfig } from './write-starter-config.ts';

@@ -1,0 +1,55 @@
+/** The commented pyramid.yaml that `pyramid init` writes. It validates with no environment variables set. */
+export const starterConfigText = `# Pyramid config. Every field is documented in docs/config.md.
+# Secrets: write "env:NAME" and Pyramid reads the environment variable NAME at start-up. A provider
+# whose variable is unset is simply unavailable (requests fail over past it); it is not an error.
+
+# Providers: the model APIs Pyramid can call. Every provider MUST name its \`api\` (the wire protocol):
+# openai-completions, anthropic-messages, google-generative-ai or ollama. Leaving it out used to surface
+# only at call time as "No API provider registered for api: undefined"; here it is a config error.
+# Optional per provider: headers, and timeouts { connect: 10s, firstToken: 60s, total: 300s }.
+providers:
+  ollama:    { api: ollama, baseUrl: "http://127.0.0.1:11434" }
+  gemini:    { api: openai-completions, baseUrl: "https://generativelanguage.googleapis.com/v1beta/openai", apiKey: "env:GEMINI_API_KEY" }
+  deepseek:  { api: openai-completions, baseUrl: "https://api.deepseek.com/v1", apiKey: "env:DEEPSEEK_API_KEY" }
+  anthropic: { api: anthropic-messages, baseUrl: "https://api.anthropic.com/v1", apiKey: "env:ANTHROPIC_API_KEY" }
+
+# Models: a name of your choice -> the provider serving it, the provider's own id, and the price in USD
+# per 1M tokens (cacheRead defaults to the input price). The ledger prices every call from these.
+# Reasoning models think before they answer and spend output tokens doing it: qwen3 given fewer than
+# 500 max tokens returns empty answers, so minOutputTokens (default 1024) is the floor Pyramid asks for.
+models:
+  qwen3-14b:    { provider: ollama, id: "qwen3:14b", reasoning: true, minOutputTokens: 1024, cost: { input: 0, output: 0 } }
+  gemini-flash: { provider: gemini, id: gemini-2.5-flash, cost: { input: 0.30, output: 2.50, cacheRead: 0.075 } }
+  deepseek-v3:  { provider: deepseek, id: deepseek-chat, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
+  claude-opus:  { provider: anthropic, id: claude-opus-4-1, cost: { input: 15, output: 75, cacheRead: 1.5 } }
+
+# Tiers: the pyramid. Position = tier number, 0 (local, free) first. Each tier lists model names in
+# failover order: when one fails, the next in the same tier is tried before moving up a tier.
+tiers:
+  - [qwen3-14b]       # tier 0: local
+  - [gemini-flash]    # tier 1
+  - [deepseek-v3]     # tier 2
+  - [claude-opus]     # tier 3: frontier, last resort
+
+# Tasks: task type -> minimum tier. Routing is deterministic: a request names its task and starts at
+# that tier; no classifier model decides. "default" serves requests without a task (tier 0 if absent).
+# Long form: research: { tier: 2, reasoning: medium, maxTier: 3 }
+tasks:
+  default: 0
+  classify: 0
+  summarize: 1
+  research: 2
+  strategy: 3
+
+# Router: how far requests may escalate, and circuit breakers that skip a failing model for a while.
+# router:
+#   maxTier: 3                # default: the last tier
+#   breaker: { failureThreshold: 3, cooldown: 5s, maxCooldown: 60s }
+
+# Budgets: daily spend caps in USD (none unless set). At the cap, refuse requests or cap the tier.
+# budgets:
+#   daily: 5
+#   perTag: { newsletter-agent: 0.50 }
+#   onExceeded: cap-tier      # refuse (default) or cap-tier
+#   capTier: 0                # with cap-tier: only local models once the cap is reached
+`;
