@@ -1,0 +1,6 @@
+export type { Migration } from './migration.ts';
+export { migrations } from './migrations.ts';
+export { closeSqlite, type OpenSqliteOptions, openSqlite } from './open-sqlite.ts';
+export { runMigrations, schemaVersion } from './run-migrations.ts';
+export { createSqliteLedgerStore } from './sqlite-ledger-store.ts';
+export { transaction } from './transaction.ts';

@@ -1,0 +1,2 @@
+/** One schema step: applied once, in order, inside its own transaction. `name` is for humans and errors. */
+export type Migration = { name: string; sql: string };

@@ -1,0 +1,223 @@
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type {
+  LedgerAttemptRow,
+  LedgerGroupBy,
+  LedgerRequestRow,
+  LedgerStore,
+  LedgerSums,
+  LedgerWindow,
+} from '../spec/ledger-store.ts';
+import type { AttemptOutcome } from '../spec/trace.ts';
+import { transaction } from './transaction.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+// Keys are chosen from this fixed map, never from caller text.
+const requestKeys: Record<'task' | 'agent' | 'day', string> = {
+  task: 'resolved_task',
+  agent: 'caller_tag',
+  day: "strftime('%Y-%m-%d', started_at / 1000, 'unixepoch')",
+};
+const attemptKeys: Record<'model' | 'tier', string> = {
+  model: 'a.model',
+  tier: 'CAST(a.tier AS TEXT)',
+};
+
+const sums = (prefix: string) => `
+  COALESCE(SUM(${prefix}input_tokens), 0) AS input,
+  COALESCE(SUM(${prefix}output_tokens), 0) AS output,
+  COALESCE(SUM(${prefix}reasoning_tokens), 0) AS reasoning,
+  COALESCE(SUM(${prefix}cached_input_tokens), 0) AS cachedInput,
+  COALESCE(SUM(${prefix}cost_usd), 0) AS costUsd,
+  COALESCE(SUM(${prefix}cloud_only_cost_usd), 0) AS cloudOnlyCostUsd`;
+
+/** The LedgerStore on a node:sqlite database opened by openSqlite (its schema already migrated). */
+export function createSqliteLedgerStore(db: DatabaseSync): LedgerStore {
+  const insertRequest = db.prepare(`
+    INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
+      error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,
+      cost_usd, cloud_only_cost_usd, attempt_count)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertAttempt = db.prepare(`
+    INSERT INTO attempts (request_id, seq, model, provider, tier, outcome, answered, reason, detail,
+      started_at, latency_ms, ttft_ms, max_tokens, input_tokens, output_tokens, reasoning_tokens,
+      cached_input_tokens, cost_usd, cloud_only_cost_usd)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const sumAll = db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS total FROM requests WHERE started_at >= ?');
+  const sumTag = db.prepare(
+    'SELECT COALESCE(SUM(cost_usd), 0) AS total FROM requests WHERE caller_tag = ? AND started_at >= ?',
+  );
+  const selectRequest = db.prepare('SELECT * FROM requests WHERE request_id = ?');
+  const selectAttempts = db.prepare('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq');
+  const selectTotals = db.prepare(`
+    SELECT NULL AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts, ${sums('')}
+    FROM requests WHERE started_at >= ? AND started_at < ?`);
+  const requestGroups = Object.fromEntries(
+    Object.entries(requestKeys).map(([by, key]) => [
+      by,
+      db.prepare(`
+        SELECT ${key} AS key, COUNT(*) AS requests, SUM(attempt_count) AS attempts, ${sums('')}
+        FROM requests WHERE started_at >= ? AND started_at < ? GROUP BY 1`),
+    ]),
+  );
+  const attemptGroups = Object.fromEntries(
+    Object.entries(attemptKeys).map(([by, key]) => [
+      by,
+      db.prepare(`
+        SELECT ${key} AS key, SUM(a.answered) AS requests, COUNT(*) AS attempts, ${sums('a.')}
+        FROM requests r JOIN attempts a ON a.request_id = r.request_id
+        WHERE r.started_at >= ? AND r.started_at < ? GROUP BY 1`),
+    ]),
+  );
+
+  return {
+    insert(request, attempts) {
+      transaction(db, () => {
+        insertRequest.run(...requestValues(request, attempts.length));
+        attempts.forEach((attempt, seq) => {
+          insertAttempt.run(...attemptValues(request.requestId, seq, attempt));
+        });
+      });
+    },
+
+    sumCost(sinceMs, callerTag) {
+      const row =
+        callerTag === undefined ? sumAll.get(integer(sinceMs)) : sumTag.get(callerTag, integer(sinceMs));
+      return Number(row?.total ?? 0);
+    },
+
+    get(requestId) {
+      const request = selectRequest.get(requestId);
+      if (!request) return undefined;
+      return {
+        request: toRequest(request as Row),
+        attempts: selectAttempts.all(requestId).map((row) => toAttempt(row as Row)),
+      };
+    },
+
+    aggregate(window: LedgerWindow, by: LedgerGroupBy) {
+      const statement = by === 'model' || by === 'tier' ? attemptGroups[by] : requestGroups[by];
+      // A read transaction: both queries see the same snapshot even while another process writes.
+      db.exec('BEGIN');
+      try {
+        return {
+          groups: statement.all(...bounds(window)).map((row) => toSums(row as Row)),
+          totals: toSums(selectTotals.get(...bounds(window)) as Row),
+        };
+      } finally {
+        db.exec('COMMIT');
+      }
+    },
+  };
+}
+
+const bounds = (window: LedgerWindow): [number, number] => [
+  integer(window.sinceMs),
+  window.untilMs === undefined ? Number.MAX_SAFE_INTEGER : integer(window.untilMs),
+];
+
+// STRICT INTEGER columns reject fractions; a fractional millisecond must not make a record fail.
+const integer = (value: number) => Math.round(value);
+const optional = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
+
+function requestValues(request: LedgerRequestRow, attemptCount: number): SQLInputValue[] {
+  return [
+    request.requestId,
+    request.task,
+    request.resolvedTask,
+    optional(request.callerTag),
+    integer(request.startedAt),
+    integer(request.finishedAt),
+    request.outcome,
+    optional(request.errorCode),
+    optional(request.model),
+    request.tier === undefined ? null : integer(request.tier),
+    integer(request.usage.input),
+    integer(request.usage.output),
+    integer(request.usage.reasoning),
+    integer(request.usage.cachedInput),
+    request.costUsd,
+    request.cloudOnlyCostUsd,
+    attemptCount,
+  ];
+}
+
+function attemptValues(requestId: string, seq: number, attempt: LedgerAttemptRow): SQLInputValue[] {
+  return [
+    requestId,
+    seq,
+    attempt.model,
+    attempt.provider,
+    integer(attempt.tier),
+    attempt.outcome,
+    attempt.answered ? 1 : 0,
+    optional(attempt.reason),
+    optional(attempt.detail),
+    integer(attempt.startedAt),
+    attempt.latencyMs,
+    optional(attempt.ttftMs),
+    attempt.maxTokens === undefined ? null : integer(attempt.maxTokens),
+    integer(attempt.usage.input),
+    integer(attempt.usage.output),
+    integer(attempt.usage.reasoning),
+    integer(attempt.usage.cachedInput),
+    attempt.costUsd,
+    attempt.cloudOnlyCostUsd,
+  ];
+}
+
+function toRequest(row: Row): LedgerRequestRow {
+  return {
+    requestId: String(row.request_id),
+    task: String(row.task),
+    resolvedTask: String(row.resolved_task),
+    ...(row.caller_tag !== null && { callerTag: String(row.caller_tag) }),
+    startedAt: Number(row.started_at),
+    finishedAt: Number(row.finished_at),
+    outcome: row.outcome as LedgerRequestRow['outcome'],
+    ...(row.error_code !== null && { errorCode: String(row.error_code) }),
+    ...(row.model !== null && { model: String(row.model) }),
+    ...(row.tier !== null && { tier: Number(row.tier) }),
+    usage: toUsage(row),
+    costUsd: Number(row.cost_usd),
+    cloudOnlyCostUsd: Number(row.cloud_only_cost_usd),
+  };
+}
+
+function toAttempt(row: Row): LedgerAttemptRow {
+  return {
+    model: String(row.model),
+    provider: String(row.provider),
+    tier: Number(row.tier),
+    outcome: row.outcome as AttemptOutcome,
+    ...(row.reason !== null && { reason: String(row.reason) }),
+    ...(row.detail !== null && { detail: String(row.detail) }),
+    startedAt: Number(row.started_at),
+    latencyMs: Number(row.latency_ms),
+    ...(row.ttft_ms !== null && { ttftMs: Number(row.ttft_ms) }),
+    ...(row.max_tokens !== null && { maxTokens: Number(row.max_tokens) }),
+    usage: toUsage(row),
+    costUsd: Number(row.cost_usd),
+    answered: row.answered === 1,
+    cloudOnlyCostUsd: Number(row.cloud_only_cost_usd),
+  };
+}
+
+const toUsage = (row: Row) => ({
+  input: Number(row.input_tokens),
+  output: Number(row.output_tokens),
+  reasoning: Number(row.reasoning_tokens),
+  cachedInput: Number(row.cached_input_tokens),
+});
+
+const toSums = (row: Row): LedgerSums => ({
+  key: row.key === null ? null : String(row.key),
+  requests: Number(row.requests),
+  attempts: Number(row.attempts),
+  input: Number(row.input),
+  output: Number(row.output),
+  reasoning: Number(row.reasoning),
+  cachedInput: Number(row.cachedInput),
+  costUsd: Number(row.costUsd),
+  cloudOnlyCostUsd: Number(row.cloudOnlyCostUsd),
+});

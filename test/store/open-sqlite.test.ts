@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Migration } from '../../src/store/migration.ts';
+import { migrations } from '../../src/store/migrations.ts';
+import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
+import { runMigrations, schemaVersion } from '../../src/store/run-migrations.ts';
+import { transaction } from '../../src/store/transaction.ts';
+
+const pragma = (db: DatabaseSync, name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+const tables = (db: DatabaseSync) =>
+  db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((row) => row.name);
+
+describe('openSqlite', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pyramid-store-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the file and its parent folders, in WAL with foreign keys, busy timeout and NORMAL sync', () => {
+    const db = openSqlite(join(dir, 'nested', 'deeper', 'pyramid.db'));
+    try {
+      assert.equal(pragma(db, 'journal_mode'), 'wal');
+      assert.equal(pragma(db, 'foreign_keys'), 1);
+      assert.equal(pragma(db, 'busy_timeout'), 5000);
+      assert.equal(pragma(db, 'synchronous'), 1); // NORMAL
+      assert.equal(schemaVersion(db), migrations.length);
+      assert.deepEqual(tables(db), ['attempts', 'requests']);
+    } finally {
+      closeSqlite(db);
+    }
+  });
+
+  it('takes synchronous FULL and a busy timeout as options', () => {
+    const db = openSqlite(join(dir, 'a.db'), { synchronous: 'FULL', busyTimeoutMs: 250 });
+    assert.equal(pragma(db, 'synchronous'), 2);
+    assert.equal(pragma(db, 'busy_timeout'), 250);
+    closeSqlite(db);
+  });
+
+  it('applies migrations once: reopening runs nothing and keeps the data', () => {
+    const path = join(dir, 'pyramid.db');
+    const first = openSqlite(path);
+    first.exec(
+      "INSERT INTO requests VALUES ('kept', 't', 't', NULL, 1, 2, 'ok', NULL, 'm', 0, 1, 1, 0, 0, 0.5, 0.5, 0)",
+    );
+    closeSqlite(first);
+    const second = openSqlite(path);
+    try {
+      assert.deepEqual(runMigrations(second, migrations), { from: migrations.length, to: migrations.length });
+      assert.equal(second.prepare('SELECT COUNT(*) AS n FROM requests').get()?.n, 1);
+    } finally {
+      closeSqlite(second);
+    }
+  });
+
+  it('applies only the steps a database has not seen, in order', () => {
+    const path = join(dir, 'pyramid.db');
+    closeSqlite(openSqlite(path));
+    const added: Migration[] = [
+      ...migrations,
+      { name: 'extra-table', sql: 'CREATE TABLE extra (id INTEGER PRIMARY KEY)' },
+      { name: 'extra-row', sql: 'INSERT INTO extra (id) VALUES (7)' },
+    ];
+    const db = openSqlite(path, { migrations: added });
+    try {
+      assert.equal(schemaVersion(db), migrations.length + 2);
+      assert.deepEqual(
+        db
+          .prepare('SELECT id FROM extra')
+          .all()
+          .map((row) => row.id),
+        [7],
+      );
+      assert.deepEqual(runMigrations(db, added), { from: added.length, to: added.length });
+    } finally {
+      closeSqlite(db);
+    }
+  });
+
+  it('rolls a failed step back whole and stays at the previous version', () => {
+    const path = join(dir, 'pyramid.db');
+    const broken: Migration[] = [
+      ...migrations,
+      { name: 'half-broken', sql: 'CREATE TABLE half (id INTEGER); CREATE TABLE oops (' },
+    ];
+    assert.throws(
+      () => openSqlite(path, { migrations: broken }),
+      (error: Error & { code?: string }) =>
+        error.code === 'store_migration_failed' && /half-broken/.test(error.message),
+    );
+    const db = openSqlite(path);
+    try {
+      assert.equal(schemaVersion(db), migrations.length);
+      assert.deepEqual(tables(db), ['attempts', 'requests']);
+    } finally {
+      closeSqlite(db);
+    }
+  });
+
+  it('refuses a database written by a newer schema', () => {
+    const path = join(dir, 'pyramid.db');
+    const db = openSqlite(path);
+    db.exec(`PRAGMA user_version = ${migrations.length + 5}`);
+    closeSqlite(db);
+    assert.throws(() => openSqlite(path), { code: 'store_too_new' });
+  });
+
+  it('opens :memory: with the schema, and closing twice is harmless', () => {
+    const db = openSqlite(':memory:');
+    assert.deepEqual(tables(db), ['attempts', 'requests']);
+    closeSqlite(db);
+    closeSqlite(db);
+    assert.equal(db.isOpen, false);
+  });
+});
+
+describe('transaction', () => {
+  it('commits on return and rolls back everything on a throw mid-way', () => {
+    const db = openSqlite(':memory:', { migrations: [{ name: 't', sql: 'CREATE TABLE t (id INTEGER)' }] });
+    transaction(db, () => db.exec('INSERT INTO t VALUES (1)'));
+    assert.throws(
+      () =>
+        transaction(db, () => {
+          db.exec('INSERT INTO t VALUES (2)');
+          throw new Error('crash mid-way');
+        }),
+      /crash mid-way/,
+    );
+    assert.equal(db.isTransaction, false);
+    assert.deepEqual(
+      db
+        .prepare('SELECT id FROM t')
+        .all()
+        .map((row) => row.id),
+      [1],
+    );
+    closeSqlite(db);
+  });
+});
