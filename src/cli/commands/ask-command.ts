@@ -1,0 +1,175 @@
+import type { Command } from 'commander';
+import type { ChatRequest } from '../../spec/chat-request.ts';
+import type { ChatResult, ChatStreamEvent } from '../../spec/chat-result.ts';
+import { PyramidError } from '../../spec/errors/pyramid-error.ts';
+import type { ChatMessage } from '../../spec/message.ts';
+import type { Attempt, Trace } from '../../spec/trace.ts';
+import type { CliIo, GlobalOptions } from '../cli-io.ts';
+import { createPlatform } from '../create-platform.ts';
+import { exitCodes } from '../exit-codes.ts';
+import { printWarnings } from '../print-warnings.ts';
+
+type AskOptions = {
+  task?: string;
+  stream?: boolean;
+  json?: boolean;
+  maxTokens?: string;
+  model?: string;
+  tier?: string;
+  maxTier?: string;
+  system?: string;
+  reasoning?: 'off' | 'low' | 'medium' | 'high';
+};
+
+/** The attempt as `--json` prints it. */
+function attemptJson(attempt: Attempt) {
+  return {
+    model: attempt.model,
+    tier: attempt.tier,
+    outcome: attempt.outcome,
+    reason: attempt.reason ?? null,
+    latencyMs: attempt.latencyMs,
+    ttftMs: attempt.ttftMs ?? null,
+    usage: attempt.usage,
+    costUsd: attempt.costUsd,
+  };
+}
+
+function resultJson(result: ChatResult) {
+  return {
+    requestId: result.requestId,
+    text: result.text,
+    model: result.model,
+    tier: result.tier,
+    attempts: result.trace.attempts.map(attemptJson),
+    usage: result.usage,
+    costUsd: result.costUsd,
+    notes: result.trace.notes,
+  };
+}
+
+function summaryLine(result: ChatResult): string {
+  const attempts = result.trace.attempts.length;
+  return `— ${result.model} (tier ${result.tier}) · ${attempts} attempt${attempts === 1 ? '' : 's'} · $${result.costUsd.toFixed(6)} · ${result.usage.input} in / ${result.usage.output} out${result.usage.reasoning ? ` / ${result.usage.reasoning} reasoning` : ''} tokens\n`;
+}
+
+function describeFailure(trace: Trace): string {
+  const lines = trace.attempts.map(
+    (attempt) =>
+      `  tier ${attempt.tier} ${attempt.model}: ${attempt.reason ?? attempt.outcome}${attempt.detail ? ` (${attempt.detail})` : ''}`,
+  );
+  const notes = trace.notes.map((note) => `  note: ${note}`);
+  return [...lines, ...notes].join('\n');
+}
+
+function parseInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0)
+    throw new PyramidError('usage', `${flag} takes a whole number, not "${value}"`);
+  return number;
+}
+
+async function readPrompt(prompt: string): Promise<string> {
+  if (prompt !== '-') return prompt;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `pyramid ask "<prompt>"`: one request through the pyramid, from the command line. */
+export function registerAskCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  program
+    .command('ask')
+    .description('send one prompt through the pyramid and print the answer')
+    .argument('<prompt>', 'the prompt ("-" reads it from standard input)')
+    .option('-t, --task <type>', 'task type; its minimum tier comes from `tasks:` in the config', 'default')
+    .option('-s, --stream', 'print the answer as it arrives')
+    .option('--json', 'print one JSON object: text, model, tier, attempts, usage, costUsd')
+    .option('--max-tokens <n>', 'output token limit (reasoning models are raised to their minOutputTokens)')
+    .option('--model <name>', 'pin one configured model: failover within its tier only, no escalation')
+    .option('--tier <n>', 'start at this tier instead of the task minimum')
+    .option('--max-tier <n>', 'never go above this tier')
+    .option('--system <text>', 'a system prompt')
+    .option('--reasoning <level>', 'off, low, medium or high: overrides the task setting')
+    .action(async (prompt: string, options: AskOptions, command: Command) => {
+      const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
+      try {
+        printWarnings(io, platform.warnings, { brief: true });
+        const messages: ChatMessage[] = [];
+        if (options.system) messages.push({ role: 'system', content: options.system });
+        messages.push({ role: 'user', content: await readPrompt(prompt) });
+        const request: ChatRequest = {
+          task: options.task,
+          messages,
+          maxTokens: parseInteger(options.maxTokens, '--max-tokens'),
+          model: options.model,
+          startTier: parseInteger(options.tier, '--tier'),
+          maxTier: parseInteger(options.maxTier, '--max-tier'),
+          reasoning: options.reasoning,
+          callerTag: 'cli',
+        };
+        const result = options.stream
+          ? await streamAnswer(io, platform.router.stream(request), options)
+          : await platform.router.complete(request);
+        if (!result) {
+          setExitCode(exitCodes.failure);
+          return;
+        }
+        if (options.json && !options.stream)
+          io.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
+        else if (!options.json) {
+          if (!options.stream) io.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+          io.stderr.write(summaryLine(result));
+        }
+      } catch (error) {
+        const trace = (error as { trace?: Trace }).trace;
+        if (!(error instanceof PyramidError)) throw error;
+        setExitCode(error.code === 'usage' ? exitCodes.usage : exitCodes.failure);
+        if (options.json) {
+          io.stdout.write(
+            `${JSON.stringify({ error: { code: error.code, message: error.message }, attempts: trace?.attempts.map(attemptJson) ?? [], notes: trace?.notes ?? [] }, null, 2)}\n`,
+          );
+        } else {
+          io.stderr.write(`error: ${error.message}\n${trace ? `${describeFailure(trace)}\n` : ''}`);
+        }
+      } finally {
+        platform.close();
+      }
+    });
+}
+
+/** Prints a streamed answer as it comes (NDJSON events with --json); returns the result, or undefined if the stream broke. */
+async function streamAnswer(io: CliIo, events: AsyncIterable<ChatStreamEvent>, options: AskOptions) {
+  let endedWithNewline = true;
+  for await (const event of events) {
+    if (options.json) {
+      const line =
+        event.type === 'done'
+          ? { type: 'done', ...resultJson(event.result) }
+          : event.type === 'error'
+            ? {
+                type: 'error',
+                error: { code: event.error.code, message: event.error.message },
+                attempts: event.trace.attempts.map(attemptJson),
+              }
+            : event;
+      io.stdout.write(`${JSON.stringify(line)}\n`);
+    } else if (event.type === 'text-delta') {
+      io.stdout.write(event.text);
+      endedWithNewline = event.text.endsWith('\n');
+    }
+    if (event.type === 'done') {
+      if (!options.json && !endedWithNewline) io.stdout.write('\n');
+      return event.result;
+    }
+    if (event.type === 'error') {
+      if (!options.json)
+        io.stderr.write(
+          `\nerror: the stream broke after it started: ${event.error.message}\n${describeFailure(event.trace)}\n`,
+        );
+      return undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../spec/errors/config-error.ts';
+import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import type { CliIo } from './cli-io.ts';
+import { registerAskCommand } from './commands/ask-command.ts';
+import { registerConfigCommand } from './commands/config-command.ts';
+import { registerInitCommand } from './commands/init-command.ts';
+import { registerRouteCommand } from './commands/route-command.ts';
+import { registerUsageCommand } from './commands/usage-command.ts';
+import { exitCodes } from './exit-codes.ts';
+
+/** Runs the `pyramid` command with `argv` (without the node and script paths); resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = exitCodes.ok;
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('pyramid')
+    .description('Pyramid: AI operations on a 4-tier model pyramid (local first, frontier last)')
+    .option('-c, --config <file>', 'config file (default: $PYRAMID_CONFIG, else $PYRAMID_HOME/pyramid.yaml)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  registerInitCommand(program, io);
+  registerConfigCommand(program, io);
+  registerAskCommand(program, io, setExitCode);
+  registerRouteCommand(program, io);
+  registerUsageCommand(program, io);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr.write(`${error.message}\n`);
+      return exitCodes.config;
+    }
+    if (error instanceof PyramidError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return error.code === 'usage' ? exitCodes.usage : exitCodes.failure;
+    }
+    io.stderr.write(
+      `internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return exitCodes.software;
+  }
+}
