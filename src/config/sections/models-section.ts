@@ -34,19 +34,6 @@ const modelSchema = z
     contextWindow: positiveInteger.optional().describe('Context window in tokens.'),
     cost: costSchema,
   })
-  .superRefine((model, context) => {
-    if (
-      model.maxTokens !== undefined &&
-      model.contextWindow !== undefined &&
-      model.maxTokens > model.contextWindow
-    ) {
-      context.addIssue({
-        code: 'custom',
-        path: ['maxTokens'],
-        message: `must not exceed contextWindow (${model.contextWindow})`,
-      });
-    }
-  })
   .describe('A model: which provider serves it, its id there, and its price.');
 
 const schema = z
@@ -60,11 +47,18 @@ export const modelsSection: ConfigSection<typeof schema, Record<string, ModelCon
   check(raw, names) {
     const issues: SectionIssue[] = [];
     for (const [name, model] of mappingEntries(raw)) {
-      const provider = asMapping(model)?.provider;
+      const fields = asMapping(model) ?? {};
+      const { provider, maxTokens, contextWindow } = fields;
       if (typeof provider === 'string' && provider !== '' && !names.providers.has(provider)) {
         issues.push({
           path: [name, 'provider'],
           message: `unknown provider "${provider}"${didYouMean(provider, names.providers)}: define it under providers`,
+        });
+      }
+      if (typeof maxTokens === 'number' && typeof contextWindow === 'number' && maxTokens > contextWindow) {
+        issues.push({
+          path: [name, 'maxTokens'],
+          message: `must not exceed contextWindow (${contextWindow})`,
         });
       }
     }

@@ -8,7 +8,10 @@ const schema = z
       .array(z.string().min(1))
       .min(1, { error: 'a tier needs at least one model' })
       .describe('The models of one tier, in failover order.'),
-    { error: 'expected a list of tiers, each a list of model names' },
+    {
+      error: (issue) =>
+        `${issue.input === undefined ? 'is required: ' : ''}expected a list of tiers, each a list of model names`,
+    },
   )
   .min(1, { error: 'at least one tier is required' })
   .describe(
