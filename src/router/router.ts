@@ -94,7 +94,7 @@ export class Router {
     return { ...plan, breakers };
   }
 
-  /** Routes a request with non-streaming upstream calls; throws AllCandidatesFailedError, BudgetExceededError, UnknownModelError. */
+  /** Routes a request and resolves with the whole answer; throws AllCandidatesFailedError, BudgetExceededError, UnknownModelError. */
   async complete(request: ChatRequest): Promise<ChatResult> {
     for await (const event of this.#route(request, false)) {
       if (event.type === 'done') return event.result;
@@ -104,7 +104,7 @@ export class Router {
   }
 
   /**
-   * Routes a request with streaming upstream calls. Failover and escalation stay invisible until the
+   * Routes a request and yields the answer as it arrives. Failover and escalation stay invisible until the
    * first visible token: failures before `start` are thrown, failures after it end the stream with one
    * `error` event. With structured output the whole answer is checked before any of it is sent.
    * Ending the iteration early (a client went away) cancels the upstream call.
@@ -405,19 +405,12 @@ export class Router {
       return { kind: 'failed', attempt };
     };
 
-    if (!state.streaming) {
-      try {
-        const answer = await adapter.generate(call);
-        finishAttempt(answer.usage);
-        breaker.recordSuccess();
-        return { kind: 'answer', answer, attempt };
-      } catch (error) {
-        return fail(error);
-      }
-    }
-
+    // Upstream calls always stream, for both complete() and stream(): a server that accepts and never
+    // answers is caught by the first-token timeout instead of the total one, and every attempt has a
+    // time to first token. complete() never commits, so it can fail over even after text started.
     // Structured output is validated whole before any of it is sent, so it can still escalate.
-    const bufferAll = request.responseFormat !== undefined && request.responseFormat.type !== 'text';
+    const bufferAll =
+      !state.streaming || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
     let text = '';
     const toolCalls: ToolCall[] = [];
     let finishReason: FinishReason = 'other';

@@ -349,6 +349,15 @@ describe('streaming', () => {
     assert.equal(ledger.rows[0].request.outcome, 'error');
   });
 
+  test('complete() streams upstream too, so a stream cut after some text still fails over', async () => {
+    const { router, adapters } = setup();
+    adapters.queue('qwen', { chunks: ['half an ans'], errorAfterChunks: unreachable('qwen') });
+    const result = await router.complete(ask('classify'));
+    assert.equal(result.model, 'llama');
+    assert.equal(result.text, 'ok from llama');
+    assert.ok(adapters.calls.every((call) => call.mode === 'stream'));
+  });
+
   test('an empty stream escalates transparently', async () => {
     const { router, adapters } = setup();
     adapters.queue('qwen', { chunks: [] });
