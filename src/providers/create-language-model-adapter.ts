@@ -1,0 +1,201 @@
+import type {
+  LanguageModelV3,
+  LanguageModelV3GenerateResult,
+  LanguageModelV3StreamPart,
+  LanguageModelV3Usage,
+  SharedV3ProviderOptions,
+} from '@ai-sdk/provider';
+import { ContentFilteredError, MalformedResponseError } from '../spec/errors/index.ts';
+import type { ToolCall } from '../spec/message.ts';
+import type { ModelAdapter, ModelAnswer, ModelCall, ModelStreamEvent } from '../spec/model-call.ts';
+import type { ModelConfig, ProviderConfig } from '../spec/pyramid-config.ts';
+import { createCallGuard } from './call-guard.ts';
+import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
+import { createGuardedFetch } from './create-guarded-fetch.ts';
+import { normaliseUsage } from './normalise-usage.ts';
+import { createThinkTagSplitter } from './think-tag-splitter.ts';
+import { toFinishReason } from './to-finish-reason.ts';
+import { toLanguageModelCallOptions } from './to-language-model-call-options.ts';
+
+export type LanguageModelAdapterOptions = {
+  provider: ProviderConfig;
+  model: ModelConfig;
+  fetch: typeof globalThis.fetch;
+  now: () => number;
+  /** Builds the AI SDK model for one call, over that call's guarded fetch. */
+  createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3;
+  /** The protocol's reasoning options for a call (the reasoning level mapping). */
+  providerOptions: (call: ModelCall) => SharedV3ProviderOptions | undefined;
+  /** Whether the protocol's output token total counts thinking (see normaliseUsage). */
+  outputIncludesReasoning: boolean;
+};
+
+/**
+ * A ModelAdapter over an AI SDK LanguageModelV3 (`doGenerate` / `doStream`). The SDK model is built
+ * per call because its `fetch` carries that call's timers. Non-streaming calls enforce only
+ * `totalMs`: their headers come with the finished body, so a connect limit would cut long answers.
+ */
+export function createLanguageModelAdapter(options: LanguageModelAdapterOptions): ModelAdapter {
+  const { provider, model } = options;
+  const context: ErrorContext = {
+    provider: provider.name,
+    model: model.name,
+    apiKey: provider.apiKey,
+    now: options.now,
+  };
+  const startGuard = (call: ModelCall, streaming: boolean) =>
+    createCallGuard({
+      timeouts: call.timeouts,
+      signal: call.signal,
+      streaming,
+      provider: provider.name,
+      model: model.name,
+    });
+
+  return {
+    api: provider.api,
+    modelId: model.id,
+    async generate(call) {
+      const guard = startGuard(call, false);
+      try {
+        const languageModel = options.createLanguageModel(createGuardedFetch(options.fetch, guard));
+        const callOptions = toLanguageModelCallOptions(
+          call,
+          model,
+          options.providerOptions(call),
+          guard.signal,
+        );
+        const result = await guard.race(languageModel.doGenerate(callOptions));
+        return toModelAnswer(result, options.outputIncludesReasoning, context);
+      } catch (error) {
+        throw classifyProviderError(error, context, guard);
+      } finally {
+        guard.dispose();
+      }
+    },
+    async *stream(call) {
+      const guard = startGuard(call, true);
+      let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
+      try {
+        const guardedFetch = createGuardedFetch(options.fetch, guard, call.timeouts.connectMs);
+        const languageModel = options.createLanguageModel(guardedFetch);
+        const callOptions = toLanguageModelCallOptions(
+          call,
+          model,
+          options.providerOptions(call),
+          guard.signal,
+        );
+        const { stream } = await guard.race(languageModel.doStream(callOptions));
+        reader = stream.getReader();
+        const splitter = createThinkTagSplitter();
+        let reasoningText = '';
+        let sawText = false;
+        let finish: Extract<LanguageModelV3StreamPart, { type: 'finish' }> | undefined;
+        const deltas = function* (split: { text: string; reasoning: string }): Generator<ModelStreamEvent> {
+          if (split.reasoning) {
+            reasoningText += split.reasoning;
+            yield { type: 'reasoning-delta', text: split.reasoning };
+          }
+          if (split.text) {
+            sawText = true;
+            yield { type: 'text-delta', text: split.text };
+          }
+        };
+        for (;;) {
+          const { done, value: part } = await guard.race(reader.read());
+          if (done) break;
+          if (
+            part.type === 'text-delta' ||
+            part.type === 'reasoning-delta' ||
+            part.type === 'tool-input-start'
+          ) {
+            guard.markFirstToken();
+          }
+          if (part.type === 'text-delta') yield* deltas(splitter.push(part.delta));
+          else if (part.type === 'reasoning-delta') yield* deltas({ text: '', reasoning: part.delta });
+          else if (part.type === 'tool-call') yield { type: 'tool-call', toolCall: toToolCall(part) };
+          else if (part.type === 'error') throw part.error;
+          else if (part.type === 'finish') finish = part;
+        }
+        yield* deltas(splitter.flush());
+        if (!finish) {
+          throw new MalformedResponseError(
+            `${provider.name}/${model.name}: the stream ended before its final event`,
+            {
+              provider: provider.name,
+              model: model.name,
+            },
+          );
+        }
+        const finishReason = toFinishReason(finish.finishReason);
+        if (finishReason === 'content-filter' && !sawText)
+          throw contentFiltered(context, finish.finishReason.raw);
+        const usage = normaliseUsage(fromLanguageModelUsage(finish.usage), {
+          reasoningText,
+          outputIncludesReasoning: options.outputIncludesReasoning,
+        });
+        yield { type: 'finish', finishReason, usage };
+      } catch (error) {
+        throw classifyProviderError(error, context, guard);
+      } finally {
+        reader?.cancel().catch(() => {});
+        guard.dispose();
+      }
+    },
+  };
+}
+
+function toModelAnswer(
+  result: LanguageModelV3GenerateResult,
+  outputIncludesReasoning: boolean,
+  context: ErrorContext,
+): ModelAnswer {
+  const splitter = createThinkTagSplitter();
+  let text = '';
+  let reasoningText = '';
+  const toolCalls: ToolCall[] = [];
+  const add = (split: { text: string; reasoning: string }) => {
+    text += split.text;
+    reasoningText += split.reasoning;
+  };
+  for (const part of result.content) {
+    if (part.type === 'text') add(splitter.push(part.text));
+    else if (part.type === 'reasoning') reasoningText += part.text;
+    else if (part.type === 'tool-call') toolCalls.push(toToolCall(part));
+  }
+  add(splitter.flush());
+  const finishReason = toFinishReason(result.finishReason);
+  if (finishReason === 'content-filter' && !text && toolCalls.length === 0) {
+    throw contentFiltered(context, result.finishReason.raw);
+  }
+  const usage = normaliseUsage(fromLanguageModelUsage(result.usage), {
+    reasoningText,
+    outputIncludesReasoning,
+  });
+  return { text, reasoningText, toolCalls, finishReason, usage };
+}
+
+function fromLanguageModelUsage(usage: LanguageModelV3Usage) {
+  return {
+    input: usage.inputTokens.total,
+    cachedInput: usage.inputTokens.cacheRead,
+    outputTotal: usage.outputTokens.total,
+    outputText: usage.outputTokens.text,
+    reasoning: usage.outputTokens.reasoning,
+  };
+}
+
+const toToolCall = (part: { toolCallId: string; toolName: string; input: string }): ToolCall => ({
+  id: part.toolCallId,
+  name: part.toolName,
+  arguments: part.input,
+});
+
+const contentFiltered = (context: ErrorContext, raw: string | undefined) =>
+  new ContentFilteredError(
+    `${context.provider}/${context.model}: the answer was withheld (${raw ?? 'content filter'})`,
+    {
+      provider: context.provider,
+      model: context.model,
+    },
+  );

@@ -1,0 +1,29 @@
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import type { ModelAdapter } from '../../spec/model-call.ts';
+import type { ModelConfig, ProviderConfig } from '../../spec/pyramid-config.ts';
+import { createLanguageModelAdapter } from '../create-language-model-adapter.ts';
+import { resolveMaxTokens } from '../resolve-max-tokens.ts';
+import { googleThinkingOptions } from './google-thinking-options.ts';
+
+/** An adapter for the Gemini API (`{baseUrl}/models/{id}:generateContent`, key in `x-goog-api-key`). */
+export function createGoogleGenerativeAiAdapter(options: {
+  provider: ProviderConfig;
+  model: ModelConfig;
+  fetch: typeof globalThis.fetch;
+  now: () => number;
+}): ModelAdapter {
+  const { provider, model } = options;
+  return createLanguageModelAdapter({
+    ...options,
+    createLanguageModel: (fetch) =>
+      createGoogleGenerativeAI({
+        baseURL: provider.baseUrl,
+        apiKey: provider.apiKey,
+        headers: provider.headers,
+        fetch,
+      })(model.id),
+    providerOptions: (call) => googleThinkingOptions(call.reasoning, model, resolveMaxTokens(call, model)),
+    // candidatesTokenCount excludes thoughts, which come separately as thoughtsTokenCount.
+    outputIncludesReasoning: false,
+  });
+}

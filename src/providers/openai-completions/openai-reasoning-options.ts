@@ -1,0 +1,17 @@
+import type { SharedV3ProviderOptions } from '@ai-sdk/provider';
+import type { ReasoningLevel } from '../../spec/model-call.ts';
+import type { ModelConfig } from '../../spec/pyramid-config.ts';
+
+/**
+ * `reasoning_effort` for a call. Sent only to models configured `reasoning: true`: OpenAI and
+ * several compatible servers reject the field on other models with a 400. `off` becomes `"none"`
+ * (the value OpenAI's GPT-5.x and vLLM accept to skip thinking); no level sends nothing, leaving the
+ * model's default.
+ */
+export function openaiReasoningOptions(
+  level: ReasoningLevel | undefined,
+  model: ModelConfig,
+): SharedV3ProviderOptions | undefined {
+  if (!level || !model.reasoning) return undefined;
+  return { openaiCompatible: { reasoningEffort: level === 'off' ? 'none' : level } };
+}

@@ -1,0 +1,34 @@
+import type { AnswerPlan } from './answer-plan.ts';
+import type { FakeErrorKind } from './fake-behaviour.ts';
+
+export type FakeRoute = { kind: 'generate' | 'stream' | 'models'; model: string };
+
+/** How one wire protocol frames answers, streams and errors. One implementation per `api`. */
+export type FakeProtocol = {
+  /** The path part of `baseUrl` (what ProviderConfig.baseUrl includes after the origin). */
+  basePath: string;
+  streamContentType: string;
+  /** What a request is, or undefined for a path the real API does not have (answered 404). */
+  route(method: string, url: URL, body: unknown): FakeRoute | undefined;
+  generateBody(plan: AnswerPlan): unknown;
+  /** The stream, each element one framed chunk (an SSE event or an NDJSON line). */
+  streamChunks(plan: AnswerPlan, requestBody: unknown): string[];
+  /** A stream that starts well and then sends a chunk that is not JSON. */
+  malformedStreamChunks(plan: AnswerPlan): string[];
+  modelsBody(models: string[]): unknown;
+  errorResponse(kind: FakeErrorKind, model: string): { status: number; body: unknown };
+};
+
+/** The canned error kind that matches an HTTP status, for `{ status }` behaviours without `error`. */
+export function errorKindForStatus(status: number): FakeErrorKind {
+  if (status === 429) return 'rate-limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'model-not-found';
+  if (status === 529 || status === 503) return 'overloaded';
+  if (status >= 500) return 'server';
+  return 'bad-request';
+}
+
+/** One server-sent event; `event` is the named type Anthropic uses, absent for OpenAI and Google. */
+export const sse = (data: unknown, event?: string): string =>
+  `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
