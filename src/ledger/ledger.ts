@@ -38,9 +38,9 @@ export type UsageReport = {
 export type RequestDetail = LedgerRequestRow & { attempts: LedgerAttemptRow[] };
 
 /** The request ledger: the router's RequestLedger plus reports over what it recorded. */
-export type Ledger = RequestLedger & {
+export interface Ledger extends RequestLedger {
   record(request: RequestRecord, attempts: Attempt[]): Promise<void>;
   spentSince(sinceMs: number, callerTag?: string): Promise<number>;
   usage(query: UsageQuery): Promise<UsageReport>;
   getRequest(requestId: string): Promise<RequestDetail | undefined>;
-};
+}
