@@ -1,5 +1,6 @@
 /** The commented pyramid.yaml that `pyramid init` writes. It validates with no environment variables set. */
 export const starterConfigText = `# Pyramid config. Every field is documented in docs/config.md.
+# Check it with \`pyramid config validate\`; \`pyramid config schema\` prints a JSON Schema for editors.
 # Secrets: write "env:NAME" and Pyramid reads the environment variable NAME at start-up. A provider
 # whose variable is unset is simply unavailable (requests fail over past it); it is not an error.
 
