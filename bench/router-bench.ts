@@ -1,0 +1,164 @@
+// npm run bench:router — the router's own overhead per request against an instant fake model server,
+// and the time a request loses when its first candidate refuses connections, hangs, or answers 503.
+// Everything runs in one process, over real HTTP on 127.0.0.1, with the real SQLite ledger.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createLedger } from '../src/ledger/index.ts';
+import { createModelAdapter } from '../src/providers/create-model-adapter.ts';
+import { Router } from '../src/router/router.ts';
+import type { ModelCall } from '../src/spec/model-call.ts';
+import type { PyramidConfig } from '../src/spec/pyramid-config.ts';
+import { closeSqlite, createSqliteLedgerStore, openSqlite } from '../src/store/index.ts';
+import { fakeModelConfig, fakeProviderConfig } from '../test/fakes/fake-provider-config.ts';
+import { refusedConnectionUrl } from '../test/fakes/refused-connection-url.ts';
+import { startFakeModelServer } from '../test/fakes/start-fake-model-server.ts';
+
+const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
+const failureRequests = Number(process.env.BENCH_FAILURE_REQUESTS ?? 200);
+const hangTimeoutMs = 1000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), n: sorted.length };
+}
+
+const ms = (value: number) => `${value.toFixed(3)} ms`;
+
+async function main() {
+  const home = await mkdtemp(join(tmpdir(), 'pyramid-bench-'));
+  const good = await startFakeModelServer({ api: 'openai-completions' });
+  const hanging = await startFakeModelServer({ api: 'openai-completions' });
+  const failing = await startFakeModelServer({ api: 'openai-completions' });
+  good.setDefault({ text: 'ok', chunkSize: 64 });
+  hanging.setDefault({ hang: true });
+  failing.setDefault({ status: 503 });
+  const timeouts = { connectMs: hangTimeoutMs, firstTokenMs: hangTimeoutMs, totalMs: 30_000 };
+  const goodProvider = fakeProviderConfig(good, { name: 'good', timeouts });
+  const goodModel = fakeModelConfig(goodProvider, { name: 'good-model' });
+  const messages = [{ role: 'user' as const, content: 'Label this request: my invoice is wrong.' }];
+
+  const db = openSqlite(join(home, 'bench.db'));
+  const ledger = createLedger({ store: createSqliteLedgerStore(db), config: { models: {}, tiers: [] } });
+
+  function configWith(first?: { name: string; baseUrl: string }): PyramidConfig {
+    const providers = { good: goodProvider } as PyramidConfig['providers'];
+    const models = { 'good-model': goodModel } as PyramidConfig['models'];
+    const tier0 = ['good-model'];
+    if (first) {
+      providers[first.name] = fakeProviderConfig(
+        { api: 'openai-completions', baseUrl: first.baseUrl },
+        { name: first.name, timeouts },
+      );
+      models[`${first.name}-model`] = fakeModelConfig(providers[first.name], { name: `${first.name}-model` });
+      tier0.unshift(`${first.name}-model`);
+    }
+    return {
+      providers,
+      models,
+      tiers: [tier0],
+      tasks: { default: { name: 'default', tier: 0 } },
+      router: { maxTier: 0, breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 } },
+    };
+  }
+
+  function routerFor(config: PyramidConfig): Router {
+    const adapters = new Map(
+      Object.values(config.models).map((model) => [
+        model.name,
+        createModelAdapter({ provider: config.providers[model.provider], model }),
+      ]),
+    );
+    return new Router({ config, adapterFor: (name) => adapters.get(name)!, ledger });
+  }
+
+  // 1. Overhead: the same adapter called directly, then through the router (plan, breaker, checks, ledger write).
+  const adapter = createModelAdapter({ provider: goodProvider, model: goodModel });
+  const call: ModelCall = { messages, timeouts };
+  const direct: number[] = [];
+  const routed: number[] = [];
+  const router = routerFor(configWith());
+  for (let i = 0; i < 200; i++) {
+    for await (const _ of adapter.stream(call));
+    await router.complete({ messages });
+  }
+  // Interleaved, so drift in the machine's state affects both sides alike.
+  for (let i = 0; i < requests; i++) {
+    let start = performance.now();
+    for await (const _ of adapter.stream(call));
+    direct.push(performance.now() - start);
+    start = performance.now();
+    await router.complete({ messages });
+    routed.push(performance.now() - start);
+  }
+  const directStats = stats(direct);
+  const routedStats = stats(routed);
+
+  // 2. Time lost to a bad first candidate, against the healthy router's median.
+  const scenarios = [
+    { label: 'refuses connections', baseUrl: `${await refusedConnectionUrl()}/v1` },
+    { label: `hangs (connect timeout ${hangTimeoutMs} ms)`, baseUrl: hanging.baseUrl },
+    { label: 'answers 503', baseUrl: failing.baseUrl },
+  ];
+  const failureRows: string[] = [];
+  for (const scenario of scenarios) {
+    const config = configWith({ name: 'bad', baseUrl: scenario.baseUrl });
+    const count = scenario.label.startsWith('hangs') ? 5 : failureRequests;
+    // Breaker closed: a fresh router per request, so every request calls the bad candidate first.
+    const closed: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const fresh = routerFor(config);
+      const start = performance.now();
+      const result = await fresh.complete({ messages });
+      closed.push(performance.now() - start - routedStats.p50);
+      if (result.trace.attempts.length !== 2)
+        throw new Error(`expected a failover, got ${result.trace.attempts.length} attempts`);
+    }
+    // Breaker open: one router; after the failures that open it, requests skip the bad candidate.
+    const shared = routerFor(config);
+    for (let i = 0; i < 3; i++) await shared.complete({ messages });
+    const open: number[] = [];
+    for (let i = 0; i < failureRequests; i++) {
+      const start = performance.now();
+      await shared.complete({ messages });
+      open.push(performance.now() - start - routedStats.p50);
+    }
+    const closedStats = stats(closed);
+    const openStats = stats(open);
+    failureRows.push(
+      `| ${scenario.label} | ${ms(closedStats.p50)} | ${ms(closedStats.p99)} | ${ms(openStats.p50)} | ${ms(openStats.p99)} |`,
+    );
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  const lines = [
+    `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `Overhead (${requests} sequential requests, interleaved; instant fake over HTTP; SQLite ledger in WAL):`,
+    '',
+    '| path | p50 | p99 |',
+    '| --- | --- | --- |',
+    `| adapter directly | ${ms(directStats.p50)} | ${ms(directStats.p99)} |`,
+    `| through the router | ${ms(routedStats.p50)} | ${ms(routedStats.p99)} |`,
+    `| router overhead | ${ms(routedStats.p50 - directStats.p50)} | ${ms(routedStats.p99 - directStats.p99)} |`,
+    `| ratio router / direct | ${(routedStats.p50 / directStats.p50).toFixed(2)}x | ${(routedStats.p99 / directStats.p99).toFixed(2)}x |`,
+    '',
+    'Time a request loses when its first candidate is bad (latency minus the healthy p50):',
+    '',
+    '| first candidate | breaker closed p50 | closed p99 | breaker open p50 | open p99 |',
+    '| --- | --- | --- | --- | --- |',
+    ...failureRows,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  closeSqlite(db);
+  await Promise.all([good.close(), hanging.close(), failing.close()]);
+  await rm(home, { recursive: true, force: true });
+}
+
+await main();
