@@ -56,7 +56,10 @@ describe('pyramid CLI', () => {
     assert.equal(result.text, 'billing');
     assert.equal(result.model, 'qwen3-14b');
     assert.equal(result.tier, 0);
-    assert.deepEqual(result.usage, { input: 40, output: 2, reasoning: 9, cachedInput: 0 });
+    // Ollama reports thinking and answer together in eval_count; the split is estimated from the text.
+    assert.equal(result.usage.input, 40);
+    assert.equal(result.usage.output + result.usage.reasoning, 11);
+    assert.ok(result.usage.reasoning > 0);
     assert.equal(result.costUsd, 0);
     assert.equal(result.attempts.length, 1);
     assert.deepEqual(Object.keys(result.attempts[0]).sort(), [
