@@ -45,15 +45,32 @@ describe('router over real HTTP, with the SQLite ledger', () => {
   function build(tier0Backup: { baseUrl: string } = { baseUrl: refused }) {
     const providers: Record<string, ProviderConfig> = {
       local: fakeProviderConfig(ollama, { name: 'local', timeouts }),
-      backup: fakeProviderConfig({ api: 'ollama', baseUrl: tier0Backup.baseUrl }, { name: 'backup', timeouts }),
+      backup: fakeProviderConfig(
+        { api: 'ollama', baseUrl: tier0Backup.baseUrl },
+        { name: 'backup', timeouts },
+      ),
       cloud: fakeProviderConfig(openai, { name: 'cloud', timeouts }),
       frontier: fakeProviderConfig(anthropic, { name: 'frontier', timeouts }),
     };
     const models: Record<string, ModelConfig> = {
-      qwen: fakeModelConfig(providers.local, { name: 'qwen', id: 'qwen3:14b', reasoning: true, cost: { input: 0, output: 0, cacheRead: 0 } }),
-      backup: fakeModelConfig(providers.backup, { name: 'backup', cost: { input: 0, output: 0, cacheRead: 0 } }),
-      flash: fakeModelConfig(providers.cloud, { name: 'flash', cost: { input: 0.3, output: 2.5, cacheRead: 0.075 } }),
-      opus: fakeModelConfig(providers.frontier, { name: 'opus', cost: { input: 15, output: 75, cacheRead: 1.5 } }),
+      qwen: fakeModelConfig(providers.local, {
+        name: 'qwen',
+        id: 'qwen3:14b',
+        reasoning: true,
+        cost: { input: 0, output: 0, cacheRead: 0 },
+      }),
+      backup: fakeModelConfig(providers.backup, {
+        name: 'backup',
+        cost: { input: 0, output: 0, cacheRead: 0 },
+      }),
+      flash: fakeModelConfig(providers.cloud, {
+        name: 'flash',
+        cost: { input: 0.3, output: 2.5, cacheRead: 0.075 },
+      }),
+      opus: fakeModelConfig(providers.frontier, {
+        name: 'opus',
+        cost: { input: 15, output: 75, cacheRead: 1.5 },
+      }),
     };
     const config: PyramidConfig = {
       providers,
@@ -66,7 +83,8 @@ describe('router over real HTTP, with the SQLite ledger', () => {
     const router = new Router({
       config,
       ledger,
-      adapterFor: (name) => createModelAdapter({ provider: providers[models[name].provider], model: models[name] }),
+      adapterFor: (name) =>
+        createModelAdapter({ provider: providers[models[name].provider], model: models[name] }),
     });
     return router;
   }
@@ -85,7 +103,12 @@ describe('router over real HTTP, with the SQLite ledger', () => {
     assert.deepEqual(
       result.trace.attempts.map((a) => [a.model, a.reason]),
       [
-        ['qwen', result.trace.attempts[0].reason?.startsWith('timeout:') ? result.trace.attempts[0].reason : 'timeout'],
+        [
+          'qwen',
+          result.trace.attempts[0].reason?.startsWith('timeout:')
+            ? result.trace.attempts[0].reason
+            : 'timeout',
+        ],
         ['backup', 'unreachable'],
         ['flash', 'server_error:503'],
         ['opus', undefined],
@@ -111,10 +134,15 @@ describe('router over real HTTP, with the SQLite ledger', () => {
     ollama.enqueue({ emptyWithReasoning: true }, { emptyWithReasoning: true });
     const before = ollama.requests.length;
     const result = await router.complete({ messages, maxTokens: 100 });
-    const budgets = ollama.requests.slice(before).map((r) => (r.body as { options: { num_predict: number } }).options.num_predict);
+    const budgets = ollama.requests
+      .slice(before)
+      .map((r) => (r.body as { options: { num_predict: number } }).options.num_predict);
     assert.deepEqual(budgets, [1024, 2048]);
     assert.equal(result.model, 'flash', 'escalation skips the rest of tier 0');
-    assert.deepEqual(result.trace.attempts.slice(0, 2).map((a) => a.reason), ['length_no_text', 'length_no_text']);
+    assert.deepEqual(
+      result.trace.attempts.slice(0, 2).map((a) => a.reason),
+      ['length_no_text', 'length_no_text'],
+    );
   });
 
   test('a stream cut after the first token ends with an error event, and is recorded as an error', async () => {
@@ -137,7 +165,10 @@ describe('router over real HTTP, with the SQLite ledger', () => {
     assert.equal(first.trace.attempts[0].reason, 'rate_limited:429');
     const breaker = router.explain({ task: 'summarize', messages }).breakers.flash;
     assert.equal(breaker.state, 'closed', 'one 429 is below the threshold...');
-    openai.enqueue({ status: 429, headers: { 'retry-after': '30' } }, { status: 429, headers: { 'retry-after': '30' } });
+    openai.enqueue(
+      { status: 429, headers: { 'retry-after': '30' } },
+      { status: 429, headers: { 'retry-after': '30' } },
+    );
     await router.complete({ task: 'summarize', messages });
     await router.complete({ task: 'summarize', messages });
     const opened = router.explain({ task: 'summarize', messages }).breakers.flash;
