@@ -136,6 +136,14 @@ for (const api of apis) {
         });
       }
 
+      test(`${mode}: a failure is reported after exactly one request (adapters never retry)`, async () => {
+        const before = fake.requests.length;
+        // A retry would reach the default (successful) behaviour and resolve.
+        fake.enqueue({ error: 'overloaded' });
+        await assert.rejects(run(adapter, mode, call()), ServerError);
+        assert.equal(fake.requests.length, before + 1);
+      });
+
       test(`${mode}: Retry-After seconds become retryAfterMs`, async () => {
         fake.enqueue({ error: 'rate-limited', headers: { 'retry-after': '7' } });
         await assert.rejects(run(adapter, mode, call()), (thrown: RateLimitedError) => {

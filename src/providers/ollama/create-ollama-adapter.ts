@@ -110,8 +110,9 @@ export function createOllamaAdapter(options: {
       } catch (error) {
         throw classifyProviderError(error, context, guard);
       } finally {
-        await iterator?.return?.().catch(() => {});
+        // Abort first: return() on a generator that is still waiting for a chunk waits for that chunk.
         guard.dispose();
+        iterator?.return?.().catch(() => {});
       }
     },
   };
