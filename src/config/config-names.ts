@@ -9,6 +9,12 @@ export function configNames(raw: Record<string, unknown>): ConfigNames {
     providers: new Set(Object.keys(asMapping(raw.providers) ?? {})),
     models: new Set(Object.keys(asMapping(raw.models) ?? {})),
     tierCount,
+    tasks: new Set(['default', ...Object.keys(asMapping(raw.tasks) ?? {})]),
+    agents: new Set(
+      (Array.isArray(raw.agents) ? raw.agents : [])
+        .map((agent) => asMapping(agent)?.id)
+        .filter((id): id is string => typeof id === 'string'),
+    ),
     maxTier: isTierNumber(writtenMaxTier) && writtenMaxTier < tierCount ? writtenMaxTier : tierCount - 1,
   };
 }

@@ -14,6 +14,10 @@ export type ConfigNames = {
   tierCount: number;
   /** router.maxTier as written (when it is a whole number), else the last tier. */
   maxTier: number;
+  /** Task names written under `tasks` (plus `default`). */
+  tasks?: ReadonlySet<string>;
+  /** Agent ids written under `agents`. */
+  agents?: ReadonlySet<string>;
 };
 
 export type ResolveContext = { env: Env; names: ConfigNames };

@@ -1,4 +1,7 @@
+import { agentsSection } from './sections/agents-section.ts';
 import { budgetsSection } from './sections/budgets-section.ts';
+import { concurrencySection } from './sections/concurrency-section.ts';
+import { jobsSection } from './sections/jobs-section.ts';
 import { modelsSection } from './sections/models-section.ts';
 import { providersSection } from './sections/providers-section.ts';
 import { routerSection } from './sections/router-section.ts';
@@ -13,6 +16,9 @@ export const configSections = {
   tasks: tasksSection,
   router: routerSection,
   budgets: budgetsSection,
+  concurrency: concurrencySection,
+  agents: agentsSection,
+  jobs: jobsSection,
 };
 
 export type ConfigSections = typeof configSections;

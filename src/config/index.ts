@@ -2,6 +2,7 @@ export { configJsonSchema } from './config-json-schema.ts';
 export { type ConfigInput, configSchema } from './config-schema.ts';
 export type { ConfigNames, ConfigSection, Env, ResolveContext, SectionIssue } from './config-section.ts';
 export { configSections } from './config-sections.ts';
+export { defineJob } from './define-job.ts';
 export { loadConfig } from './load-config.ts';
 export { type LoadedConfig, type ParseConfigOptions, parseConfig } from './parse-config.ts';
 export { parseDuration } from './parse-duration.ts';

@@ -66,4 +66,60 @@ export type PyramidConfig = {
   tasks: Record<string, TaskConfig>;
   router: { maxTier: number; breaker: BreakerConfig };
   budgets?: BudgetConfig;
+  /** Optional in the type (defaults are filled by the config loader). */
+  concurrency?: ConcurrencyConfig;
+  agents?: Record<string, AgentConfig>;
+  jobs?: Record<string, JobConfig>;
+};
+
+/** How many agent runs and subagent tasks may run at once (subagents never take agent slots). */
+export type ConcurrencyConfig = { agents: number; subagents: number };
+
+/** The built-in tools an agent may be given. */
+export const agentToolNames = ['spawn_subagents', 'escalate', 'remember', 'recall', 'http_get'] as const;
+export type AgentToolName = (typeof agentToolNames)[number];
+
+export type AgentConfig = {
+  id: string;
+  description?: string;
+  /** The system prompt. */
+  prompt: string;
+  /** The task type: its minimum tier comes from `tasks`. */
+  task: string;
+  maxTier?: number;
+  tools: AgentToolName[];
+  /** Keeps a persistent `agent:<id>:main` session. */
+  mainSession: boolean;
+  /** Token limit of the main session's context; the oldest turns are dropped past it. */
+  mainSessionTokens: number;
+  /** Model calls per turn, tool steps included. */
+  maxSteps: number;
+  /** Hosts `http_get` may reach (the tool is off unless listed in `tools`). */
+  httpAllowedHosts: string[];
+  /** USD per UTC day for this agent's runs; undefined for none. */
+  spendCapUsd?: number;
+  /** Default delivery targets (names; delivery comes with the delivery part). */
+  deliver: string[];
+};
+
+export type JobSchedule =
+  | { kind: 'cron'; cron: string; tz?: string }
+  | { kind: 'every'; everyMs: number }
+  | { kind: 'at'; atMs: number };
+
+export type JobPayload = { kind: 'agentTurn'; message: string } | { kind: 'systemEvent'; text: string };
+
+export type JobConfig = {
+  id: string;
+  agent: string;
+  schedule: JobSchedule;
+  payload: JobPayload;
+  session: 'isolated' | 'main';
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  overlap: 'skip' | 'queue';
+  catchUp: 'once' | 'skip';
+  enabled: boolean;
+  deliver: string[];
 };

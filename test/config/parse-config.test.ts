@@ -92,6 +92,9 @@ describe('parseConfig: the contract example', () => {
         strategy: { name: 'strategy', tier: 3 },
       },
       router: { maxTier: 3, breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 } },
+      concurrency: { agents: 2, subagents: 4 },
+      agents: {},
+      jobs: {},
     };
     assert.deepStrictEqual(config, expected);
     assert.deepStrictEqual(warnings, []);

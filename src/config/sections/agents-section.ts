@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { type AgentConfig, agentToolNames } from '../../spec/pyramid-config.ts';
+import type { ConfigSection, SectionIssue } from '../config-section.ts';
+import { nameSchema, positiveInteger, tierNumber } from '../names.ts';
+import { asMapping } from '../raw-value.ts';
+import { tierRangeIssue } from '../tier-range-issue.ts';
+
+const agentSchema = z
+  .strictObject({
+    id: nameSchema('agent').describe('The agent id: used in job definitions, session ids and the ledger.'),
+    description: z.string().optional().describe('What the agent does (shown in listings).'),
+    task: nameSchema('task')
+      .default('default')
+      .describe('The task type of its model calls: its minimum tier comes from `tasks`.'),
+    prompt: z.string().min(1, { error: 'an agent needs a prompt' }).describe('The system prompt.'),
+    maxTier: tierNumber.optional().describe('The highest tier its calls may escalate to.'),
+    tools: z
+      .array(z.enum(agentToolNames, { error: `expected one of ${agentToolNames.join(', ')}` }))
+      .default([])
+      .describe(`Built-in tools it may call: ${agentToolNames.join(', ')} (none by default).`),
+    mainSession: z
+      .boolean()
+      .default(false)
+      .describe('Keep a persistent agent:<id>:main session for jobs with session: main.'),
+    mainSessionTokens: positiveInteger
+      .default(8000)
+      .describe('Token limit of the main session context; the oldest turns are dropped past it.'),
+    maxSteps: positiveInteger.default(8).describe('Model calls per turn, tool steps included (default 8).'),
+    httpAllowedHosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Hosts http_get may fetch from (http_get is off unless it is in tools).'),
+    spendCap: z.number().min(0).optional().describe('USD per UTC day for this agent; runs past it fail.'),
+    deliver: z.array(z.string().min(1)).default([]).describe('Default delivery targets for its jobs.'),
+  })
+  .describe('An autonomous agent: a system prompt, a task type and the tools it may use.');
+
+const schema = z.array(agentSchema).default([]).describe('Autonomous agents that jobs run.');
+
+export const agentsSection: ConfigSection<typeof schema, Record<string, AgentConfig>> = {
+  schema,
+
+  check(raw, names) {
+    const issues: SectionIssue[] = [];
+    const seen = new Set<string>();
+    (Array.isArray(raw) ? raw : []).forEach((entry, index) => {
+      const agent = asMapping(entry);
+      if (!agent) return;
+      if (typeof agent.id === 'string') {
+        if (seen.has(agent.id)) issues.push({ path: [index, 'id'], message: `duplicate agent id "${agent.id}"` });
+        seen.add(agent.id);
+      }
+      if (typeof agent.task === 'string' && names.tasks && !names.tasks.has(agent.task)) {
+        issues.push({
+          path: [index, 'task'],
+          message: `unknown task "${agent.task}": add it under tasks (known: ${[...names.tasks].join(', ')})`,
+        });
+      }
+      const tierIssue = tierRangeIssue(agent.maxTier, [index, 'maxTier'], names, { ceiling: 'maxTier' });
+      if (tierIssue) issues.push(tierIssue);
+      const tools = Array.isArray(agent.tools) ? agent.tools : [];
+      const hosts = Array.isArray(agent.httpAllowedHosts) ? agent.httpAllowedHosts : [];
+      if (tools.includes('http_get') && hosts.length === 0) {
+        issues.push({ path: [index, 'httpAllowedHosts'], message: 'http_get needs at least one allowed host' });
+      }
+    });
+    return issues;
+  },
+
+  resolve(agents) {
+    const resolved: Record<string, AgentConfig> = {};
+    for (const agent of agents) {
+      resolved[agent.id] = {
+        id: agent.id,
+        ...(agent.description === undefined ? {} : { description: agent.description }),
+        prompt: agent.prompt,
+        task: agent.task,
+        ...(agent.maxTier === undefined ? {} : { maxTier: agent.maxTier }),
+        tools: [...agent.tools],
+        mainSession: agent.mainSession,
+        mainSessionTokens: agent.mainSessionTokens,
+        maxSteps: agent.maxSteps,
+        httpAllowedHosts: [...agent.httpAllowedHosts],
+        ...(agent.spendCap === undefined ? {} : { spendCapUsd: agent.spendCap }),
+        deliver: [...agent.deliver],
+      };
+    }
+    return resolved;
+  },
+};
