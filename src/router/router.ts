@@ -269,7 +269,7 @@ export class Router {
     const model = this.config.models[candidate.model];
     let budgetMultiplier = 1;
     for (;;) {
-      const { maxTokens, note } = effectiveMaxTokens(model, request.maxTokens);
+      const { maxTokens, note } = effectiveMaxTokens(model, request.maxTokens, plan.reasoning);
       if (note && budgetMultiplier === 1) trace.notes.push(note);
       const callMaxTokens = maxTokens === undefined ? undefined : maxTokens * budgetMultiplier;
       let reservation: Reservation | undefined;

@@ -74,7 +74,7 @@ describe('pyramid CLI', () => {
     ]);
     const sent = ollama.requests.at(-1)!.body as { think?: boolean; options?: { num_predict?: number } };
     assert.equal(sent.think, false, 'classify has reasoning: off');
-    assert.equal(sent.options?.num_predict, 1024, 'the token-budget guard raised the default budget');
+    assert.equal(sent.options?.num_predict, undefined, 'with thinking off, no budget floor is needed');
   });
 
   test('an empty answer from tier 0 escalates to tier 1, and usage reports the savings', async () => {
@@ -107,10 +107,12 @@ describe('pyramid CLI', () => {
 
   test('ask --stream prints the text as it arrives and a summary on stderr', async () => {
     ollama.enqueue({ text: 'streamed answer text', chunkSize: 4, reasoning: 'hmm', inlineThink: true });
-    const run = await runPyramid(['ask', 'hi', '--stream'], env);
+    const run = await runPyramid(['ask', 'hi', '--stream', '--max-tokens', '300'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'streamed answer text\n');
     assert.match(run.stderr, /qwen3-14b \(tier 0\)/);
+    const sent = ollama.requests.at(-1)!.body as { options?: { num_predict?: number } };
+    assert.equal(sent.options?.num_predict, 1024, 'the token-budget guard raised 300 to minOutputTokens');
   });
 
   test('a provider without its key is skipped with the reason, not a crash', async () => {

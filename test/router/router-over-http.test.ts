@@ -147,7 +147,12 @@ describe('router over real HTTP, with the SQLite ledger', () => {
 
   test('a stream cut after the first token ends with an error event, and is recorded as an error', async () => {
     const router = build();
-    openai.enqueue({ text: 'The quarterly numbers show a steady rise in', chunkSize: 5, cutAfterChunks: 3 });
+    openai.enqueue({
+      text: 'The quarterly numbers show a steady rise in',
+      chunkSize: 5,
+      chunkDelayMs: 20,
+      cutAfterChunks: 3,
+    });
     const events: ChatStreamEvent[] = [];
     for await (const event of router.stream({ task: 'summarize', messages })) events.push(event);
     assert.equal(events[0].type, 'start');

@@ -296,12 +296,18 @@ describe('escalation', () => {
 describe('token budget guard', () => {
   test("a reasoning model's max tokens are raised to minOutputTokens, noted in the trace", async () => {
     const { router, adapters } = setup();
-    const result = await router.complete(ask('classify', { maxTokens: 200 }));
+    const result = await router.complete(ask(undefined, { maxTokens: 200 }));
     assert.equal(adapters.calls[0].call.maxTokens, 1024);
     assert.match(result.trace.notes.join('\n'), /qwen: max tokens raised from 200 to 1024/);
     adapters.queue('qwen', { error: unreachable('qwen') });
-    await router.complete(ask('classify', { maxTokens: 200 }));
+    await router.complete(ask(undefined, { maxTokens: 200 }));
     assert.equal(adapters.calls.at(-1)!.call.maxTokens, 200, 'a non-reasoning model keeps the asked budget');
+  });
+
+  test('with reasoning off the model does not think, so the asked budget stands', async () => {
+    const { router, adapters } = setup();
+    await router.complete(ask('classify', { maxTokens: 200, reasoning: 'off' }));
+    assert.equal(adapters.calls[0].call.maxTokens, 200);
   });
 
   test("the task's reasoning level reaches the adapter", async () => {
