@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
 import { createLedger, type Ledger } from '../ledger/index.ts';
 import { createModelAdapter } from '../providers/create-model-adapter.ts';
+import { createProviderProbe } from '../providers/create-provider-probe.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import type { ConfigIssue } from '../spec/errors/config-error.ts';
-import type { ModelAdapter } from '../spec/model-call.ts';
+import type { ModelAdapter, ProviderProbe } from '../spec/model-call.ts';
 import type { PyramidConfig } from '../spec/pyramid-config.ts';
+import type { RequestLedger, RequestRecord } from '../spec/request-ledger.ts';
+import type { Attempt } from '../spec/trace.ts';
 import { closeSqlite, createSqliteLedgerStore, openSqlite } from '../store/index.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
 
@@ -18,8 +21,14 @@ export type Platform = {
   warnings: ConfigIssue[];
   ledger: Ledger;
   router: Router;
+  /** A health probe per provider (a cheap model list), for the gateway's monitor. */
+  probes: Record<string, ProviderProbe>;
+  /** Calls `listener` after every routed request is committed to the ledger (metrics); returns an unsubscribe. */
+  onRequestRecorded(listener: RequestRecordedListener): () => void;
   close(): void;
 };
+
+export type RequestRecordedListener = (request: RequestRecord, attempts: readonly Attempt[]) => void;
 
 /** Loads the config (throws ConfigError), opens the store in PYRAMID_HOME and builds the router. */
 export async function createPlatform(io: CliIo, options: GlobalOptions): Promise<Platform> {
@@ -47,12 +56,45 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     }
     return adapter;
   };
+  const listeners = new Set<RequestRecordedListener>();
+  const observedLedger: RequestLedger = {
+    async record(request, attempts) {
+      await ledger.record(request, attempts);
+      for (const listener of listeners) {
+        try {
+          listener(request, attempts);
+        } catch {
+          // An observer (metrics) must never fail a request that is already committed.
+        }
+      }
+    },
+    spentSince: (sinceMs, callerTag) => ledger.spentSince(sinceMs, callerTag),
+  };
+  const probes = Object.fromEntries(
+    Object.values(config.providers).map((provider) => [
+      provider.name,
+      createProviderProbe({ provider, fetch: io.fetch, now: io.now }),
+    ]),
+  );
   const router = new Router({
     config,
     adapterFor,
-    ledger,
+    ledger: observedLedger,
     breakers: new BreakerBoard(config.router.breaker),
     now: io.now,
   });
-  return { home, configFile, config, warnings, ledger, router, close: () => closeSqlite(db) };
+  return {
+    home,
+    configFile,
+    config,
+    warnings,
+    ledger,
+    router,
+    probes,
+    onRequestRecorded(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => closeSqlite(db),
+  };
 }

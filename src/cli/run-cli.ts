@@ -6,6 +6,7 @@ import { registerAskCommand } from './commands/ask-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerRouteCommand } from './commands/route-command.ts';
+import { registerStartCommand } from './commands/start-command.ts';
 import { registerUsageCommand } from './commands/usage-command.ts';
 import { exitCodes } from './exit-codes.ts';
 
@@ -29,6 +30,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerAskCommand(program, io, setExitCode);
   registerRouteCommand(program, io);
   registerUsageCommand(program, io);
+  registerStartCommand(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

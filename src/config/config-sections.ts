@@ -1,6 +1,7 @@
 import { agentsSection } from './sections/agents-section.ts';
 import { budgetsSection } from './sections/budgets-section.ts';
 import { concurrencySection } from './sections/concurrency-section.ts';
+import { gatewaySection } from './sections/gateway-section.ts';
 import { jobsSection } from './sections/jobs-section.ts';
 import { modelsSection } from './sections/models-section.ts';
 import { providersSection } from './sections/providers-section.ts';
@@ -16,6 +17,7 @@ export const configSections = {
   tasks: tasksSection,
   router: routerSection,
   budgets: budgetsSection,
+  gateway: gatewaySection,
   concurrency: concurrencySection,
   agents: agentsSection,
   jobs: jobsSection,

@@ -70,6 +70,8 @@ export type PyramidConfig = {
   concurrency?: ConcurrencyConfig;
   agents?: Record<string, AgentConfig>;
   jobs?: Record<string, JobConfig>;
+  /** The HTTP gateway (`pyramid start`); the loader always fills it, with defaults. */
+  gateway?: GatewayConfig;
 };
 
 /** How many agent runs and subagent tasks may run at once (subagents never take agent slots). */
@@ -122,4 +124,32 @@ export type JobConfig = {
   catchUp: 'once' | 'skip';
   enabled: boolean;
   deliver: string[];
+};
+
+export const gatewayScopes = ['admin', 'client'] as const;
+/** `client`: the OpenAI-compatible API (/v1). `admin`: everything (/api, /metrics and /v1). */
+export type GatewayScope = (typeof gatewayScopes)[number];
+
+export type GatewayToken = {
+  name: string;
+  scopes: GatewayScope[];
+  /** The resolved secret; undefined when its `env:` variable is unset (the token then matches nothing). */
+  token?: string;
+  unavailableReason?: string;
+};
+
+export type GatewayConfig = {
+  port: number;
+  bind: string;
+  bodyLimitBytes: number;
+  /** How long in-flight requests may take to finish on SIGTERM/SIGINT. */
+  drainMs: number;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  auth: {
+    enabled: boolean;
+    tokens: GatewayToken[];
+    /** Failed authentications from one address within `windowMs` before it is answered 429. */
+    throttle: { maxFailures: number; windowMs: number };
+  };
 };

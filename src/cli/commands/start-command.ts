@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
+import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
+import {
+  createGateway,
+  createGatewayLogger,
+  loadGatewayTokens,
+  startGatewayServer,
+} from '../../gateway/index.ts';
+import { ConfigError } from '../../spec/errors/config-error.ts';
+import { PyramidError } from '../../spec/errors/pyramid-error.ts';
+import type { CliIo, GlobalOptions } from '../cli-io.ts';
+import { createPlatform } from '../create-platform.ts';
+import { printWarnings } from '../print-warnings.ts';
+
+type StartOptions = { port?: string; bind?: string };
+
+const version = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Resolves on the first SIGTERM or SIGINT; a second one calls `force`. */
+function shutdownSignal(force: () => void): Promise<string> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: string) => {
+      if (received) return force();
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** `pyramid start`: the gateway, with health probes, until SIGTERM/SIGINT (then drain and exit 0). */
+export function registerStartCommand(program: Command, io: CliIo): void {
+  program
+    .command('start')
+    .description('run the gateway (OpenAI-compatible API, usage, health, metrics) until SIGTERM or Ctrl-C')
+    .option('-p, --port <n>', 'port to listen on (default: gateway.port, 18789)')
+    .option('--bind <address>', 'address to listen on (default: gateway.bind, 127.0.0.1)')
+    .action(async (options: StartOptions, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const { configFile } = resolvePyramidPaths({
+        env: io.env,
+        explicitConfigPath: globals.config,
+        homedir: io.homedir,
+        cwd: io.cwd,
+      });
+      const explicit = Boolean(globals.config || io.env.PYRAMID_CONFIG);
+      if (!explicit && !(await exists(configFile))) {
+        await writeStarterConfig(configFile);
+        io.stderr.write(
+          `first run: wrote a starter config to ${configFile}; edit it and restart to change it\n`,
+        );
+      }
+      const platform = await createPlatform(io, globals);
+      let closed = false;
+      const closePlatform = () => {
+        if (!closed) platform.close();
+        closed = true;
+      };
+      try {
+        printWarnings(io, platform.warnings, { brief: true });
+        const gateway = { ...platform.config.gateway! };
+        if (options.port !== undefined) {
+          const port = Number(options.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535)
+            throw new PyramidError('usage', `--port takes a port number (0-65535), not "${options.port}"`);
+          gateway.port = port;
+        }
+        if (options.bind !== undefined) gateway.bind = options.bind;
+        if (!gateway.auth.enabled && !isLoopbackAddress(gateway.bind)) {
+          throw new ConfigError(
+            [
+              {
+                path: 'gateway.auth.enabled',
+                message: `refusing to listen on ${gateway.bind} without auth: bind 127.0.0.1, or turn auth on`,
+              },
+            ],
+            platform.configFile,
+          );
+        }
+        const { tokens, generatedFile, notices } = await loadGatewayTokens({ gateway, home: platform.home });
+        for (const notice of notices) io.stderr.write(`warning: ${notice}\n`);
+        if (generatedFile) {
+          io.stderr.write(
+            `first run: generated an admin token in ${generatedFile} (mode 0600); read it with:\n  cat ${generatedFile}\n`,
+          );
+        }
+        const logger = createGatewayLogger(io.stdout);
+        const built = createGateway({
+          config: platform.config,
+          gateway,
+          router: platform.router,
+          ledger: platform.ledger,
+          probes: platform.probes,
+          onRequestRecorded: platform.onRequestRecorded,
+          tokens,
+          logger,
+          version,
+          now: io.now,
+        });
+        built.context.health.start();
+        const server = await startGatewayServer({ app: built.app, port: gateway.port, bind: gateway.bind });
+        built.setReady(true);
+        logger.info(
+          {
+            url: server.url,
+            version,
+            config: platform.configFile,
+            tokens: tokens.map((token) => token.name),
+          },
+          'gateway listening',
+        );
+        io.stderr.write(`pyramid gateway listening on ${server.url}\n`);
+
+        let forced = false;
+        const signal = await shutdownSignal(() => {
+          forced = true;
+          logger.warn('second signal: stopping now');
+          void server.close(0);
+        });
+        built.setReady(false);
+        logger.info({ signal, inFlight: server.inFlight(), drainMs: gateway.drainMs }, 'draining');
+        const dropped = await server.close(forced ? 0 : gateway.drainMs);
+        built.dispose();
+        closePlatform();
+        logger.info({ dropped }, 'stopped');
+      } finally {
+        closePlatform();
+      }
+    });
+}

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { Router } from '../router/router.ts';
+import type { GatewayConfig, PyramidConfig } from '../spec/pyramid-config.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import type { HealthMonitor } from './health-monitor.ts';
+import type { RecentOutcomes } from './recent-outcomes.ts';
+
+/** Everything a route needs, built once by the wiring and handed to each route module. */
+export type GatewayContext = {
+  router: Router;
+  ledger: Pick<Ledger, 'usage' | 'getRequest'>;
+  config: PyramidConfig;
+  gateway: GatewayConfig;
+  metrics: GatewayMetrics;
+  health: HealthMonitor;
+  recent: RecentOutcomes;
+  logger: Logger;
+  version: string;
+  /** When the gateway started (ms since epoch), for uptime. */
+  startedAt: number;
+  /** False until the config and store are ready, and again while draining. */
+  isReady: () => boolean;
+  now: () => number;
+  newId: () => string;
+};

@@ -1,0 +1,8 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { GatewayCaller } from './gateway-caller.ts';
+
+/** The Hono environment of the gateway app: the authenticated caller, and Node's request bindings. */
+export type GatewayEnv = {
+  Bindings: Partial<HttpBindings>;
+  Variables: { caller: GatewayCaller };
+};

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { ChatMessage, ResponseFormat, ToolDefinition } from '../spec/message.ts';
+import type { ReasoningLevel } from '../spec/model-call.ts';
+import { GatewayHttpError } from './gateway-http-error.ts';
+
+/** The fields of an OpenAI chat completion request that Pyramid uses, in spec terms. */
+export type ParsedChatCompletion = {
+  model: string;
+  messages: ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  responseFormat?: ResponseFormat;
+  tools?: ToolDefinition[];
+  reasoning?: ReasoningLevel;
+  stream: boolean;
+  includeUsage: boolean;
+};
+
+const textPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+const content = z.union([z.string(), z.array(textPart)]);
+const toolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+const message = z.discriminatedUnion('role', [
+  z.looseObject({ role: z.enum(['system', 'developer']), content }),
+  z.looseObject({ role: z.literal('user'), content }),
+  z.looseObject({
+    role: z.literal('assistant'),
+    content: content.nullish(),
+    tool_calls: z.array(toolCall).nullish(),
+  }),
+  z.looseObject({ role: z.literal('tool'), content, tool_call_id: z.string(), name: z.string().optional() }),
+]);
+const tool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+const responseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({
+      name: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()),
+    }),
+  }),
+]);
+const tokenCount = z.number().int().positive();
+const body = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(message).min(1, { error: 'must contain at least one message' }),
+  max_tokens: tokenCount.nullish(),
+  max_completion_tokens: tokenCount.nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  response_format: responseFormat.nullish(),
+  tools: z.array(tool).nullish(),
+  n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).nullish(),
+});
+
+/** `messages.0.content` -> `messages[0].content`. */
+function paramName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (name, key) =>
+      typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key),
+    '',
+  );
+}
+
+function invalid(param: string, message: string): GatewayHttpError {
+  return new GatewayHttpError(400, 'invalid_request_error', 'invalid_request', message, { param });
+}
+
+function text(value: z.infer<typeof content> | null | undefined, param: string): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return value
+    .map((part, index) => {
+      if (part.type !== 'text' || typeof part.text !== 'string')
+        throw invalid(
+          `${param}[${index}]`,
+          `Unsupported content part type '${part.type}' at '${param}[${index}]': only text parts are supported.`,
+        );
+      return part.text;
+    })
+    .join('');
+}
+
+/** Validates an OpenAI chat completion body; throws GatewayHttpError (400) naming the field at fault. */
+export function parseChatCompletionBody(input: unknown): ParsedChatCompletion {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw invalid('', 'The request body must be a JSON object.');
+  const parsed = body.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = paramName(issue.path);
+    const missing =
+      issue.code === 'invalid_type' &&
+      issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown>)?.[key], input) ===
+        undefined;
+    throw invalid(
+      param,
+      missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${issue.message}.`,
+    );
+  }
+  const request = parsed.data;
+  const toolNames = new Map<string, string>();
+  const messages = request.messages.map((entry, index): ChatMessage => {
+    const param = `messages[${index}].content`;
+    switch (entry.role) {
+      case 'system':
+      case 'developer':
+        return { role: 'system', content: text(entry.content, param) };
+      case 'user':
+        return { role: 'user', content: text(entry.content, param) };
+      case 'assistant': {
+        const toolCalls = (entry.tool_calls ?? []).map((call) => {
+          toolNames.set(call.id, call.function.name);
+          return { id: call.id, name: call.function.name, arguments: call.function.arguments };
+        });
+        return {
+          role: 'assistant',
+          content: text(entry.content, param),
+          ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        };
+      }
+      default:
+        return {
+          role: 'tool',
+          toolCallId: entry.tool_call_id,
+          toolName: toolNames.get(entry.tool_call_id) ?? entry.name ?? 'tool',
+          content: text(entry.content, param),
+        };
+    }
+  });
+  const format = request.response_format;
+  const responseFormat: ResponseFormat | undefined =
+    format?.type === 'json_object'
+      ? { type: 'json' }
+      : format?.type === 'json_schema'
+        ? {
+            type: 'json-schema',
+            schema: format.json_schema.schema,
+            ...(format.json_schema.name ? { name: format.json_schema.name } : {}),
+          }
+        : undefined;
+  const effort = request.reasoning_effort;
+  return {
+    model: request.model,
+    messages,
+    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+    temperature: request.temperature ?? undefined,
+    responseFormat,
+    tools: request.tools?.length
+      ? request.tools.map((entry) => ({
+          name: entry.function.name,
+          ...(entry.function.description ? { description: entry.function.description } : {}),
+          parameters: entry.function.parameters ?? { type: 'object', properties: {} },
+        }))
+      : undefined,
+    reasoning: effort ? (effort === 'none' || effort === 'minimal' ? 'off' : effort) : undefined,
+    stream: request.stream === true,
+    includeUsage: request.stream_options?.include_usage === true,
+  };
+}

@@ -1,0 +1,236 @@
+import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ChatRequest } from '../../spec/chat-request.ts';
+import type { ChatResult, ChatStreamEvent } from '../../spec/chat-result.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import type { GatewayEnv } from '../gateway-env.ts';
+import { GatewayHttpError } from '../gateway-http-error.ts';
+import {
+  openAiCompletion,
+  openAiFinishReason,
+  openAiToolCall,
+  openAiUsage,
+  pyramidSummary,
+} from '../openai-shapes.ts';
+import { type ParsedChatCompletion, parseChatCompletionBody } from '../parse-chat-completion-body.ts';
+import { resolveModelField } from '../resolve-model-field.ts';
+
+/** The summary headers of a finished request. */
+function resultHeaders(result: ChatResult): Record<string, string> {
+  return {
+    'x-pyramid-model': result.model,
+    'x-pyramid-tier': String(result.tier),
+    'x-pyramid-attempts': String(result.trace.attempts.length),
+    'x-pyramid-cost-usd': result.costUsd.toFixed(8),
+  };
+}
+
+/** Reads the body as JSON; malformed JSON is a 400, never a crash. */
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GatewayHttpError(
+      400,
+      'invalid_request_error',
+      'invalid_json',
+      `We could not parse the JSON body of your request: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** POST /v1/chat/completions: the OpenAI-compatible entry to the pyramid, streaming or not. */
+export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayContext): void {
+  const { router, config, metrics, now, newId } = context;
+  const limit = context.gateway.bodyLimitBytes;
+  app.post(
+    '/v1/chat/completions',
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new GatewayHttpError(
+          413,
+          'invalid_request_error',
+          'request_too_large',
+          `The request body is larger than the gateway's limit of ${limit} bytes (gateway.bodyLimit).`,
+        );
+      },
+    }),
+    async (c) => {
+      const receivedAt = now();
+      const requestId = newId();
+      c.header('x-pyramid-request-id', requestId);
+      const parsed = parseChatCompletionBody(await readJson(c.req.raw));
+      const selection = resolveModelField(config, parsed.model, c.req.header('x-pyramid-task'));
+      const cancel = new AbortController();
+      const request: ChatRequest = {
+        ...selection,
+        messages: parsed.messages,
+        maxTokens: parsed.maxTokens,
+        temperature: parsed.temperature,
+        responseFormat: parsed.responseFormat,
+        tools: parsed.tools,
+        reasoning: parsed.reasoning,
+        callerTag: c.get('caller').name,
+        requestId,
+        signal: AbortSignal.any([c.req.raw.signal, cancel.signal]),
+      };
+      metrics.requestStarted();
+      if (!parsed.stream) {
+        try {
+          const result = await router.complete(request);
+          return c.json(openAiCompletion(result, Math.floor(receivedAt / 1000)), 200, resultHeaders(result));
+        } finally {
+          metrics.requestEnded();
+        }
+      }
+      const iterator = router.stream(request)[Symbol.asyncIterator]();
+      let first: IteratorResult<ChatStreamEvent>;
+      try {
+        // Failover happens before the first token: a failure here is still a proper HTTP error.
+        first = await iterator.next();
+      } catch (error) {
+        metrics.requestEnded();
+        throw error;
+      }
+      if (first.done || first.value.type !== 'start') {
+        metrics.requestEnded();
+        throw new Error('the router stream did not start with a start event');
+      }
+      const start = first.value;
+      const body = sseBody(iterator, parsed, {
+        id: `chatcmpl-${requestId}`,
+        created: Math.floor(receivedAt / 1000),
+        model: start.model,
+        onFirstToken: () => metrics.observeTimeToFirstToken(start.model, (now() - receivedAt) / 1000),
+        cancel: () => cancel.abort(new DOMException('the client went away', 'AbortError')),
+        end: () => metrics.requestEnded(),
+      });
+      return new Response(body, {
+        status: 200,
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-pyramid-request-id': requestId,
+          'x-pyramid-model': start.model,
+          'x-pyramid-tier': String(start.tier),
+        },
+      });
+    },
+  );
+}
+
+type SseOptions = {
+  id: string;
+  created: number;
+  model: string;
+  onFirstToken: () => void;
+  cancel: () => void;
+  end: () => void;
+};
+
+/**
+ * The OpenAI chunk stream. A failure after the first token ends it with an `error` event (the SDKs
+ * raise it) and no `[DONE]`, never a silent truncated success. When the client goes away, the
+ * upstream call is aborted and the router's iterator returned.
+ */
+function sseBody(
+  iterator: AsyncIterator<ChatStreamEvent>,
+  parsed: ParsedChatCompletion,
+  options: SseOptions,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const usageField = parsed.includeUsage ? { usage: null } : {};
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
+    encoder.encode(
+      `data: ${JSON.stringify({
+        id: options.id,
+        object: 'chat.completion.chunk',
+        created: options.created,
+        model: options.model,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+        ...usageField,
+      })}\n\n`,
+    );
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    options.end();
+  };
+  let toolIndex = 0;
+  let sentToken = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(chunk({ role: 'assistant', content: '' }));
+    },
+    async pull(controller) {
+      let next: IteratorResult<ChatStreamEvent>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        // Aborted, or a bug: the headers are gone, so the stream ends with an error event.
+        const message = error instanceof Error ? error.message : String(error);
+        controller.enqueue(sseError('stream_failed', message));
+        controller.close();
+        end();
+        return;
+      }
+      if (next.done) {
+        controller.close();
+        end();
+        return;
+      }
+      const event = next.value;
+      if (event.type === 'text-delta' || event.type === 'tool-call') {
+        if (!sentToken) {
+          sentToken = true;
+          options.onFirstToken();
+        }
+        controller.enqueue(
+          event.type === 'text-delta'
+            ? chunk({ content: event.text })
+            : chunk({ tool_calls: [{ index: toolIndex++, ...openAiToolCall(event.toolCall) }] }),
+        );
+      } else if (event.type === 'done') {
+        controller.enqueue(chunk({}, openAiFinishReason(event.result.finishReason)));
+        if (parsed.includeUsage) {
+          controller.enqueue(
+            encoder.encode(
+              `data: ${JSON.stringify({
+                id: options.id,
+                object: 'chat.completion.chunk',
+                created: options.created,
+                model: options.model,
+                choices: [],
+                usage: openAiUsage(event.result.usage),
+                pyramid: pyramidSummary(event.result),
+              })}\n\n`,
+            ),
+          );
+        }
+        controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+        controller.close();
+        end();
+      } else if (event.type === 'error') {
+        controller.enqueue(
+          sseError(event.error.code, `the stream broke after it started: ${event.error.message}`),
+        );
+        controller.close();
+        end();
+      }
+    },
+    async cancel() {
+      options.cancel();
+      end();
+      await iterator.return?.();
+    },
+  });
+
+  function sseError(code: string, message: string): Uint8Array {
+    return encoder.encode(
+      `data: ${JSON.stringify({ error: { message, type: 'api_error', code, param: null } })}\n\n`,
+    );
+  }
+}

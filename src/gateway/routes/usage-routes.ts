@@ -1,0 +1,47 @@
+import type { Hono } from 'hono';
+import { parseSince } from '../../ledger/parse-since.ts';
+import { PyramidError } from '../../spec/errors/pyramid-error.ts';
+import type { LedgerGroupBy } from '../../spec/ledger-store.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import type { GatewayEnv } from '../gateway-env.ts';
+import { GatewayHttpError } from '../gateway-http-error.ts';
+
+const groupings: LedgerGroupBy[] = ['model', 'tier', 'task', 'agent', 'day'];
+
+/** GET /api/usage?since=&by= (the ledger's report) and GET /api/requests/:id (one request's trace). */
+export function usageRoutes(app: Hono<GatewayEnv>, context: GatewayContext): void {
+  const { ledger, now } = context;
+  app.get('/api/usage', async (c) => {
+    const by = (c.req.query('by') ?? 'tier') as LedgerGroupBy;
+    if (!groupings.includes(by))
+      throw new GatewayHttpError(
+        400,
+        'invalid_request_error',
+        'invalid_request',
+        `Invalid value for 'by': use one of ${groupings.join(', ')}.`,
+        { param: 'by' },
+      );
+    let sinceMs: number;
+    try {
+      sinceMs = parseSince(c.req.query('since') ?? '24h', now());
+    } catch (error) {
+      if (!(error instanceof PyramidError)) throw error;
+      throw new GatewayHttpError(400, 'invalid_request_error', 'invalid_request', error.message, {
+        param: 'since',
+      });
+    }
+    return c.json(await ledger.usage({ sinceMs, by }));
+  });
+
+  app.get('/api/requests/:id', async (c) => {
+    const request = await ledger.getRequest(c.req.param('id'));
+    if (!request)
+      throw new GatewayHttpError(
+        404,
+        'not_found_error',
+        'request_not_found',
+        `No request with id '${c.req.param('id')}'.`,
+      );
+    return c.json(request);
+  });
+}

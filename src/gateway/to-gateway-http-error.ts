@@ -1,0 +1,28 @@
+import { AllCandidatesFailedError } from '../spec/errors/all-candidates-failed-error.ts';
+import { BudgetExceededError } from '../spec/errors/budget-exceeded-error.ts';
+import { UnknownModelError } from '../spec/errors/unknown-model-error.ts';
+import { GatewayHttpError } from './gateway-http-error.ts';
+
+/** The HTTP answer for an error from the router; undefined for an unexpected one (a bug: 500). */
+export function toGatewayHttpError(error: unknown): GatewayHttpError | undefined {
+  if (error instanceof GatewayHttpError) return error;
+  if (error instanceof AllCandidatesFailedError) {
+    return new GatewayHttpError(502, 'api_error', error.code, error.message, {
+      details: {
+        attempts: error.trace.attempts.map((attempt) => ({
+          model: attempt.model,
+          tier: attempt.tier,
+          outcome: attempt.outcome,
+          reason: attempt.reason ?? null,
+        })),
+      },
+    });
+  }
+  if (error instanceof BudgetExceededError)
+    return new GatewayHttpError(429, 'insufficient_quota', error.code, error.message);
+  if (error instanceof UnknownModelError)
+    return new GatewayHttpError(400, 'invalid_request_error', 'model_not_found', error.message, {
+      param: 'model',
+    });
+  return undefined;
+}
