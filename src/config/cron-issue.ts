@@ -1,7 +1,10 @@
 import { Cron } from 'croner';
 
 /** Why a cron expression or time zone is invalid, or undefined when croner accepts both. */
-export function cronIssue(expression: string, timeZone?: string): { field: 'cron' | 'tz'; message: string } | undefined {
+export function cronIssue(
+  expression: string,
+  timeZone?: string,
+): { field: 'cron' | 'tz'; message: string } | undefined {
   let cron: Cron;
   try {
     cron = new Cron(expression, { paused: true });
@@ -14,7 +17,10 @@ export function cronIssue(expression: string, timeZone?: string): { field: 'cron
     new Intl.DateTimeFormat('en-US', { timeZone });
     new Cron(expression, { paused: true, timezone: timeZone }).nextRun(new Date(0));
   } catch {
-    return { field: 'tz', message: `unknown time zone "${timeZone}": use an IANA name such as Europe/Berlin or UTC` };
+    return {
+      field: 'tz',
+      message: `unknown time zone "${timeZone}": use an IANA name such as Europe/Berlin or UTC`,
+    };
   }
   return undefined;
 }

@@ -1,8 +1,9 @@
 import type { Migration } from './migration.ts';
 import { ledgerTables } from './migrations/0001-ledger-tables.ts';
+import { schedulerTables } from './migrations/0002-scheduler-tables.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
  * here; never edit or reorder a step that has shipped (databases record how many steps they applied).
  */
-export const migrations: readonly Migration[] = [ledgerTables];
+export const migrations: readonly Migration[] = [ledgerTables, schedulerTables];

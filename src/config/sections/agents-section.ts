@@ -47,7 +47,8 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
       const agent = asMapping(entry);
       if (!agent) return;
       if (typeof agent.id === 'string') {
-        if (seen.has(agent.id)) issues.push({ path: [index, 'id'], message: `duplicate agent id "${agent.id}"` });
+        if (seen.has(agent.id))
+          issues.push({ path: [index, 'id'], message: `duplicate agent id "${agent.id}"` });
         seen.add(agent.id);
       }
       if (typeof agent.task === 'string' && names.tasks && !names.tasks.has(agent.task)) {
@@ -61,7 +62,10 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
       const tools = Array.isArray(agent.tools) ? agent.tools : [];
       const hosts = Array.isArray(agent.httpAllowedHosts) ? agent.httpAllowedHosts : [];
       if (tools.includes('http_get') && hosts.length === 0) {
-        issues.push({ path: [index, 'httpAllowedHosts'], message: 'http_get needs at least one allowed host' });
+        issues.push({
+          path: [index, 'httpAllowedHosts'],
+          message: 'http_get needs at least one allowed host',
+        });
       }
     });
     return issues;

@@ -26,7 +26,9 @@ const scheduleSchema = z
     ],
     { error: 'expected { cron, tz }, { every } or { at }' },
   )
-  .describe('When the job runs: { cron: "0 * * * *", tz: "Europe/Berlin" }, { every: "15m" } or { at: ISO time }.');
+  .describe(
+    'When the job runs: { cron: "0 * * * *", tz: "Europe/Berlin" }, { every: "15m" } or { at: ISO time }.',
+  );
 
 const payloadSchema = z
   .discriminatedUnion(
@@ -130,7 +132,8 @@ export const jobsSection: ConfigSection<typeof schema, Record<string, JobConfig>
         if (seen.has(id)) issues.push({ path: [index, 'id'], message: `duplicate job id "${id}"` });
         seen.add(id);
       }
-      for (const issue of jobIssues(entry, names.agents)) issues.push({ ...issue, path: [index, ...issue.path] });
+      for (const issue of jobIssues(entry, names.agents))
+        issues.push({ ...issue, path: [index, ...issue.path] });
     });
     return issues;
   },

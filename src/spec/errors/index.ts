@@ -1,3 +1,4 @@
+export { AgentTurnError } from './agent-turn-error.ts';
 export { AllCandidatesFailedError } from './all-candidates-failed-error.ts';
 export { AuthError } from './auth-error.ts';
 export { BadRequestError } from './bad-request-error.ts';

@@ -1,0 +1,228 @@
+import type { Router } from '../router/router.ts';
+import { boundedHistory } from '../sessions/bounded-history.ts';
+import { subagentSessionId } from '../sessions/session-ids.ts';
+import type { ChatResult } from '../spec/chat-result.ts';
+import { AgentTurnError } from '../spec/errors/agent-turn-error.ts';
+import type { ChatMessage, ToolCall } from '../spec/message.ts';
+import type { AgentConfig } from '../spec/pyramid-config.ts';
+import type { SessionInfo, SessionStore } from '../spec/session-store.ts';
+import { agentToolDefinitions, toolArguments } from './agent-tools.ts';
+import type { Lane } from './lane.ts';
+
+/** The exact reply that means "nothing to deliver". */
+export const noReply = 'NO_REPLY';
+
+export type AgentTurnOptions = {
+  router: Pick<Router, 'complete' | 'explain'>;
+  sessions: SessionStore;
+  agent: AgentConfig;
+  /** The session this turn belongs to; a `main` session brings its bounded history into the context. */
+  session: SessionInfo;
+  message: string;
+  /** The lane subagent tasks run in (shared by every run; never the agent lane). */
+  subagents: Lane;
+  signal?: AbortSignal;
+  now: () => number;
+  fetch?: typeof fetch;
+};
+
+/** What a turn produced and what it cost, subagents included. */
+export type AgentTurnResult = {
+  output: string;
+  /** The final text was exactly NO_REPLY. */
+  noReply: boolean;
+  tiers: number[];
+  models: string[];
+  escalations: { fromTier: number; reason: string }[];
+  costUsd: number;
+  usage: { input: number; output: number };
+  steps: number;
+};
+
+const maxSubagentTasks = 8;
+const httpBodyChars = 4000;
+
+/**
+ * One agent turn: system prompt + message -> the router with the agent's task, then a bounded tool
+ * loop. Every message of the turn is appended to the session's transcript; nothing from any other
+ * session enters the context.
+ */
+export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurnResult> {
+  const { router, sessions, agent, session, now } = options;
+  sessions.ensure(session);
+  const history =
+    session.kind === 'main' ? boundedHistory(sessions.messages(session.id), agent.mainSessionTokens) : [];
+  const user: ChatMessage = { role: 'user', content: options.message };
+  sessions.append(session.id, [user], now());
+  const context: ChatMessage[] = [{ role: 'system', content: agent.prompt }, ...history, user];
+  const tools = agentToolDefinitions(agent);
+  const topTier = Math.max(
+    ...router
+      .explain({ task: agent.task, maxTier: agent.maxTier, messages: [] })
+      .candidates.map((c) => c.tier),
+  );
+  const totals: AgentTurnResult = {
+    output: '',
+    noReply: false,
+    tiers: [],
+    models: [],
+    escalations: [],
+    costUsd: 0,
+    usage: { input: 0, output: 0 },
+    steps: 0,
+  };
+  let escalation: { fromTier: number; reason: string } | undefined;
+  let subagentCount = 0;
+
+  for (let step = 0; step < agent.maxSteps; step++) {
+    if (options.signal?.aborted) throw new AgentTurnError('agent_aborted', agent.id, 'the turn was aborted');
+    const result = await router.complete({
+      task: agent.task,
+      ...(agent.maxTier === undefined ? {} : { maxTier: agent.maxTier }),
+      messages: context,
+      ...(tools.length > 0 ? { tools } : {}),
+      callerTag: agent.id,
+      ...(escalation ? { escalation } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    escalation = undefined;
+    addResult(totals, result);
+    totals.steps = step + 1;
+    if (result.toolCalls.length === 0) {
+      totals.output = result.text;
+      totals.noReply = result.text.trim() === noReply;
+      const answer: ChatMessage = { role: 'assistant', content: result.text };
+      sessions.append(session.id, [answer], now());
+      return totals;
+    }
+
+    const escalateCall = result.toolCalls.find((call) => call.name === 'escalate');
+    if (escalateCall && tools.some((tool) => tool.name === 'escalate') && result.tier < topTier) {
+      // Asked again one tier up with the same context: the higher tier never sees the request to escalate.
+      const reason = String(toolArguments(escalateCall.arguments).reason ?? 'the agent asked to escalate');
+      escalation = { fromTier: result.tier, reason };
+      totals.escalations.push(escalation);
+      continue;
+    }
+
+    const call: ChatMessage = { role: 'assistant', content: result.text, toolCalls: result.toolCalls };
+    const answers: ChatMessage[] = await Promise.all(
+      result.toolCalls.map(async (toolCall) => ({
+        role: 'tool' as const,
+        toolCallId: toolCall.id,
+        toolName: toolCall.name,
+        content: await runTool(toolCall),
+      })),
+    );
+    context.push(call, ...answers);
+    sessions.append(session.id, [call, ...answers], now());
+  }
+  throw new AgentTurnError(
+    'agent_step_limit',
+    agent.id,
+    `agent ${agent.id} used its ${agent.maxSteps} steps without a final answer`,
+  );
+
+  async function runTool(toolCall: ToolCall): Promise<string> {
+    const allowed = tools.some((tool) => tool.name === toolCall.name);
+    if (!allowed) return `error: the tool ${toolCall.name} is not available to this agent`;
+    const args = toolArguments(toolCall.arguments);
+    try {
+      switch (toolCall.name) {
+        case 'escalate':
+          return 'error: no higher tier is available; answer with what you have';
+        case 'remember':
+          sessions.remember(agent.id, String(args.key ?? ''), String(args.value ?? ''), now());
+          return 'remembered';
+        case 'recall': {
+          const notes = sessions.recall(agent.id, typeof args.key === 'string' ? args.key : undefined);
+          return JSON.stringify(notes.map((note) => ({ key: note.key, value: note.value })));
+        }
+        case 'http_get':
+          return await httpGet(String(args.url ?? ''));
+        case 'spawn_subagents':
+          return await spawnSubagents(args.tasks);
+        default:
+          return `error: unknown tool ${toolCall.name}`;
+      }
+    } catch (error) {
+      if (error instanceof AgentTurnError && error.code === 'agent_aborted') throw error;
+      return `error: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  async function httpGet(url: string): Promise<string> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return `error: not a URL: ${url}`;
+    }
+    if (!agent.httpAllowedHosts.includes(parsed.hostname)) {
+      return `error: ${parsed.hostname} is not an allowed host (allowed: ${agent.httpAllowedHosts.join(', ')})`;
+    }
+    const response = await (options.fetch ?? fetch)(parsed, { signal: options.signal });
+    const body = await response.text();
+    return `status ${response.status}\n${body.slice(0, httpBodyChars)}`;
+  }
+
+  async function spawnSubagents(raw: unknown): Promise<string> {
+    const list = (Array.isArray(raw) ? raw : []).slice(0, maxSubagentTasks);
+    const outcomes = await Promise.all(
+      list.map((entry: unknown, index) => {
+        const item = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};
+        const prompt = typeof item.prompt === 'string' ? item.prompt : String(entry);
+        const task = typeof item.task === 'string' ? item.task : agent.task;
+        const child: SessionInfo = {
+          id: subagentSessionId(session.id, subagentCount + index),
+          kind: 'subagent',
+          agentId: agent.id,
+          ...(session.jobId === undefined ? {} : { jobId: session.jobId }),
+          ...(session.runId === undefined ? {} : { runId: session.runId }),
+          parentId: session.id,
+          createdAt: now(),
+        };
+        return options.subagents.run(async () => {
+          try {
+            const result = await runAgentTurn({
+              ...options,
+              agent: {
+                ...agent,
+                task,
+                tools: [],
+                maxSteps: 1,
+                prompt: `${agent.prompt}\n\nYou are a subagent: answer only the sub-task you are given.`,
+              },
+              session: child,
+              message: prompt,
+            });
+            mergeSubagent(totals, result);
+            return { prompt, output: result.output };
+          } catch (error) {
+            if (error instanceof AgentTurnError && error.code === 'agent_aborted') throw error;
+            return { prompt, error: error instanceof Error ? error.message : String(error) };
+          }
+        });
+      }),
+    );
+    subagentCount += list.length;
+    return JSON.stringify(outcomes);
+  }
+}
+
+function addResult(totals: AgentTurnResult, result: ChatResult): void {
+  totals.tiers.push(result.tier);
+  totals.models.push(result.model);
+  totals.costUsd += result.costUsd;
+  totals.usage.input += result.usage.input;
+  totals.usage.output += result.usage.output + result.usage.reasoning;
+}
+
+function mergeSubagent(totals: AgentTurnResult, child: AgentTurnResult): void {
+  totals.tiers.push(...child.tiers);
+  totals.models.push(...child.models);
+  totals.escalations.push(...child.escalations);
+  totals.costUsd += child.costUsd;
+  totals.usage.input += child.usage.input;
+  totals.usage.output += child.usage.output;
+}

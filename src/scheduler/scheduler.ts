@@ -1,0 +1,561 @@
+import { Lane } from '../agents/lane.ts';
+import { runAgentTurn } from '../agents/run-agent-turn.ts';
+import type { Router } from '../router/router.ts';
+import { isolatedSessionId, mainSessionId } from '../sessions/session-ids.ts';
+import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import type { AgentConfig, JobConfig, PyramidConfig } from '../spec/pyramid-config.ts';
+import type { RunFilter, RunRecord, RunTrigger, SchedulerStore, StoredJob } from '../spec/scheduler-store.ts';
+import type { SessionInfo, SessionStore } from '../spec/session-store.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type JobSlots, jobSlots } from './job-slots.ts';
+import type { RunOutputSink } from './run-output-sink.ts';
+
+export type SchedulerOptions = {
+  config: PyramidConfig;
+  router: Pick<Router, 'complete' | 'explain'>;
+  store: SchedulerStore;
+  sessions: SessionStore;
+  clock?: Clock;
+  newId?: () => string;
+  fetch?: typeof fetch;
+  /** Receives finished runs' output (delivery); without one, every run's deliveryStatus is `none`. */
+  outputSink?: RunOutputSink;
+  /** USD an agent spent since a time (the ledger), for agents' spend caps. */
+  spentSince?: (sinceMs: number, agentId: string) => number | Promise<number>;
+  /** A slot later than this when its time comes is a missed slot and follows the job's catchUp (default 60 s). */
+  graceMs?: number;
+  /** How often to look for jobs changed by another process (default 2 s). */
+  pollMs?: number;
+  /** Something worth a log line happened. */
+  onEvent?: (event: SchedulerEvent) => void;
+};
+
+export type SchedulerEvent =
+  | { type: 'run-finished'; run: RunRecord }
+  | { type: 'sink-failed'; run: RunRecord; error: unknown };
+
+/** A job as listings show it. */
+export type JobView = {
+  id: string;
+  source: StoredJob['source'];
+  enabled: boolean;
+  nextRunAt?: number;
+  definition: JobConfig;
+};
+
+type Running = { run: RunRecord; controller: AbortController; done: Promise<void> };
+
+const interruptedMessage = 'the scheduler stopped while the run was running';
+
+/**
+ * Runs jobs on their schedules: one run per slot (claimed atomically in the store), two lanes
+ * (agents, and subagents that never take agent slots), overlap and catch-up policies, retries with
+ * backoff, timeouts, and recovery after a crash (running -> interrupted, queued runs resumed).
+ */
+export class Scheduler {
+  readonly #options: SchedulerOptions;
+  readonly #store: SchedulerStore;
+  readonly #clock: Clock;
+  readonly #newId: () => string;
+  readonly #graceMs: number;
+  readonly #pollMs: number;
+  readonly #agentLimit: number;
+  readonly subagents: Lane;
+  readonly #jobs = new Map<string, StoredJob>();
+  readonly #slots = new Map<string, { key: string; slots: JobSlots }>();
+  readonly #queue: RunRecord[] = [];
+  readonly #running = new Map<string, Running>();
+  /** Queued, running or waiting to retry, per job (overlap decisions). */
+  readonly #active = new Map<string, number>();
+  readonly #retryTimers = new Set<unknown>();
+  readonly #waiters = new Map<string, Array<(run: RunRecord) => void>>();
+  #timer: unknown;
+  #started = false;
+  #stopping = false;
+  #changeCounter = -1;
+
+  constructor(options: SchedulerOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#clock = options.clock ?? systemClock;
+    this.#newId = options.newId ?? (() => crypto.randomUUID());
+    this.#graceMs = options.graceMs ?? 60_000;
+    this.#pollMs = options.pollMs ?? 2000;
+    this.#agentLimit = options.config.concurrency?.agents ?? 2;
+    this.subagents = new Lane(options.config.concurrency?.subagents ?? 4);
+  }
+
+  /**
+   * Recovers after a crash (running runs become `interrupted`, retried once when the job has retries),
+   * reconciles config jobs, resumes queued runs, fires due and missed slots, and starts the timer.
+   */
+  start(): { interrupted: RunRecord[] } {
+    if (this.#started) throw new PyramidError('scheduler_started', 'the scheduler is already started');
+    this.#started = true;
+    const now = this.#clock.now();
+    const interrupted = this.#store.interruptRunning(now);
+    this.reconcile();
+    for (const run of interrupted) {
+      const job = this.#jobs.get(run.jobId);
+      if (job && job.definition.retries > 0 && run.trigger !== 'retry') {
+        this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
+      }
+    }
+    for (const run of this.#store.activeRuns()) this.#enqueue(run);
+    this.#changeCounter = this.#store.changeCounter();
+    this.#tick();
+    return { interrupted };
+  }
+
+  /**
+   * Stops the timer, lets running runs finish for up to `drainMs` (default 0), then aborts the rest and
+   * records them `interrupted`. Queued runs stay queued in the store and run after the next start.
+   */
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    for (const timer of this.#retryTimers) this.#clock.clearTimeout(timer);
+    const pending = () => Promise.all([...this.#running.values()].map((entry) => entry.done));
+    if ((options.drainMs ?? 0) > 0 && this.#running.size > 0) {
+      await Promise.race([pending(), new Promise((resolve) => setTimeout(resolve, options.drainMs).unref())]);
+    }
+    for (const entry of this.#running.values()) entry.controller.abort(new Error(interruptedMessage));
+    await pending();
+  }
+
+  /** Brings stored config jobs in line with the config file: added, changed (next slot kept when the schedule is), removed. */
+  reconcile(): void {
+    const now = this.#clock.now();
+    const configured = this.#options.config.jobs ?? {};
+    for (const job of this.#store.listJobs()) {
+      if (job.source === 'config' && !(job.id in configured)) this.#store.deleteJob(job.id);
+    }
+    for (const definition of Object.values(configured)) {
+      const existing = this.#store.getJob(definition.id);
+      if (
+        existing &&
+        JSON.stringify(existing.definition) === JSON.stringify(definition) &&
+        existing.source === 'config'
+      ) {
+        continue;
+      }
+      const sameSchedule =
+        existing && JSON.stringify(existing.definition.schedule) === JSON.stringify(definition.schedule);
+      this.#store.putJob({
+        id: definition.id,
+        source: 'config',
+        definition,
+        ...(existing?.enabledOverride === undefined ? {} : { enabledOverride: existing.enabledOverride }),
+        ...this.#nextRunField(sameSchedule ? existing?.nextRunAt : this.#firstSlot(definition, now)),
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      });
+    }
+    this.#reloadJobs();
+  }
+
+  /** Adds a job defined by CLI or API (already validated by defineJob). */
+  addJob(definition: JobConfig): JobView {
+    this.#checkAgent(definition);
+    if (this.#store.getJob(definition.id)) {
+      throw new PyramidError('job_exists', `a job named "${definition.id}" already exists`);
+    }
+    const now = this.#clock.now();
+    this.#store.putJob({
+      id: definition.id,
+      source: 'store',
+      definition,
+      ...this.#nextRunField(this.#firstSlot(definition, now)),
+      createdAt: now,
+      updatedAt: now,
+    });
+    this.#reloadJobs();
+    this.#arm();
+    return this.#view(this.#requireJob(definition.id));
+  }
+
+  /** Replaces a stored job's definition; config jobs are edited in pyramid.yaml. */
+  editJob(definition: JobConfig): JobView {
+    const existing = this.#requireJob(definition.id);
+    if (existing.source === 'config') {
+      throw new PyramidError(
+        'job_from_config',
+        `job "${definition.id}" is defined in pyramid.yaml: edit it there`,
+      );
+    }
+    this.#checkAgent(definition);
+    const now = this.#clock.now();
+    const sameSchedule = JSON.stringify(existing.definition.schedule) === JSON.stringify(definition.schedule);
+    this.#store.putJob({
+      ...existing,
+      definition,
+      ...this.#nextRunField(sameSchedule ? existing.nextRunAt : this.#firstSlot(definition, now)),
+      updatedAt: now,
+    });
+    this.#reloadJobs();
+    this.#arm();
+    return this.#view(this.#requireJob(definition.id));
+  }
+
+  /** Removes a stored job (its run history stays). */
+  removeJob(id: string): void {
+    const existing = this.#requireJob(id);
+    if (existing.source === 'config') {
+      throw new PyramidError('job_from_config', `job "${id}" is defined in pyramid.yaml: remove it there`);
+    }
+    this.#store.deleteJob(id);
+    this.#reloadJobs();
+  }
+
+  /** Enables or disables a job (config jobs too: the switch is stored and wins over the file). */
+  setEnabled(id: string, enabled: boolean): JobView {
+    this.#requireJob(id);
+    this.#store.setEnabledOverride(id, enabled, this.#clock.now());
+    this.#reloadJobs();
+    this.#arm();
+    return this.#view(this.#requireJob(id));
+  }
+
+  /** Queues a run of a job now, outside its schedule (no slot); returns the queued run. */
+  runNow(id: string): RunRecord {
+    const job = this.#requireJob(id);
+    this.#checkAgent(job.definition);
+    const run = this.#newRun(job.definition, 'manual', undefined);
+    this.#store.insertRun(run);
+    this.#enqueue(run);
+    this.#dispatch();
+    return run;
+  }
+
+  /** Resolves with the run once it has finished (any final status). */
+  waitForRun(runId: string): Promise<RunRecord> {
+    const stored = this.#store.getRun(runId);
+    if (stored && stored.status !== 'queued' && stored.status !== 'running') return Promise.resolve(stored);
+    return new Promise((resolve) => {
+      const list = this.#waiters.get(runId) ?? [];
+      list.push(resolve);
+      this.#waiters.set(runId, list);
+    });
+  }
+
+  listJobs(): JobView[] {
+    return [...this.#store.listJobs()].map((job) => this.#view(job));
+  }
+
+  listRuns(filter?: RunFilter): RunRecord[] {
+    return this.#store.listRuns(filter);
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    return this.#store.getRun(id);
+  }
+
+  /** Lane occupancy now. */
+  stats(): { running: number; queued: number; subagentsActive: number; subagentsWaiting: number } {
+    return {
+      running: this.#running.size,
+      queued: this.#queue.length,
+      subagentsActive: this.subagents.active,
+      subagentsWaiting: this.subagents.waiting,
+    };
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.#stopping) return;
+    const counter = this.#store.changeCounter();
+    if (counter !== this.#changeCounter) {
+      this.#changeCounter = counter;
+      this.#reloadJobs();
+      const known = new Set([...this.#queue.map((run) => run.id), ...this.#running.keys()]);
+      for (const run of this.#store.activeRuns())
+        if (!known.has(run.id) && run.status === 'queued') this.#enqueue(run);
+    }
+    const now = this.#clock.now();
+    for (const job of this.#jobs.values()) {
+      if (job.nextRunAt !== undefined && job.nextRunAt <= now && this.#enabled(job)) this.#fire(job, now);
+    }
+    this.#dispatch();
+    this.#arm();
+  }
+
+  /** Claims the latest due slot of a job (older missed ones collapse into it) and moves its next slot. */
+  #fire(job: StoredJob, now: number): void {
+    const slots = this.#slotsOf(job.definition);
+    const latest = slots.latest(now) ?? (job.nextRunAt as number);
+    const next = slots.next(Math.max(latest, now));
+    const onTime = latest >= now - this.#graceMs;
+    const trigger: RunTrigger = onTime ? 'schedule' : 'catch-up';
+    job.nextRunAt = next;
+    if (!onTime && job.definition.catchUp === 'skip') {
+      this.#store.setNextRun(job.id, next);
+      return;
+    }
+    const busy = (this.#active.get(job.id) ?? 0) > 0;
+    const skip = busy && job.definition.overlap === 'skip';
+    const run = this.#newRun(
+      job.definition,
+      trigger,
+      latest,
+      skip
+        ? {
+            status: 'skipped',
+            finishedAt: now,
+            error: 'overlap: the previous run was still queued or running',
+          }
+        : {},
+    );
+    const claimed = this.#store.claimSlot(run, next);
+    if (claimed && !skip) this.#enqueue(run);
+  }
+
+  #enqueue(run: RunRecord): void {
+    this.#queue.push(run);
+    this.#active.set(run.jobId, (this.#active.get(run.jobId) ?? 0) + 1);
+  }
+
+  #dispatch(): void {
+    if (this.#stopping) return;
+    while (this.#running.size < this.#agentLimit) {
+      const runningJobs = new Set([...this.#running.values()].map((entry) => entry.run.jobId));
+      const index = this.#queue.findIndex((run) => !runningJobs.has(run.jobId));
+      if (index < 0) return;
+      const [run] = this.#queue.splice(index, 1);
+      const controller = new AbortController();
+      const entry: Running = { run, controller, done: Promise.resolve() };
+      this.#running.set(run.id, entry);
+      entry.done = this.#execute(run, controller).finally(() => {
+        this.#running.delete(run.id);
+        this.#dispatch();
+      });
+    }
+  }
+
+  async #execute(run: RunRecord, controller: AbortController): Promise<void> {
+    const job = this.#jobs.get(run.jobId);
+    const agent = job ? this.#options.config.agents?.[job.definition.agent] : undefined;
+    run.status = 'running';
+    run.startedAt = this.#clock.now();
+    run.attempt += 1;
+    if (job && agent && job.definition.payload.kind === 'agentTurn') {
+      run.sessionId =
+        job.definition.session === 'main' ? mainSessionId(agent.id) : isolatedSessionId(job.id, run.id);
+    }
+    this.#store.updateRun(run);
+    let timedOut = false;
+    const timeout = job
+      ? this.#clock.setTimeout(() => {
+          timedOut = true;
+          controller.abort(new Error(`timed out after ${job.definition.timeoutMs} ms`));
+        }, job.definition.timeoutMs)
+      : undefined;
+    try {
+      if (!job) throw new PyramidError('job_missing', `job ${run.jobId} no longer exists`);
+      if (!agent)
+        throw new PyramidError('agent_missing', `agent ${job.definition.agent} is not in the config`);
+      await this.#checkSpendCap(agent);
+      await this.#runPayload(run, job.definition, agent, controller.signal);
+      run.status = 'ok';
+      const deliverable = run.output !== undefined && run.output.trim() !== '' && !run.noReply;
+      run.deliveryStatus = deliverable && this.#options.outputSink ? 'pending' : 'none';
+    } catch (error) {
+      const aborted = controller.signal.aborted;
+      run.status = timedOut ? 'timeout' : aborted && this.#stopping ? 'interrupted' : 'error';
+      run.error = aborted ? String((controller.signal.reason as Error)?.message ?? error) : errorText(error);
+    } finally {
+      if (timeout !== undefined) this.#clock.clearTimeout(timeout);
+    }
+    run.finishedAt = this.#clock.now();
+    const retry =
+      job !== undefined &&
+      (run.status === 'error' || run.status === 'timeout') &&
+      run.attempt <= job.definition.retries &&
+      !this.#stopping;
+    if (retry) {
+      const failed = { ...run };
+      run.status = 'queued';
+      this.#store.updateRun(run);
+      this.#options.onEvent?.({ type: 'run-finished', run: failed });
+      const delay = job.definition.backoffMs * 2 ** (run.attempt - 1);
+      const timer = this.#clock.setTimeout(() => {
+        this.#retryTimers.delete(timer);
+        if (this.#stopping) return;
+        this.#queue.push(run);
+        this.#dispatch();
+      }, delay);
+      this.#retryTimers.add(timer);
+      return;
+    }
+    this.#store.updateRun(run);
+    this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
+    this.#options.onEvent?.({ type: 'run-finished', run });
+    if (run.deliveryStatus === 'pending' && this.#options.outputSink) {
+      try {
+        await this.#options.outputSink.accept({ ...run });
+      } catch (error) {
+        this.#options.onEvent?.({ type: 'sink-failed', run, error });
+      }
+    }
+    for (const resolve of this.#waiters.get(run.id) ?? []) resolve({ ...run });
+    this.#waiters.delete(run.id);
+  }
+
+  async #runPayload(run: RunRecord, job: JobConfig, agent: AgentConfig, signal: AbortSignal): Promise<void> {
+    const now = () => this.#clock.now();
+    if (job.payload.kind === 'systemEvent') {
+      // A system event has no turn of its own: it joins the main session for the agent's next turn there.
+      const session = this.#session(mainSessionId(agent.id), 'main', agent, job, run);
+      this.#options.sessions.ensure(session);
+      this.#options.sessions.append(
+        session.id,
+        [{ role: 'user', content: `[system event] ${job.payload.text}` }],
+        now(),
+      );
+      run.sessionId = session.id;
+      return;
+    }
+    const session =
+      job.session === 'main'
+        ? this.#session(mainSessionId(agent.id), 'main', agent, job, run)
+        : this.#session(isolatedSessionId(job.id, run.id), 'isolated', agent, job, run);
+    const result = await runAgentTurn({
+      router: this.#options.router,
+      sessions: this.#options.sessions,
+      agent,
+      session,
+      message: job.payload.message,
+      subagents: this.subagents,
+      signal,
+      now,
+      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+    });
+    run.output = result.output;
+    run.noReply = result.noReply;
+    run.tiers = result.tiers;
+    run.models = result.models;
+    run.escalations = result.escalations;
+    run.costUsd = result.costUsd;
+    run.usage = result.usage;
+  }
+
+  #session(
+    id: string,
+    kind: 'main' | 'isolated',
+    agent: AgentConfig,
+    job: JobConfig,
+    run: RunRecord,
+  ): SessionInfo {
+    return kind === 'main'
+      ? { id, kind, agentId: agent.id, createdAt: this.#clock.now() }
+      : { id, kind, agentId: agent.id, jobId: job.id, runId: run.id, createdAt: this.#clock.now() };
+  }
+
+  async #checkSpendCap(agent: AgentConfig): Promise<void> {
+    if (agent.spendCapUsd === undefined || !this.#options.spentSince) return;
+    const dayStart = Math.floor(this.#clock.now() / 86_400_000) * 86_400_000;
+    const spent = await this.#options.spentSince(dayStart, agent.id);
+    if (spent >= agent.spendCapUsd) {
+      throw new PyramidError(
+        'agent_spend_cap',
+        `agent ${agent.id} reached its spend cap of $${agent.spendCapUsd} for today ($${spent.toFixed(4)} spent)`,
+      );
+    }
+  }
+
+  #arm(): void {
+    if (!this.#started || this.#stopping) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    const now = this.#clock.now();
+    let earliest = now + this.#pollMs;
+    for (const job of this.#jobs.values()) {
+      if (job.nextRunAt !== undefined && job.nextRunAt < earliest && this.#enabled(job))
+        earliest = job.nextRunAt;
+    }
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(0, earliest - now));
+  }
+
+  #reloadJobs(): void {
+    this.#jobs.clear();
+    for (const job of this.#store.listJobs()) this.#jobs.set(job.id, job);
+  }
+
+  #slotsOf(definition: JobConfig): JobSlots {
+    const key = JSON.stringify(definition.schedule);
+    const cached = this.#slots.get(definition.id);
+    if (cached && cached.key === key) return cached.slots;
+    const slots = jobSlots(definition.schedule);
+    this.#slots.set(definition.id, { key, slots });
+    return slots;
+  }
+
+  /** The first slot of a new job: at or after now (a past `at` is kept, and catchUp decides). */
+  #firstSlot(definition: JobConfig, now: number): number | undefined {
+    if (definition.schedule.kind === 'at') return definition.schedule.atMs;
+    return this.#slotsOf(definition).next(now - 1);
+  }
+
+  #nextRunField(nextRunAt: number | undefined): { nextRunAt?: number } {
+    return nextRunAt === undefined ? {} : { nextRunAt };
+  }
+
+  #enabled(job: StoredJob): boolean {
+    return job.enabledOverride ?? job.definition.enabled;
+  }
+
+  #requireJob(id: string): StoredJob {
+    const job = this.#store.getJob(id);
+    if (!job) throw new PyramidError('job_not_found', `no job named "${id}" (see pyramid jobs list)`);
+    return job;
+  }
+
+  #checkAgent(definition: JobConfig): void {
+    if (!this.#options.config.agents?.[definition.agent]) {
+      const known = Object.keys(this.#options.config.agents ?? {});
+      throw new PyramidError(
+        'agent_missing',
+        `unknown agent "${definition.agent}"${known.length ? ` (known: ${known.join(', ')})` : ' (no agents are defined)'}`,
+      );
+    }
+  }
+
+  #newRun(
+    definition: JobConfig,
+    trigger: RunTrigger,
+    slotTime: number | undefined,
+    extra: Partial<RunRecord> = {},
+  ): RunRecord {
+    return {
+      id: this.#newId(),
+      jobId: definition.id,
+      agentId: definition.agent,
+      trigger,
+      ...(slotTime === undefined ? {} : { slotTime }),
+      attempt: 0,
+      status: 'queued',
+      queuedAt: this.#clock.now(),
+      noReply: false,
+      tiers: [],
+      models: [],
+      escalations: [],
+      costUsd: 0,
+      usage: { input: 0, output: 0 },
+      deliveryStatus: 'none',
+      ...extra,
+    };
+  }
+
+  #view(job: StoredJob): JobView {
+    return {
+      id: job.id,
+      source: job.source,
+      enabled: this.#enabled(job),
+      ...(job.nextRunAt === undefined ? {} : { nextRunAt: job.nextRunAt }),
+      definition: job.definition,
+    };
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof PyramidError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,2 @@
+export { boundedHistory } from './bounded-history.ts';
+export { isolatedSessionId, mainSessionId, subagentSessionId } from './session-ids.ts';

@@ -1,0 +1,83 @@
+import type { JobConfig } from './pyramid-config.ts';
+
+export const runStatuses = ['queued', 'running', 'ok', 'error', 'timeout', 'skipped', 'interrupted'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+/** Why a run exists: its scheduled slot, a missed slot caught up after downtime, by hand, or a retry after an interruption. */
+export type RunTrigger = 'schedule' | 'catch-up' | 'manual' | 'retry';
+
+/** `none`: nothing to deliver (NO_REPLY, no output, no sink); `pending`: handed to delivery. Delivery may add its own. */
+export type DeliveryStatus = 'none' | 'pending' | (string & {});
+
+/** One run of a job, as the history keeps it. */
+export type RunRecord = {
+  id: string;
+  jobId: string;
+  agentId: string;
+  trigger: RunTrigger;
+  /** The scheduled time this run serves (ms); undefined for manual runs and retries of interrupted runs. */
+  slotTime?: number;
+  /** Attempts made (retries after errors or timeouts add one each). */
+  attempt: number;
+  status: RunStatus;
+  queuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  sessionId?: string;
+  /** The final text of the agent turn. */
+  output?: string;
+  /** The agent answered exactly NO_REPLY: nothing to deliver. */
+  noReply: boolean;
+  error?: string;
+  /** Tiers and models that answered, in call order. */
+  tiers: number[];
+  models: string[];
+  escalations: { fromTier: number; reason: string }[];
+  costUsd: number;
+  usage: { input: number; output: number };
+  deliveryStatus: DeliveryStatus;
+  /** The interrupted run this one retries. */
+  retryOf?: string;
+};
+
+/** A job as stored: from the config file (reconciled at start) or added by CLI/API. */
+export type StoredJob = {
+  id: string;
+  source: 'config' | 'store';
+  definition: JobConfig;
+  /** `pyramid jobs enable|disable`, which wins over the definition's `enabled`. */
+  enabledOverride?: boolean;
+  /** The next slot not yet claimed (ms); undefined when none is left (a past `at`). */
+  nextRunAt?: number;
+  createdAt: number;
+  updatedAt: number;
+};
+
+export type RunFilter = { jobId?: string; status?: RunStatus; limit?: number };
+
+/** Jobs and run history. SQLite is the embedded implementation; every method is one atomic step. */
+export interface SchedulerStore {
+  listJobs(): StoredJob[];
+  getJob(id: string): StoredJob | undefined;
+  /** Inserts or replaces a job, keeping its enabled override unless given. */
+  putJob(job: StoredJob): void;
+  deleteJob(id: string): boolean;
+  setEnabledOverride(id: string, enabled: boolean | undefined, now: number): boolean;
+  setNextRun(id: string, nextRunAt: number | undefined): void;
+  /**
+   * Records the run for a slot and moves the job's next slot, atomically. False (and nothing written
+   * but the next slot) when the slot already has a run.
+   */
+  claimSlot(run: RunRecord, nextRunAt: number | undefined): boolean;
+  insertRun(run: RunRecord): void;
+  updateRun(run: RunRecord): void;
+  getRun(id: string): RunRecord | undefined;
+  /** Newest first. */
+  listRuns(filter?: RunFilter): RunRecord[];
+  /** Runs queued or running, oldest first. */
+  activeRuns(): RunRecord[];
+  /** Marks every `running` run `interrupted` (after a crash); returns them. */
+  interruptRunning(now: number): RunRecord[];
+  /** Changes whenever another connection commits (to notice jobs added by the CLI). */
+  changeCounter(): number;
+}
