@@ -104,7 +104,7 @@ export function parseChatCompletionBody(input: unknown): ParsedChatCompletion {
     const issue = parsed.error.issues[0];
     const param = paramName(issue.path);
     const missing =
-      issue.code === 'invalid_type' &&
+      issue.path.length > 0 &&
       issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown>)?.[key], input) ===
         undefined;
     throw invalid(
