@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { defineJob } from '../../src/config/define-job.ts';
+import { parseConfig } from '../../src/config/parse-config.ts';
+import { starterConfigText } from '../../src/config/starter-config-text.ts';
+import type { ChatRequest } from '../../src/spec/chat-request.ts';
+import { ConfigError } from '../../src/spec/errors/config-error.ts';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { createHarness, testAgent, testJob } from './scheduler-harness.ts';
+
+const minute = 60_000;
+
+describe('overlap, catch-up, concurrency and subagents', () => {
+  let fake: FakeModelServer;
+  before(async () => {
+    fake = await startFakeModelServer({ api: 'openai-completions' });
+  });
+  after(() => fake.close());
+
+  for (const overlap of ['skip', 'queue'] as const) {
+    test(`overlap ${overlap}: a slot that comes while the previous run is running is ${overlap === 'skip' ? 'recorded skipped' : 'run after it'}`, async () => {
+      fake.setDefault({ delayMs: 150 });
+      const harness = await createHarness(fake, {
+        agents: [testAgent('a')],
+        jobs: [testJob('j', 'a', { kind: 'every', everyMs: minute }, { overlap, timeoutMs: 10 * minute })],
+        start: '2026-01-01T00:00:30Z',
+      });
+      try {
+        harness.scheduler.start();
+        harness.clock.advance(30_000); // slot 00:01 starts (its answer takes 150 ms of real time)
+        harness.clock.advance(minute); // slot 00:02 comes while it runs
+        await harness.settle();
+        const runs = harness.scheduler.listRuns().sort((x, y) => (x.slotTime ?? 0) - (y.slotTime ?? 0));
+        assert.deepEqual(
+          runs.map((run) => run.status),
+          overlap === 'skip' ? ['ok', 'skipped'] : ['ok', 'ok'],
+        );
+        assert.equal(runs.length, 2, 'one run per slot either way');
+      } finally {
+        fake.setDefault({});
+        await harness.close();
+      }
+    });
+  }
+
+  test('catch-up after a long downtime: once runs the latest missed slot as catch-up, skip runs nothing', async () => {
+    for (const catchUp of ['once', 'skip'] as const) {
+      const harness = await createHarness(fake, {
+        agents: [testAgent('a')],
+        jobs: [testJob('hourly', 'a', { kind: 'every', everyMs: 60 * minute }, { catchUp })],
+        start: '2026-01-01T00:30:00Z',
+      });
+      try {
+        harness.scheduler.start();
+        harness.clock.advance(30 * minute);
+        await harness.settle();
+        await harness.scheduler.stop();
+        harness.clock.advance(5 * 60 * minute + 30 * minute); // back at 06:30: slots 02:00..06:00 missed
+        const restarted = harness.makeScheduler();
+        restarted.start();
+        await harness.settle(restarted);
+        const later = restarted
+          .listRuns()
+          .filter((run) => run.slotTime !== Date.parse('2026-01-01T01:00:00Z'));
+        if (catchUp === 'once') {
+          assert.deepEqual(
+            later.map((run) => [new Date(run.slotTime ?? 0).toISOString(), run.trigger, run.status]),
+            [['2026-01-01T06:00:00.000Z', 'catch-up', 'ok']],
+          );
+        } else {
+          assert.deepEqual(later, []);
+        }
+        assert.equal(restarted.listJobs()[0].nextRunAt, Date.parse('2026-01-01T07:00:00Z'));
+        await restarted.stop();
+      } finally {
+        await harness.close();
+      }
+    }
+  });
+
+  test('concurrency under load: at most 2 agent runs at once; queued runs wait and all finish', async () => {
+    fake.setDefault({ delayMs: 30 });
+    let active = 0;
+    let peak = 0;
+    const harness = await createHarness(fake, {
+      agents: [testAgent('a')],
+      jobs: Array.from({ length: 12 }, (_, index) =>
+        testJob(`j${index}`, 'a', { kind: 'every', everyMs: minute }),
+      ),
+      start: '2026-01-01T00:00:30Z',
+      around: async (_request, call) => {
+        active++;
+        peak = Math.max(peak, active);
+        try {
+          return await call();
+        } finally {
+          active--;
+        }
+      },
+    });
+    try {
+      harness.scheduler.start();
+      harness.clock.advance(30_000);
+      assert.equal(harness.scheduler.stats().running, 2);
+      assert.equal(
+        harness.scheduler.stats().queued,
+        10,
+        'the rest are queued, visible with their queue time',
+      );
+      await harness.settle();
+      assert.equal(peak, 2);
+      const runs = harness.scheduler.listRuns();
+      assert.equal(runs.length, 12);
+      assert.ok(runs.every((run) => run.status === 'ok'));
+    } finally {
+      fake.setDefault({});
+      await harness.close();
+    }
+  });
+
+  test('subagent fan-out: two parents each spawn 6 subagents; at most 4 subagents at once, no deadlock with both agent slots waiting', async () => {
+    let subActive = 0;
+    let subPeak = 0;
+    const isSub = (request: ChatRequest) => request.messages[0].content.includes('You are a subagent');
+    const spawn = (label: string) => ({
+      toolCalls: [
+        {
+          name: 'spawn_subagents',
+          arguments: JSON.stringify({
+            tasks: Array.from({ length: 6 }, (_, i) => ({ prompt: `${label} part ${i}` })),
+          }),
+        },
+      ],
+    });
+    fake.enqueue(spawn('A'), spawn('B'));
+    fake.setDefault({ text: 'part done', delayMs: 20 });
+    const harness = await createHarness(fake, {
+      agents: [testAgent('researcher', { tools: ['spawn_subagents'], task: 'research' })],
+      jobs: ['p1', 'p2'].map((id) => testJob(id, 'researcher', { kind: 'every', everyMs: minute })),
+      start: '2026-01-01T00:00:30Z',
+      around: async (request, call) => {
+        if (!isSub(request)) return call();
+        subActive++;
+        subPeak = Math.max(subPeak, subActive);
+        try {
+          return await call();
+        } finally {
+          subActive--;
+        }
+      },
+    });
+    try {
+      harness.scheduler.start();
+      harness.clock.advance(30_000);
+      await harness.settle();
+      const runs = harness.scheduler.listRuns();
+      assert.deepEqual(
+        runs.map((run) => run.status),
+        ['ok', 'ok'],
+      );
+      assert.equal(subPeak, 4);
+      for (const run of runs) {
+        assert.equal(run.models.length, 8, 'parent twice + 6 subagents');
+        assert.deepEqual([...new Set(run.tiers)], [2], 'research runs at tier 2');
+        const children = harness.sessions
+          .sessionsOfRun(run.id)
+          .filter((session) => session.kind === 'subagent');
+        assert.equal(children.length, 6);
+      }
+    } finally {
+      fake.setDefault({});
+      await harness.close();
+    }
+  });
+
+  test('a run past its timeout is recorded timeout, then retried after the backoff', async () => {
+    fake.enqueue({ hang: true });
+    const harness = await createHarness(fake, {
+      agents: [testAgent('a')],
+      jobs: [
+        testJob(
+          'j',
+          'a',
+          { kind: 'at', atMs: Date.parse('2026-01-01T00:01:00Z') },
+          { timeoutMs: 5000, retries: 1, backoffMs: 10_000 },
+        ),
+      ],
+    });
+    try {
+      harness.scheduler.start();
+      harness.clock.advance(minute);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      harness.clock.advance(5000); // the timeout
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      let [run] = harness.scheduler.listRuns();
+      assert.equal(run.status, 'queued');
+      assert.match(run.error ?? '', /timed out after 5000 ms/);
+      harness.clock.advance(10_000); // the backoff
+      await harness.settle();
+      [run] = harness.scheduler.listRuns();
+      assert.equal(run.status, 'ok');
+      assert.equal(run.attempt, 2);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe('job definitions', () => {
+  test('a systemEvent job with session isolated is rejected with a pointer to agentTurn / --message', () => {
+    const yaml = `${starterConfigText}
+agents:
+  - { id: bot, prompt: "You help." }
+jobs:
+  - id: ping
+    agent: bot
+    schedule: { every: 1h }
+    payload: { kind: systemEvent, text: "check in" }
+    session: isolated
+`;
+    assert.throws(
+      () => parseConfig(yaml, { env: {} }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const issue = error.issues.find((entry) => entry.path === 'jobs.0.session');
+        assert.ok(issue, JSON.stringify(error.issues));
+        assert.match(issue.message, /agentTurn/);
+        assert.match(issue.message, /--message/);
+        return true;
+      },
+    );
+    assert.throws(
+      () =>
+        defineJob(
+          {
+            id: 'x',
+            agent: 'bot',
+            schedule: { every: '1h' },
+            payload: { kind: 'systemEvent', text: 't' },
+            session: 'isolated',
+          },
+          new Set(['bot']),
+        ),
+      /--message/,
+    );
+  });
+
+  test('invalid cron expressions, unknown time zones and unknown agents are errors at definition time', () => {
+    assert.throws(
+      () =>
+        defineJob(
+          {
+            id: 'x',
+            agent: 'bot',
+            schedule: { cron: '61 * * * *' },
+            payload: { kind: 'agentTurn', message: 'm' },
+          },
+          new Set(['bot']),
+        ),
+      /schedule\.cron: invalid cron expression "61 \* \* \* \*"/,
+    );
+    assert.throws(
+      () =>
+        defineJob(
+          {
+            id: 'x',
+            agent: 'bot',
+            schedule: { cron: '0 * * * *', tz: 'Mars/Olympus' },
+            payload: { kind: 'agentTurn', message: 'm' },
+          },
+          new Set(['bot']),
+        ),
+      /unknown time zone "Mars\/Olympus"/,
+    );
+    assert.throws(
+      () =>
+        defineJob(
+          {
+            id: 'x',
+            agent: 'nobody',
+            schedule: { every: '5m' },
+            payload: { kind: 'agentTurn', message: 'm' },
+          },
+          new Set(['bot']),
+        ),
+      /unknown agent "nobody" \(known: bot\)/,
+    );
+  });
+});
