@@ -65,7 +65,10 @@ export type TestGateway = {
  * Probes run only when a test calls `gateway.context.health.probeAll()`.
  */
 export async function startTestGateway(
-  options: { gatewayYaml?: string; yaml?: (local: FakeModelServer, cloud: FakeModelServer) => string } = {},
+  options: {
+    gatewayYaml?: string;
+    yaml?: (local: FakeModelServer, cloud: FakeModelServer) => string | Promise<string>;
+  } = {},
 ): Promise<TestGateway> {
   const home = await mkdtemp(join(tmpdir(), 'pyramid-gateway-'));
   const [local, cloud] = await Promise.all([
@@ -74,7 +77,7 @@ export async function startTestGateway(
   ]);
   await writeFile(
     join(home, 'pyramid.yaml'),
-    options.yaml ? options.yaml(local, cloud) : gatewayTestYaml(local, cloud, options.gatewayYaml),
+    options.yaml ? await options.yaml(local, cloud) : gatewayTestYaml(local, cloud, options.gatewayYaml),
   );
   const logStream = new PassThrough();
   let logText = '';

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { clientToken, startTestGateway, type TestGateway } from './start-test-gateway.ts';
+
+describe('a client that goes away cancels the upstream call', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(() => gw.close());
+
+  async function waitForAbortRecord(requestId: string, withinMs: number) {
+    const deadline = Date.now() + withinMs;
+    while (Date.now() < deadline) {
+      const stored = await gw.platform.ledger.getRequest(requestId);
+      if (stored) return stored;
+      await sleep(20);
+    }
+    return undefined;
+  }
+
+  test('mid-stream: the upstream stream is abandoned at once and recorded as aborted', async () => {
+    // 40 chunks 250 ms apart: 10 s if nobody cancelled.
+    gw.local.enqueue({ text: 'x'.repeat(160), chunkSize: 4, chunkDelayMs: 250 });
+    const controller = new AbortController();
+    const response = await gw.call('/v1/chat/completions', {
+      method: 'POST',
+      token: clientToken,
+      signal: controller.signal,
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'long' }], stream: true }),
+    });
+    assert.equal(response.status, 200);
+    const requestId = response.headers.get('x-pyramid-request-id')!;
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    assert.match(new TextDecoder().decode(first.value), /chat\.completion\.chunk/);
+    const cancelledAt = Date.now();
+    controller.abort();
+    const stored = await waitForAbortRecord(requestId, 3000);
+    assert.ok(stored, 'the request was recorded within 3 s, not after the 10 s stream');
+    assert.equal(stored.outcome, 'error');
+    assert.equal(stored.errorCode, 'aborted');
+    assert.ok(Date.now() - cancelledAt < 3000);
+    await sleep(50);
+    assert.equal(gw.server.inFlight(), 0);
+    assert.match(await (await gw.call('/metrics')).text(), /pyramid_requests_in_flight 0/);
+  });
+
+  test('non-streaming: the upstream call is aborted when the client disconnects', async () => {
+    gw.local.enqueue({ delayMs: 8000 });
+    const controller = new AbortController();
+    const pending = gw
+      .call('/v1/chat/completions', {
+        method: 'POST',
+        token: clientToken,
+        signal: controller.signal,
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'slow' }] }),
+      })
+      .catch((error: unknown) => error);
+    await sleep(300);
+    const cloudCalls = gw.cloud.requests.length;
+    const before = await gw.platform.ledger.usage({ sinceMs: 0, by: 'agent' });
+    const abortedAt = Date.now();
+    controller.abort();
+    await pending;
+    let after = before;
+    while (Date.now() - abortedAt < 3000 && after.totals.requests === before.totals.requests) {
+      await sleep(10);
+      after = await gw.platform.ledger.usage({ sinceMs: 0, by: 'agent' });
+    }
+    assert.equal(after.totals.requests, before.totals.requests + 1);
+    // The local provider's 1 s connect timeout would have failed over to the cloud; an abort does not.
+    assert.ok(
+      Date.now() - abortedAt < 600,
+      'recorded as soon as the client left, before the connect timeout',
+    );
+    await sleep(1200);
+    assert.equal(gw.cloud.requests.length, cloudCalls, 'no failover after the client left');
+  });
+});

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { runPyramid } from '../cli/run-pyramid.ts';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { adminToken, gatewayTestYaml } from './start-test-gateway.ts';
+
+const bin = fileURLToPath(new URL('../../bin/pyramid.js', import.meta.url));
+
+type Started = { child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> };
+
+/** Runs `pyramid start --port 0` as a child process and waits until it listens. */
+async function startPyramid(env: Record<string, string>, args: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [bin, 'start', '--port', '0', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: env.PYRAMID_HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+    if (match) return { child, url: match[1], output: () => output, exited };
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`pyramid start did not listen:\n${output}`);
+    await sleep(25);
+  }
+}
+
+describe('pyramid start', () => {
+  let home: string;
+  let local: FakeModelServer;
+  let cloud: FakeModelServer;
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'pyramid-start-'));
+    [local, cloud] = await Promise.all([
+      startFakeModelServer({ api: 'ollama' }),
+      startFakeModelServer({ api: 'openai-completions' }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([local.close(), cloud.close()]);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  test('first run: writes the starter config and an admin token (mode 0600), never printing the token', async () => {
+    const fresh = join(home, 'fresh');
+    const started = await startPyramid({ PYRAMID_HOME: fresh });
+    try {
+      const credentials = join(fresh, 'credentials');
+      assert.equal((await stat(credentials)).mode & 0o777, 0o600);
+      const token = (
+        JSON.parse(await readFile(credentials, 'utf8')) as { tokens: { token: string; scopes: string[] }[] }
+      ).tokens[0];
+      assert.deepEqual(token.scopes, ['admin']);
+      assert.match(started.output(), new RegExp(`wrote a starter config to ${join(fresh, 'pyramid.yaml')}`));
+      assert.match(started.output(), new RegExp(`cat ${credentials}`));
+      assert.equal((await fetch(`${started.url}/health`)).status, 200);
+      const models = await fetch(`${started.url}/v1/models`, {
+        headers: { authorization: `Bearer ${token.token}` },
+      });
+      assert.equal(models.status, 200);
+      started.child.kill('SIGTERM');
+      assert.equal(await started.exited, 0);
+      assert.ok(!started.output().includes(token.token), 'the token is never printed or logged');
+      const lines = started
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
+      assert.ok(
+        lines.length > 0 && lines.every((line) => JSON.parse(line).service === 'pyramid'),
+        'JSON logs',
+      );
+    } finally {
+      started.child.kill('SIGKILL');
+    }
+  });
+
+  test('SIGTERM mid-request: the request completes, new connections are refused, exit 0', async () => {
+    const dir = join(home, 'drain');
+    await rm(dir, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+    await writeFile(join(dir, 'pyramid.yaml'), gatewayTestYaml(local, cloud));
+    const started = await startPyramid({
+      PYRAMID_HOME: dir,
+      ADMIN_TOKEN: adminToken,
+      CLIENT_TOKEN: 'pyr_unused_client_token_000000',
+      CLOUD_KEY: 'sk-cloud-secret-value-123',
+    });
+    try {
+      local.setDefault({ delayMs: 800, text: 'finished despite the SIGTERM' });
+      const pending = fetch(`${started.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'slow one' }] }),
+      });
+      await sleep(300);
+      started.child.kill('SIGTERM');
+      await sleep(150);
+      await assert.rejects(fetch(`${started.url}/health`), 'no new connections while draining');
+      const response = await pending;
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { choices: { message: { content: string } }[] };
+      assert.equal(body.choices[0].message.content, 'finished despite the SIGTERM');
+      assert.equal(await started.exited, 0);
+      assert.match(started.output(), /"msg":"draining"/);
+      assert.match(started.output(), /"dropped":0,"msg":"stopped"/);
+      for (const secret of [adminToken, 'sk-cloud-secret-value-123'])
+        assert.ok(!started.output().includes(secret), 'no secret in the logs');
+    } finally {
+      local.setDefault({});
+      started.child.kill('SIGKILL');
+    }
+  });
+
+  test('invalid config, or a non-loopback bind without auth, exits 78', async () => {
+    const dir = join(home, 'invalid');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+    await writeFile(join(dir, 'pyramid.yaml'), `${gatewayTestYaml(local, cloud)}  port: "eighty"\n`);
+    const invalid = await runPyramid(['start', '--port', '0'], { PYRAMID_HOME: dir });
+    assert.equal(invalid.code, 78);
+    assert.match(invalid.stderr, /gateway\.port/);
+
+    await writeFile(
+      join(dir, 'pyramid.yaml'),
+      gatewayTestYaml(local, cloud).replace(/gateway:[\s\S]*$/, 'gateway:\n  auth: { enabled: false }\n'),
+    );
+    const open = await runPyramid(['start', '--port', '0', '--bind', '0.0.0.0'], { PYRAMID_HOME: dir });
+    assert.equal(open.code, 78);
+    assert.match(open.stderr, /refusing to listen on 0\.0\.0\.0 without auth/);
+
+    await writeFile(
+      join(dir, 'pyramid.yaml'),
+      gatewayTestYaml(local, cloud).replace(
+        /gateway:[\s\S]*$/,
+        'gateway:\n  bind: 0.0.0.0\n  auth: { enabled: false }\n',
+      ),
+    );
+    const validate = await runPyramid(['config', 'validate'], { PYRAMID_HOME: dir });
+    assert.equal(validate.code, 78);
+    assert.match(
+      validate.stderr + validate.stdout,
+      /gateway\.auth\.enabled: cannot be false with bind 0\.0\.0\.0/,
+    );
+  });
+});
