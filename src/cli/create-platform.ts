@@ -5,12 +5,21 @@ import { createModelAdapter } from '../providers/create-model-adapter.ts';
 import { createProviderProbe } from '../providers/create-provider-probe.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
+import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
 import type { ConfigIssue } from '../spec/errors/config-error.ts';
 import type { ModelAdapter, ProviderProbe } from '../spec/model-call.ts';
 import type { PyramidConfig } from '../spec/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../spec/request-ledger.ts';
+import type { SchedulerStore } from '../spec/scheduler-store.ts';
+import type { SessionStore } from '../spec/session-store.ts';
 import type { Attempt } from '../spec/trace.ts';
-import { closeSqlite, createSqliteLedgerStore, openSqlite } from '../store/index.ts';
+import {
+  closeSqlite,
+  createSqliteLedgerStore,
+  createSqliteSchedulerStore,
+  createSqliteSessionStore,
+  openSqlite,
+} from '../store/index.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
 
 /** Every long-lived part, built once and passed down: the one place that wires Pyramid together. */
@@ -25,6 +34,10 @@ export type Platform = {
   probes: Record<string, ProviderProbe>;
   /** Calls `listener` after every routed request is committed to the ledger (metrics); returns an unsubscribe. */
   onRequestRecorded(listener: RequestRecordedListener): () => void;
+  sessions: SessionStore;
+  schedulerStore: SchedulerStore;
+  /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
+  createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
   close(): void;
 };
 
@@ -83,6 +96,18 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     breakers: new BreakerBoard(config.router.breaker),
     now: io.now,
   });
+  const sessions = createSqliteSessionStore(db);
+  const schedulerStore = createSqliteSchedulerStore(db);
+  const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
+    new Scheduler({
+      config,
+      router,
+      store: schedulerStore,
+      sessions,
+      ...(io.fetch ? { fetch: io.fetch } : {}),
+      spentSince: (sinceMs, agentId) => ledger.spentSince(sinceMs, agentId),
+      ...options,
+    });
   return {
     home,
     configFile,
@@ -91,6 +116,9 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     ledger,
     router,
     probes,
+    sessions,
+    schedulerStore,
+    createScheduler,
     onRequestRecorded(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -5,7 +5,9 @@ import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
+import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerRouteCommand } from './commands/route-command.ts';
+import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
 import { registerUsageCommand } from './commands/usage-command.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -30,6 +32,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerAskCommand(program, io, setExitCode);
   registerRouteCommand(program, io);
   registerUsageCommand(program, io);
+  registerJobsCommand(program, io, setExitCode);
+  registerRunsCommand(program, io);
   registerStartCommand(program, io);
 
   try {

@@ -1,0 +1,78 @@
+import type { JobConfig } from '../../spec/pyramid-config.ts';
+
+/** The options `jobs add` and `jobs edit` take. */
+export type JobOptions = {
+  agent?: string;
+  cron?: string;
+  every?: string;
+  at?: string;
+  tz?: string;
+  message?: string;
+  systemEvent?: string;
+  session?: string;
+  timeout?: string;
+  retries?: string;
+  backoff?: string;
+  overlap?: string;
+  catchUp?: string;
+  disabled?: boolean;
+};
+
+/** A resolved job back in its YAML shape, so an edit can change some fields and be validated whole. */
+export function jobToRaw(job: JobConfig): Record<string, unknown> {
+  const schedule = job.schedule;
+  return {
+    id: job.id,
+    agent: job.agent,
+    schedule:
+      schedule.kind === 'cron'
+        ? { cron: schedule.cron, ...(schedule.tz ? { tz: schedule.tz } : {}) }
+        : schedule.kind === 'every'
+          ? { every: schedule.everyMs }
+          : { at: new Date(schedule.atMs).toISOString() },
+    payload: { ...job.payload },
+    session: job.session,
+    timeout: job.timeoutMs,
+    retries: job.retries,
+    backoff: job.backoffMs,
+    overlap: job.overlap,
+    catchUp: job.catchUp,
+    enabled: job.enabled,
+    deliver: [...job.deliver],
+  };
+}
+
+/** Applies command-line options over a raw job definition (the YAML shape). */
+export function applyJobOptions(raw: Record<string, unknown>, options: JobOptions): Record<string, unknown> {
+  const next = { ...raw };
+  if (options.agent !== undefined) next.agent = options.agent;
+  if (options.cron !== undefined)
+    next.schedule = { cron: options.cron, ...(options.tz ? { tz: options.tz } : {}) };
+  else if (options.every !== undefined) next.schedule = { every: durationOrNumber(options.every) };
+  else if (options.at !== undefined) next.schedule = { at: options.at };
+  else if (options.tz !== undefined && typeof next.schedule === 'object' && next.schedule !== null) {
+    next.schedule = { ...(next.schedule as object), tz: options.tz };
+  }
+  if (options.message !== undefined) {
+    next.payload = { kind: 'agentTurn', message: options.message };
+    if (
+      options.session === undefined &&
+      raw.session === 'main' &&
+      raw.payload &&
+      (raw.payload as { kind?: string }).kind === 'systemEvent'
+    ) {
+      next.session = 'isolated';
+    }
+  }
+  if (options.systemEvent !== undefined) next.payload = { kind: 'systemEvent', text: options.systemEvent };
+  if (options.session !== undefined) next.session = options.session;
+  if (options.timeout !== undefined) next.timeout = durationOrNumber(options.timeout);
+  if (options.retries !== undefined) next.retries = Number(options.retries);
+  if (options.backoff !== undefined) next.backoff = durationOrNumber(options.backoff);
+  if (options.overlap !== undefined) next.overlap = options.overlap;
+  if (options.catchUp !== undefined) next.catchUp = options.catchUp;
+  if (options.disabled) next.enabled = false;
+  return next;
+}
+
+const durationOrNumber = (text: string) => (/^\d+$/.test(text) ? Number(text) : text);
