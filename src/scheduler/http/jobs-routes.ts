@@ -1,0 +1,80 @@
+import type { Context, Env, Hono } from 'hono';
+import { ConfigError } from '../../spec/errors/config-error.ts';
+import { PyramidError } from '../../spec/errors/pyramid-error.ts';
+import type { JobConfig } from '../../spec/pyramid-config.ts';
+import { type RunStatus, runStatuses } from '../../spec/scheduler-store.ts';
+import type { Scheduler } from '../scheduler.ts';
+
+export type JobsRoutesOptions = {
+  scheduler: Scheduler;
+  /** Validates a job body with the config rules (config's defineJob with the agent ids). */
+  defineJob: (raw: unknown) => JobConfig;
+};
+
+const statusFor: Record<string, 400 | 404 | 409> = {
+  job_not_found: 404,
+  job_exists: 409,
+  job_from_config: 409,
+};
+
+/**
+ * GET/POST /api/jobs, POST /api/jobs/:id/run, GET /api/runs (?job=&status=&limit=), GET /api/runs/:id.
+ * Mount on the gateway app behind its auth; errors are `{ error: { code, message, issues? } }`.
+ */
+export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptions): void {
+  const { scheduler } = options;
+  const fail = (c: Context<E>, error: unknown) => {
+    if (error instanceof ConfigError) {
+      return c.json({ error: { code: 'invalid_job', message: error.message, issues: error.issues } }, 400);
+    }
+    if (error instanceof PyramidError) {
+      return c.json({ error: { code: error.code, message: error.message } }, statusFor[error.code] ?? 400);
+    }
+    throw error;
+  };
+
+  app.get('/api/jobs', (c) => c.json({ jobs: scheduler.listJobs() }));
+
+  app.post('/api/jobs', async (c) => {
+    try {
+      const body: unknown = await c.req.json();
+      return c.json({ job: scheduler.addJob(options.defineJob(body)) }, 201);
+    } catch (error) {
+      if (error instanceof SyntaxError)
+        return c.json({ error: { code: 'invalid_json', message: error.message } }, 400);
+      return fail(c, error);
+    }
+  });
+
+  app.post('/api/jobs/:id/run', (c) => {
+    try {
+      return c.json({ run: scheduler.runNow(c.req.param('id')) }, 202);
+    } catch (error) {
+      return fail(c, error);
+    }
+  });
+
+  app.get('/api/runs', (c) => {
+    const status = c.req.query('status');
+    if (status !== undefined && !runStatuses.includes(status as RunStatus)) {
+      return c.json(
+        { error: { code: 'invalid_request', message: `status must be one of ${runStatuses.join(', ')}` } },
+        400,
+      );
+    }
+    const job = c.req.query('job');
+    const runs = scheduler.listRuns({
+      ...(job ? { jobId: job } : {}),
+      ...(status ? { status: status as RunStatus } : {}),
+      limit: Math.min(1000, Number(c.req.query('limit') ?? 100) || 100),
+    });
+    return c.json({ runs });
+  });
+
+  app.get('/api/runs/:id', (c) => {
+    const run = scheduler.getRun(c.req.param('id'));
+    if (!run)
+      return c.json({ error: { code: 'run_not_found', message: `no run ${c.req.param('id')}` } }, 404);
+    return c.json({ run });
+  });
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Hono } from 'hono';
+import { defineJob } from '../../src/config/define-job.ts';
+import { jobsRoutes } from '../../src/scheduler/http/jobs-routes.ts';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { createHarness, testAgent } from './scheduler-harness.ts';
+
+let fake: FakeModelServer;
+before(async () => {
+  fake = await startFakeModelServer({ api: 'openai-completions' });
+});
+after(() => fake.close());
+
+test('HTTP: POST /api/jobs validates like the config, run now, GET /api/runs and /api/runs/:id', async () => {
+  const harness = await createHarness(fake, { agents: [testAgent('bot')] });
+  try {
+    const app = new Hono();
+    jobsRoutes(app, { scheduler: harness.scheduler, defineJob: (raw) => defineJob(raw, new Set(['bot'])) });
+    const post = (body: unknown) =>
+      app.request('/api/jobs', {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+    const bad = await post({
+      id: 'x',
+      agent: 'bot',
+      schedule: { every: '1h' },
+      payload: { kind: 'systemEvent', text: 't' },
+      session: 'isolated',
+    });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(await bad.json()), /--message/);
+    const good = await post({
+      id: 'x',
+      agent: 'bot',
+      schedule: { every: '1h' },
+      payload: { kind: 'agentTurn', message: 'go' },
+    });
+    assert.equal(good.status, 201);
+    assert.equal(
+      (
+        await post({
+          id: 'x',
+          agent: 'bot',
+          schedule: { every: '1h' },
+          payload: { kind: 'agentTurn', message: 'go' },
+        })
+      ).status,
+      409,
+    );
+    const listed = (await (await app.request('/api/jobs')).json()) as { jobs: { id: string }[] };
+    assert.deepEqual(
+      listed.jobs.map((job) => job.id),
+      ['x'],
+    );
+    const started = await app.request('/api/jobs/x/run', { method: 'POST' });
+    assert.equal(started.status, 202);
+    const { run } = (await started.json()) as { run: { id: string } };
+    await harness.settle();
+    const one = (await (await app.request(`/api/runs/${run.id}`)).json()) as {
+      run: { status: string; trigger: string };
+    };
+    assert.deepEqual([one.run.status, one.run.trigger], ['ok', 'manual']);
+    const all = (await (await app.request('/api/runs?job=x')).json()) as { runs: unknown[] };
+    assert.equal(all.runs.length, 1);
+    assert.equal((await app.request('/api/runs/nope')).status, 404);
+    assert.equal((await app.request('/api/jobs/nope/run', { method: 'POST' })).status, 404);
+  } finally {
+    await harness.close();
+  }
+});
