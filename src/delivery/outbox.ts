@@ -1,0 +1,398 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  DeliveryFilter,
+  DeliveryKind,
+  DeliveryRecord,
+  DeliveryStore,
+  DeliveryTarget,
+  RunDeliveryStatus,
+} from '../spec/delivery.ts';
+import { DeliveryError } from '../spec/errors/delivery-error.ts';
+import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import type { Channel, OutgoingMessage } from './channels/channel.ts';
+import { formatFooter, type RunMeta } from './format-footer.ts';
+import { Pacer } from './pacer.ts';
+import { runDeliveryStatus } from './run-delivery-status.ts';
+import { systemTimers, type Timers } from './timers.ts';
+
+/** A finished run's output for the outbox: one delivery per target. */
+export type RunOutput = {
+  runId: string;
+  jobId: string;
+  agentId: string;
+  /** Markdown, as the agent wrote it. */
+  text: string;
+  targets: readonly DeliveryTarget[];
+  meta?: RunMeta;
+};
+
+/** Any message for the outbox (alerts use this). */
+export type OutboxMessage = {
+  kind: DeliveryKind;
+  text: string;
+  targets: readonly DeliveryTarget[];
+  runId?: string;
+  jobId?: string;
+  agentId?: string;
+  header?: string;
+  footer?: string;
+  meta?: Record<string, unknown>;
+};
+
+export type RetryPolicy = {
+  /** Failed attempts in a row (no chunk accepted in between) before a transient failure becomes final. */
+  maxAttempts: number;
+  /** The first retry waits this long, doubling each time up to maxDelayMs (a channel's retry_after wins when longer). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+};
+
+export type OutboxEvent = {
+  type: 'delivered' | 'retrying' | 'failed';
+  delivery: DeliveryRecord;
+  error?: DeliveryError;
+};
+
+export type OutboxOptions = {
+  store: DeliveryStore;
+  channels: ReadonlyMap<string, Channel>;
+  now?: () => number;
+  timers?: Timers;
+  newId?: () => string;
+  retry?: Partial<RetryPolicy>;
+  /** How long a worker holds a claimed delivery before another process may take it (renewed per chunk). */
+  leaseMs?: number;
+  /** How often an idle worker looks for work other processes queued (default 5 s). */
+  pollIntervalMs?: number;
+  /** Told about every outcome (for logs). */
+  onEvent?: (event: OutboxEvent) => void;
+};
+
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2000, maxDelayMs: 10 * 60_000 };
+
+type Sleep = { handle: unknown; resolve: () => void };
+
+/**
+ * The durable outbox. `enqueue*` writes every delivery (its rendered chunks included) to the store
+ * before anything is sent; the worker (`start`) sends them in order per target, paced, with retries
+ * that survive a restart. A delivery is `delivered` only when the channel accepted every chunk.
+ */
+export class Outbox {
+  readonly #store: DeliveryStore;
+  readonly #channels: ReadonlyMap<string, Channel>;
+  readonly #now: () => number;
+  readonly #timers: Timers;
+  readonly #newId: () => string;
+  readonly #retry: RetryPolicy;
+  readonly #leaseMs: number;
+  readonly #pollIntervalMs: number;
+  readonly #onEvent?: (event: OutboxEvent) => void;
+  readonly #owner: string;
+  readonly #pacer = new Pacer();
+  /** Deliveries this process holds, queued per target so a chat gets its messages in order. */
+  readonly #claimed = new Set<string>();
+  readonly #queues = new Map<string, DeliveryRecord[]>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #sleeps = new Set<Sleep>();
+  #started = false;
+  #stopping = false;
+  #wakeTimer: unknown;
+
+  constructor(options: OutboxOptions) {
+    this.#store = options.store;
+    this.#channels = options.channels;
+    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers;
+    this.#newId = options.newId ?? randomUUID;
+    this.#retry = { ...defaultRetryPolicy, ...options.retry };
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 5000;
+    this.#onEvent = options.onEvent;
+    this.#owner = this.#newId();
+  }
+
+  /** Queues a run's output for every target; returns the delivery ids. The rows are committed when this returns. */
+  enqueueRunOutput(run: RunOutput): string[] {
+    return this.enqueue({
+      kind: 'run',
+      runId: run.runId,
+      jobId: run.jobId,
+      agentId: run.agentId,
+      text: run.text,
+      targets: run.targets,
+      header: `${run.agentId} · ${run.jobId}`,
+      footer: formatFooter(run.meta),
+      ...(run.meta ? { meta: { ...run.meta } } : {}),
+    });
+  }
+
+  /** Queues a message for every target; returns the delivery ids. A target on an unknown channel is recorded as failed. */
+  enqueue(message: OutboxMessage): string[] {
+    const now = this.#now();
+    const rows = message.targets.map((target) => {
+      const id = this.#newId();
+      const channel = this.#channels.get(target.channel);
+      const outgoing: OutgoingMessage = {
+        deliveryId: id,
+        kind: message.kind,
+        runId: message.runId,
+        jobId: message.jobId,
+        agentId: message.agentId,
+        text: message.text,
+        header: message.header,
+        footer: message.footer,
+        meta: message.meta,
+        createdAt: now,
+      };
+      const chunks = channel ? channel.render(outgoing) : [];
+      const record: DeliveryRecord = {
+        id,
+        kind: message.kind,
+        runId: message.runId,
+        jobId: message.jobId,
+        agentId: message.agentId,
+        channel: target.channel,
+        channelType: channel?.type ?? 'unknown',
+        to: target.to,
+        thread: target.thread,
+        state: channel ? 'pending' : 'failed',
+        chunkCount: chunks.length,
+        chunksSent: 0,
+        attempts: 0,
+        failuresInARow: 0,
+        nextAttemptAt: now,
+        ...(channel
+          ? {}
+          : {
+              lastError: `channel "${target.channel}" is not configured`,
+              lastErrorCode: 'delivery_unavailable',
+            }),
+        createdAt: now,
+        updatedAt: now,
+      };
+      return { record, chunks };
+    });
+    this.#store.insert(rows);
+    this.#kick();
+    return rows.map((row) => row.record.id);
+  }
+
+  /** The aggregate delivery status of a run: `none`, `pending`, `delivered` (all of them), `failed` or `partial`. */
+  runStatus(runId: string): RunDeliveryStatus {
+    return runDeliveryStatus(this.#store.list({ runId, limit: 1000 }));
+  }
+
+  get(id: string): DeliveryRecord | undefined {
+    return this.#store.get(id);
+  }
+
+  /** Newest first. */
+  list(filter?: DeliveryFilter): DeliveryRecord[] {
+    return this.#store.list(filter);
+  }
+
+  /** Puts a failed delivery back in the queue, due now, resuming after its last accepted chunk. */
+  retry(id: string): DeliveryRecord {
+    const delivery = this.#store.get(id);
+    if (!delivery) throw new PyramidError('delivery_not_found', `no delivery ${id}`);
+    if (delivery.state !== 'failed') {
+      throw new PyramidError(
+        'delivery_not_failed',
+        `delivery ${id} is ${delivery.state}; only failed ones can be retried`,
+      );
+    }
+    this.#store.requeue(id, this.#now());
+    this.#kick();
+    return this.#store.get(id) as DeliveryRecord;
+  }
+
+  /** Starts the worker: sends what is due, then wakes for retries, new deliveries and other processes' work. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#stopping = false;
+    this.#kick();
+  }
+
+  /** Stops the worker: a chunk being sent finishes, nothing new starts, held deliveries go back to the store. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    this.#stopping = true;
+    if (this.#wakeTimer !== undefined) this.#timers.clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
+    for (const sleep of this.#sleeps) {
+      this.#timers.clearTimeout(sleep.handle);
+      sleep.resolve();
+    }
+    await Promise.all(this.#inFlight);
+  }
+
+  /** Sends everything due now and waits for it (retries due later are left pending). For the CLI and tests. */
+  async drain(): Promise<void> {
+    this.#stopping = false;
+    for (;;) {
+      this.#claim();
+      if (this.#inFlight.size === 0) return;
+      await Promise.all(this.#inFlight);
+    }
+  }
+
+  #kick(): void {
+    if (!this.#started) return;
+    this.#claim();
+    this.#scheduleWake();
+  }
+
+  #scheduleWake(): void {
+    if (!this.#started) return;
+    if (this.#wakeTimer !== undefined) this.#timers.clearTimeout(this.#wakeTimer);
+    const now = this.#now();
+    const due = this.#store.nextClaimableAt();
+    const wait =
+      due === undefined ? this.#pollIntervalMs : Math.min(Math.max(due - now, 0), this.#pollIntervalMs);
+    this.#wakeTimer = this.#timers.setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#kick();
+    }, wait);
+  }
+
+  /** Claims what is due and starts one sender per target that has none running. */
+  #claim(): void {
+    const now = this.#now();
+    const due = this.#store.claimDue({ now, owner: this.#owner, leaseMs: this.#leaseMs, limit: 100 });
+    for (const delivery of due) {
+      if (this.#claimed.has(delivery.id)) continue;
+      this.#claimed.add(delivery.id);
+      const key = targetKey(delivery);
+      const queue = this.#queues.get(key);
+      if (queue) {
+        queue.push(delivery);
+        continue;
+      }
+      this.#queues.set(key, [delivery]);
+      const sender = this.#sendQueue(key).finally(() => {
+        this.#inFlight.delete(sender);
+        if (this.#started) this.#kick();
+      });
+      this.#inFlight.add(sender);
+    }
+  }
+
+  async #sendQueue(key: string): Promise<void> {
+    const queue = this.#queues.get(key) ?? [];
+    try {
+      for (let delivery = queue.shift(); delivery; delivery = queue.shift()) {
+        try {
+          if (this.#stopping) this.#store.release(delivery.id);
+          else await this.#deliver(delivery);
+        } finally {
+          this.#claimed.delete(delivery.id);
+        }
+      }
+    } finally {
+      this.#queues.delete(key);
+    }
+  }
+
+  async #deliver(claimed: DeliveryRecord): Promise<void> {
+    const id = claimed.id;
+    if (!this.#store.renewLease(id, this.#owner, this.#now() + this.#leaseMs)) return;
+    const delivery = this.#store.get(id) ?? claimed;
+    const channel = this.#channels.get(delivery.channel);
+    if (!channel) {
+      this.#fail(
+        delivery,
+        new DeliveryError('delivery_unavailable', `channel "${delivery.channel}" is not configured`, {
+          permanent: true,
+        }),
+      );
+      return;
+    }
+    const target: DeliveryTarget = { channel: delivery.channel, to: delivery.to, thread: delivery.thread };
+    const paceKey = `${delivery.to ?? ''}\u0000${delivery.thread ?? ''}`;
+    let failuresInARow = delivery.failuresInARow;
+    for (const chunk of this.#store.chunks(id)) {
+      if (chunk.seq < delivery.chunksSent || chunk.sentAt !== undefined) continue;
+      const wait = this.#pacer.reserve(channel.name, paceKey, channel.pacing, this.#now());
+      if (wait > 0) await this.#sleep(wait);
+      if (this.#stopping) {
+        this.#store.release(id);
+        return;
+      }
+      try {
+        const { remoteId } = await channel.send(chunk.body, target, { deliveryId: id, seq: chunk.seq });
+        const now = this.#now();
+        this.#store.markChunkSent(id, chunk.seq, { now, remoteId, leaseUntil: now + this.#leaseMs });
+        failuresInARow = 0;
+      } catch (error) {
+        const failure = asDeliveryError(error);
+        const failures = failuresInARow + 1;
+        if (failure.permanent) {
+          this.#fail(delivery, failure);
+        } else if (failures >= this.#retry.maxAttempts) {
+          this.#fail(
+            delivery,
+            new DeliveryError(
+              failure.code,
+              `gave up after ${failures} attempts in a row: ${failure.message}`,
+              {
+                permanent: true,
+                status: failure.status,
+              },
+            ),
+          );
+        } else {
+          const now = this.#now();
+          const backoff = Math.min(this.#retry.baseDelayMs * 2 ** (failures - 1), this.#retry.maxDelayMs);
+          const delay = Math.max(backoff, failure.retryAfterMs ?? 0);
+          if (failure.retryAfterMs) this.#pacer.pause(channel.name, paceKey, now + failure.retryAfterMs);
+          this.#store.markRetry(id, {
+            now,
+            nextAttemptAt: now + delay,
+            error: failure.message,
+            code: failure.code,
+          });
+          this.#emit('retrying', id, failure);
+        }
+        return;
+      }
+    }
+    this.#store.markDelivered(id, this.#now());
+    this.#emit('delivered', id);
+  }
+
+  #fail(delivery: DeliveryRecord, error: DeliveryError): void {
+    this.#store.markFailed(delivery.id, { now: this.#now(), error: error.message, code: error.code });
+    this.#emit('failed', delivery.id, error);
+  }
+
+  #emit(type: OutboxEvent['type'], id: string, error?: DeliveryError): void {
+    if (!this.#onEvent) return;
+    const delivery = this.#store.get(id);
+    if (delivery) this.#onEvent({ type, delivery, ...(error ? { error } : {}) });
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const sleep: Sleep = {
+        handle: undefined,
+        resolve: () => {
+          this.#sleeps.delete(sleep);
+          resolve();
+        },
+      };
+      sleep.handle = this.#timers.setTimeout(sleep.resolve, ms);
+      this.#sleeps.add(sleep);
+    });
+  }
+}
+
+function targetKey(delivery: DeliveryRecord): string {
+  return [delivery.channel, delivery.to ?? '', delivery.thread ?? ''].join('\u0000');
+}
+
+function asDeliveryError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DeliveryError('delivery_failed', message, { permanent: false, cause: error });
+}
