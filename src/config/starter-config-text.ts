@@ -53,4 +53,51 @@ tasks:
 #   perTag: { newsletter-agent: 0.50 }
 #   onExceeded: cap-tier      # refuse (default) or cap-tier
 #   capTier: 0                # with cap-tier: only local models once the cap is reached
+
+# Concurrency: agent runs at once, and subagent tasks at once (subagents never take agent slots).
+# concurrency: { agents: 2, subagents: 4 }
+
+# Agents: autonomous workers. \`task\` sets the minimum tier (from tasks above), \`prompt\` is the system
+# prompt, \`tools\` are built-ins: spawn_subagents, escalate, remember, recall, http_get (needs httpAllowedHosts).
+# An agent that answers exactly NO_REPLY has nothing to deliver.
+agents:
+  - id: inbox-triage
+    description: Labels incoming requests (tier 0, local)
+    task: classify
+    prompt: "You label support requests as billing, bug or other. Answer with the label only."
+  - id: daily-summary
+    description: Summarises the day (tier 1)
+    task: summarize
+    prompt: "You write a short summary of the day's notes. Answer NO_REPLY when there is nothing new."
+    tools: [recall]
+  - id: weekly-research
+    description: Weekly research with parallel subagents (tier 2)
+    task: research
+    prompt: "You research the week's topics, splitting the work into sub-tasks with spawn_subagents."
+    tools: [spawn_subagents, escalate, remember]
+
+# Jobs: when agents run. schedule: { cron, tz } | { every: 15m } | { at: ISO time }. An agentTurn runs in a
+# fresh isolated session per run (job:<id>:run:<runId>). A systemEvent has no turn of its own: it can only
+# join an agent's main session (session: main); for an isolated run use an agentTurn (CLI: --message).
+# Jobs start enabled: false here; turn them on with \`pyramid jobs enable <id>\` once the models are reachable.
+jobs:
+  - id: triage-hourly
+    agent: inbox-triage
+    schedule: { cron: "0 * * * *", tz: "Europe/Berlin" }
+    payload: { kind: agentTurn, message: "Label the new requests." }
+    enabled: false
+  - id: daily-summary
+    agent: daily-summary
+    schedule: { cron: "0 18 * * *", tz: "Europe/Berlin" }
+    payload: { kind: agentTurn, message: "Summarise today." }
+    timeout: 10m
+    retries: 2
+    enabled: false
+  - id: weekly-research
+    agent: weekly-research
+    schedule: { cron: "0 7 * * 1", tz: "Europe/Berlin" }
+    payload: { kind: agentTurn, message: "Research this week's topics." }
+    timeout: 30m
+    catchUp: once
+    enabled: false
 `;

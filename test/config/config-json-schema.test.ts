@@ -26,6 +26,10 @@ describe('configJsonSchema', () => {
       'tasks',
       'router',
       'budgets',
+      'gateway',
+      'concurrency',
+      'agents',
+      'jobs',
     ]);
     assert.deepStrictEqual(schema.required, ['providers', 'models', 'tiers']);
     assert.equal(schema.additionalProperties, false);
