@@ -57,12 +57,19 @@ export function createSqliteDeliveryStore(db: DatabaseSync): DeliveryStore {
   const selectChunks = db.prepare(
     'SELECT seq, body, sent_at, remote_id FROM delivery_chunks WHERE delivery_id = ? ORDER BY seq',
   );
+  // A delivery waits while an older one to the same target is held by another live worker, so a chat
+  // gets its messages in order even when a killed worker's leases run out one by one.
   const claim = db.prepare(`
     UPDATE deliveries SET lease_owner = :owner, lease_until = :leaseUntil
     WHERE delivery_id IN (
-      SELECT delivery_id FROM deliveries
-      WHERE state = 'pending' AND next_attempt_at <= :now AND (lease_until IS NULL OR lease_until <= :now)
-      ORDER BY created_at, delivery_id LIMIT :limit)
+      SELECT d.delivery_id FROM deliveries d
+      WHERE d.state = 'pending' AND d.next_attempt_at <= :now AND (d.lease_until IS NULL OR d.lease_until <= :now)
+        AND NOT EXISTS (
+          SELECT 1 FROM deliveries o
+          WHERE o.state = 'pending' AND o.channel = d.channel AND o.target_to IS d.target_to
+            AND o.target_thread IS d.target_thread AND o.created_at <= d.created_at
+            AND o.delivery_id <> d.delivery_id AND o.lease_until > :now AND o.lease_owner <> :owner)
+      ORDER BY d.created_at, d.delivery_id LIMIT :limit)
     RETURNING ${columns}`);
   const chunkSent = db.prepare(
     'UPDATE delivery_chunks SET sent_at = ?, remote_id = ? WHERE delivery_id = ? AND seq = ?',
