@@ -8,15 +8,27 @@ import { type BreakerSnapshot, CircuitBreaker } from './circuit-breaker.ts';
 export class BreakerBoard {
   readonly #config: BreakerConfig;
   readonly #breakers = new Map<string, CircuitBreaker>();
+  readonly #onChange?: (model: string, state: 'open' | 'closed', lastFailureReason?: string) => void;
 
-  constructor(config: BreakerConfig) {
+  /** `onChange` hears every model's breaker open (from closed) and close again, for alerts. */
+  constructor(
+    config: BreakerConfig,
+    options: {
+      onChange?: (model: string, state: 'open' | 'closed', lastFailureReason?: string) => void;
+    } = {},
+  ) {
     this.#config = config;
+    this.#onChange = options.onChange;
   }
 
   get(model: string): CircuitBreaker {
     let breaker = this.#breakers.get(model);
     if (!breaker) {
-      breaker = new CircuitBreaker(this.#config);
+      const onChange = this.#onChange;
+      breaker = new CircuitBreaker(
+        this.#config,
+        onChange ? (state, reason) => onChange(model, state, reason) : undefined,
+      );
       this.#breakers.set(model, breaker);
     }
     return breaker;

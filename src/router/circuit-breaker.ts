@@ -20,6 +20,7 @@ export type BreakerSnapshot = {
  */
 export class CircuitBreaker {
   readonly #config: BreakerConfig;
+  readonly #onChange?: (state: 'open' | 'closed', lastFailureReason?: string) => void;
   #state: BreakerState = 'closed';
   #failures = 0;
   #cooldownMs: number;
@@ -28,9 +29,14 @@ export class CircuitBreaker {
   #lastFailureAt?: number;
   #lastFailureReason?: string;
 
-  constructor(config: BreakerConfig) {
+  /** `onChange` hears when the breaker opens from closed, and when it closes again (for alerts). */
+  constructor(
+    config: BreakerConfig,
+    onChange?: (state: 'open' | 'closed', lastFailureReason?: string) => void,
+  ) {
     this.#config = config;
     this.#cooldownMs = config.cooldownMs;
+    this.#onChange = onChange;
   }
 
   /** Whether a call may go out now; in half-open state this claims the single probe slot. */
@@ -54,10 +60,12 @@ export class CircuitBreaker {
 
   /** A call finished without a failure that counts against the model. */
   recordSuccess(): void {
+    const wasClosed = this.#state === 'closed';
     this.#state = 'closed';
     this.#failures = 0;
     this.#probeInFlight = false;
     this.#cooldownMs = this.#config.cooldownMs;
+    if (!wasClosed) this.#onChange?.('closed', this.#lastFailureReason);
   }
 
   /**
@@ -83,8 +91,10 @@ export class CircuitBreaker {
       Math.max(this.#cooldownMs, options.minCooldownMs ?? 0),
       this.#config.maxCooldownMs,
     );
+    const wasClosed = this.#state === 'closed';
     this.#state = 'open';
     this.#retryAt = now + cooldown;
+    if (wasClosed) this.#onChange?.('open', reason);
   }
 
   /** A call ended without telling anything about the model's health (aborted, bad request): free the probe slot. */

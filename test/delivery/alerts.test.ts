@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Alerter } from '../../src/delivery/alerter.ts';
+import type { OutboxMessage } from '../../src/delivery/outbox.ts';
+import { BreakerBoard } from '../../src/router/breaker-board.ts';
+import type { AlertsConfig } from '../../src/spec/delivery.ts';
+
+function harness(config: Partial<AlertsConfig> = {}) {
+  let now = Date.UTC(2025, 0, 1);
+  const sent: OutboxMessage[] = [];
+  const alerter = new Alerter({
+    outbox: {
+      enqueue(message) {
+        sent.push(message);
+        return ['id'];
+      },
+    },
+    config: {
+      targets: [{ channel: 'tg', to: '1' }],
+      jobFailures: 3,
+      repeatMs: 15 * 60_000,
+      maxPerHour: 5,
+      ...config,
+    },
+    now: () => now,
+  });
+  return { alerter, sent, advance: (ms: number) => (now += ms) };
+}
+
+describe('alerts', () => {
+  it('alerts when a breaker opens and closes, through the breaker board hook', () => {
+    const { alerter, sent } = harness();
+    const board = new BreakerBoard(
+      { failureThreshold: 1, cooldownMs: 10, maxCooldownMs: 100 },
+      { onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason) },
+    );
+    board.get('deepseek-v3').recordFailure(0, 'HTTP 503');
+    board.get('deepseek-v3').recordFailure(1, 'HTTP 503'); // already open: no second alert
+    board.get('deepseek-v3').recordSuccess();
+    assert.equal(sent.length, 2);
+    assert.match(sent[0].text, /Breaker open.*deepseek-v3.*HTTP 503/);
+    assert.match(sent[1].text, /Breaker closed.*deepseek-v3/);
+    assert.deepEqual(sent[0].targets, [{ channel: 'tg', to: '1' }]);
+    assert.equal(sent[0].kind, 'alert');
+  });
+
+  it('holds back repeats of one subject within the repeat window and reports how many were held', () => {
+    const { alerter, sent, advance } = harness();
+    for (let n = 0; n < 10; n++) {
+      alerter.breakerChanged('m', 'open');
+      advance(60_000);
+    }
+    assert.equal(sent.length, 1, 'a flapping breaker alerts once per 15 minutes');
+    advance(6 * 60_000);
+    alerter.breakerChanged('m', 'open');
+    assert.equal(sent.length, 2);
+    assert.match(sent[1].text, /9 similar alerts held back/);
+  });
+
+  it('caps alerts per hour over all subjects', () => {
+    const { alerter, sent, advance } = harness({ maxPerHour: 5 });
+    for (let n = 0; n < 20; n++) alerter.breakerChanged(`model-${n}`, 'open');
+    assert.equal(sent.length, 5);
+    advance(3_600_000);
+    alerter.breakerChanged('model-19', 'open');
+    assert.equal(sent.length, 6);
+  });
+
+  it('alerts once when a job fails N times in a row, and when it recovers', () => {
+    const { alerter, sent } = harness({ jobFailures: 3 });
+    alerter.jobFinished({ jobId: 'brief', runId: 'r1', ok: false, error: 'timeout' });
+    alerter.jobFinished({ jobId: 'brief', runId: 'r2', ok: false });
+    alerter.jobFinished({ jobId: 'brief', runId: 'r3', ok: true });
+    assert.equal(sent.length, 0, 'a success resets the count');
+    for (const runId of ['r4', 'r5', 'r6', 'r7'])
+      alerter.jobFinished({ jobId: 'brief', runId, ok: false, error: 'boom' });
+    assert.equal(sent.length, 1);
+    assert.match(sent[0].text, /brief.*failed 3 times in a row.*r6: boom/);
+    alerter.jobFinished({ jobId: 'brief', runId: 'r8', ok: true });
+    assert.equal(sent.length, 2);
+    assert.match(sent[1].text, /recovered/);
+  });
+
+  it('sends nothing without alert targets', () => {
+    const { alerter, sent } = harness({ targets: [] });
+    assert.equal(alerter.breakerChanged('m', 'open'), false);
+    assert.equal(sent.length, 0);
+  });
+});
