@@ -1,0 +1,334 @@
+// npm run bench:gateway — the same load sent straight to an instant OpenAI-compatible upstream, through
+// Pyramid (`pyramid start`: auth, routing, SQLite ledger, JSON logs) and through Portkey's open-source
+// gateway, in one run; non-streaming, and streaming with time to first token. Each server is its own
+// process on 127.0.0.1; the load generator (node:http, keep-alive, a fixed concurrency) is this one.
+// Env: BENCH_REQUESTS (default 3000, so a run stays under about 2 minutes; the issue's example is 20000),
+// BENCH_CONCURRENCY (64), BENCH_WARMUP (300), BENCH_STREAM_CHUNKS (8).
+// Results are appended to bench/RESULTS.md under "## gateway". A timing is never a pass/fail test.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const warmup = Number(process.env.BENCH_WARMUP ?? 300);
+const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 8);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const token = 'pyr_bench_token_0123456789abcdefghij';
+
+/** The upstream: answers at once, JSON or SSE with usage, like an OpenAI-compatible server. */
+async function runUpstream(): Promise<void> {
+  const completion = JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion',
+    created: 0,
+    model: 'bench-model',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hello from the upstream.' },
+        finish_reason: 'stop',
+      },
+    ],
+    usage: { prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 },
+  });
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 0, model: 'bench-model', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const stream = [
+    chunk({ role: 'assistant', content: '' }),
+    ...Array.from({ length: streamChunks }, (_, index) => chunk({ content: `word${index} ` })),
+    chunk({}, 'stop'),
+    `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 0, model: 'bench-model', choices: [], usage: { prompt_tokens: 12, completion_tokens: streamChunks, total_tokens: 12 + streamChunks } })}\n\n`,
+    'data: [DONE]\n\n',
+  ].join('');
+  const server = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (data: string) => (body += data));
+    request.on('end', () => {
+      if (request.method === 'GET') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"object":"list","data":[{"id":"bench-model","object":"model"}]}');
+      } else if (body.includes('"stream":true')) {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(stream);
+      } else {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(completion);
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
+}
+
+type Target = { name: string; url: string; path: string; headers: Record<string, string> };
+type Result = { requests: number; errors: number; seconds: number; latencies: number[]; ttfts: number[] };
+
+const contentPattern = /"content":"[^"]/;
+
+/** Sends `count` requests, `concurrency` at a time, over keep-alive connections. */
+async function load(target: Target, count: number, stream: boolean): Promise<Result> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL(target.path, target.url);
+  const body = JSON.stringify({
+    model: target.name === 'pyramid' ? 'auto' : 'bench-model',
+    messages: [{ role: 'user', content: 'Say hello.' }],
+    max_tokens: 64,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    ...target.headers,
+  };
+  const latencies: number[] = [];
+  const ttfts: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now();
+      let text = '';
+      let sawToken = false;
+      const request = httpRequest(url, { method: 'POST', agent, headers }, (response) => {
+        response.setEncoding('utf8');
+        response.on('data', (data: string) => {
+          if (!stream || sawToken) return;
+          text += data;
+          if (contentPattern.test(text)) {
+            sawToken = true;
+            ttfts.push(performance.now() - started);
+          }
+        });
+        response.on('end', () => {
+          if (response.statusCode === 200) latencies.push(performance.now() - started);
+          else errors++;
+          resolve();
+        });
+      });
+      request.on('error', () => {
+        errors++;
+        resolve();
+      });
+      request.end(body);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        await one();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { requests: count, errors, seconds, latencies, ttfts };
+}
+
+function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (data: Buffer) => {
+      output += data.toString('utf8');
+      const match = ready.exec(output);
+      if (match) {
+        // Keep draining the pipes (logs) without holding them.
+        child.stdout!.removeAllListeners('data');
+        child.stderr!.removeAllListeners('data');
+        child.stdout!.resume();
+        child.stderr!.resume();
+        resolve({ child, match });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) =>
+      reject(new Error(`${args.join(' ')} exited ${code}:\n${output.slice(-2000)}`)),
+    );
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+type Row = { target: string; mode: string; result: Result };
+
+async function main() {
+  const home = await mkdtemp(join(tmpdir(), 'pyramid-gateway-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const upstream = await spawnServer([fileURLToPath(import.meta.url), '--upstream'], {}, /listening (\d+)/);
+    children.push(upstream.child);
+    const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
+
+    await writeFile(
+      join(home, 'pyramid.yaml'),
+      `providers:
+  upstream: { api: openai-completions, baseUrl: "${upstreamUrl}/v1", apiKey: "env:UPSTREAM_KEY" }
+models:
+  bench-model: { provider: upstream, id: bench-model, cost: { input: 0.3, output: 2.5 } }
+tiers:
+  - [bench-model]
+tasks:
+  default: 0
+gateway:
+  auth:
+    tokens: [{ name: bench, token: "env:BENCH_TOKEN", scopes: [client] }]
+`,
+    );
+    const pyramid = await spawnServer(
+      [join(root, 'bin/pyramid.js'), 'start', '--port', '0'],
+      { PYRAMID_HOME: home, BENCH_TOKEN: token, UPSTREAM_KEY: 'sk-bench' },
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    );
+    children.push(pyramid.child);
+
+    const targets: Target[] = [
+      {
+        name: 'direct',
+        url: upstreamUrl,
+        path: '/v1/chat/completions',
+        headers: { authorization: 'Bearer sk-bench' },
+      },
+      {
+        name: 'pyramid',
+        url: pyramid.match[1],
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${token}` },
+      },
+    ];
+    let portkeyNote = '';
+    try {
+      const port = await freePort();
+      const portkey = await spawnServer(
+        [
+          join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'),
+          `--port=${port}`,
+          '--headless',
+        ],
+        { NODE_ENV: 'production' },
+        /Ready for connections|running at/,
+      );
+      children.push(portkey.child);
+      await sleep(300);
+      const target: Target = {
+        name: 'portkey',
+        url: `http://127.0.0.1:${port}`,
+        path: '/v1/chat/completions',
+        headers: {
+          authorization: 'Bearer sk-bench',
+          'x-portkey-provider': 'openai',
+          'x-portkey-custom-host': `${upstreamUrl}/v1`,
+        },
+      };
+      const probe = await load(target, 4, false);
+      if (probe.errors > 0) throw new Error('Portkey answered errors to a probe request');
+      targets.push(target);
+    } catch (error) {
+      portkeyNote = `Portkey could not run here: ${(error as Error).message.split('\n')[0]}`;
+      console.error(portkeyNote);
+    }
+
+    const rows: Row[] = [];
+    const notes: string[] = portkeyNote ? [portkeyNote] : [];
+    for (const mode of ['non-streaming', 'streaming'] as const) {
+      for (const target of targets) {
+        const probe = await load(target, 4, mode === 'streaming');
+        if (probe.errors > 0) {
+          notes.push(
+            `${target.name} answered errors to ${mode} requests (${probe.errors} of 4); not measured.`,
+          );
+          console.error(notes.at(-1));
+          continue;
+        }
+        await load(target, warmup, mode === 'streaming');
+        const result = await load(target, requests, mode === 'streaming');
+        rows.push({ target: target.name, mode, result });
+        console.error(
+          `${mode} ${target.name}: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(3)} ms, p99 ${percentile(result.latencies, 99).toFixed(3)} ms, errors ${result.errors}`,
+        );
+      }
+    }
+
+    const table = report(rows);
+    console.log(table);
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+    const section = `\n### ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n${requests} requests per run at ${concurrency} concurrent (after ${warmup} warm-up), upstream answering at once; streams of ${streamChunks} content chunks plus a usage chunk. Latencies in ms, measured by the load generator; "added" is the difference from the direct run at the same percentile; ratios are to the direct run.${notes.length ? `\n\n${notes.join('\n\n')}` : ''}\n\n${table}\n`;
+    const resultsFile = join(root, 'bench/RESULTS.md');
+    const existing = await readFile(resultsFile, 'utf8').catch(() => '');
+    if (!existing) await writeFile(resultsFile, '# Benchmark results\n');
+    if (!existing.includes('\n## gateway\n'))
+      await appendFile(
+        resultsFile,
+        "\n## gateway\n\n`npm run bench:gateway`: the same load straight to an instant upstream, through Pyramid (auth, routing, SQLite ledger, JSON logs), and through Portkey's open-source gateway. Goal: added p50 under 1 ms, added p99 under 5 ms, throughput at or above Portkey's.\n",
+      );
+    // Keep the gateway section's runs together even when other benches append their own sections.
+    const current = await readFile(resultsFile, 'utf8');
+    const start = current.indexOf('\n## gateway\n');
+    const nextSection = current.indexOf('\n## ', start + 1);
+    const updated =
+      nextSection < 0
+        ? current + section
+        : current.slice(0, nextSection) + section + current.slice(nextSection);
+    await writeFile(resultsFile, updated);
+    console.error(`appended to ${resultsFile}`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await sleep(500);
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+function report(rows: Row[]): string {
+  const lines = [
+    '| mode | target | req/s | × direct | p50 | added p50 | p99 | added p99 | TTFT p50 | TTFT p99 | errors |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    const direct = rows.find((other) => other.mode === row.mode && other.target === 'direct')!.result;
+    const { result } = row;
+    const throughput = result.requests / result.seconds;
+    const directThroughput = direct.requests / direct.seconds;
+    const p50 = percentile(result.latencies, 50);
+    const p99 = percentile(result.latencies, 99);
+    const added = (value: number, base: number) =>
+      row.target === 'direct' ? '—' : `${(value - base).toFixed(3)} (${(value / base).toFixed(2)}×)`;
+    const ttft = (p: number) => (row.mode === 'streaming' ? percentile(result.ttfts, p).toFixed(3) : '—');
+    lines.push(
+      `| ${row.mode} | ${row.target} | ${throughput.toFixed(0)} | ${(throughput / directThroughput).toFixed(2)} | ${p50.toFixed(3)} | ${added(p50, percentile(direct.latencies, 50))} | ${p99.toFixed(3)} | ${added(p99, percentile(direct.latencies, 99))} | ${ttft(50)} | ${ttft(99)} | ${result.errors} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+if (process.argv.includes('--upstream')) await runUpstream();
+else await main();
