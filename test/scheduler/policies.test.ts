@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defineJob } from '../../src/config/define-job.ts';
 import { parseConfig } from '../../src/config/parse-config.ts';
-import { starterConfigText } from '../../src/config/starter-config-text.ts';
 import type { ChatRequest } from '../../src/spec/chat-request.ts';
 import { ConfigError } from '../../src/spec/errors/config-error.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
@@ -208,7 +207,11 @@ describe('overlap, catch-up, concurrency and subagents', () => {
 
 describe('job definitions', () => {
   test('a systemEvent job with session isolated is rejected with a pointer to agentTurn / --message', () => {
-    const yaml = `${starterConfigText}
+    const yaml = `providers:
+  local: { api: ollama, baseUrl: "http://127.0.0.1:11434" }
+models:
+  m: { provider: local, id: m, cost: { input: 0, output: 0 } }
+tiers: [[m]]
 agents:
   - { id: bot, prompt: "You help." }
 jobs:
