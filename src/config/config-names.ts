@@ -1,5 +1,6 @@
 import type { ConfigNames } from './config-section.ts';
 import { asMapping, isTierNumber } from './raw-value.ts';
+import { channelNames } from './sections/channels-section.ts';
 
 /** The names sections refer to, read from the raw YAML so that one broken entry does not hide others' errors. */
 export function configNames(raw: Record<string, unknown>): ConfigNames {
@@ -9,6 +10,7 @@ export function configNames(raw: Record<string, unknown>): ConfigNames {
     providers: new Set(Object.keys(asMapping(raw.providers) ?? {})),
     models: new Set(Object.keys(asMapping(raw.models) ?? {})),
     tierCount,
+    channels: channelNames(raw.channels),
     tasks: new Set(['default', ...Object.keys(asMapping(raw.tasks) ?? {})]),
     agents: new Set(
       (Array.isArray(raw.agents) ? raw.agents : [])

@@ -10,6 +10,8 @@ export type SectionIssue = { path: (string | number)[]; message: string };
 export type ConfigNames = {
   providers: ReadonlySet<string>;
   models: ReadonlySet<string>;
+  /** Channel names with the type each is written with ('' when missing), for delivery targets. */
+  channels: ReadonlyMap<string, string>;
   /** Number of tiers; 0 when the tiers section is missing or not a list. */
   tierCount: number;
   /** router.maxTier as written (when it is a whole number), else the last tier. */

@@ -1,5 +1,7 @@
 import { agentsSection } from './sections/agents-section.ts';
+import { alertsSection } from './sections/alerts-section.ts';
 import { budgetsSection } from './sections/budgets-section.ts';
+import { channelsSection } from './sections/channels-section.ts';
 import { concurrencySection } from './sections/concurrency-section.ts';
 import { gatewaySection } from './sections/gateway-section.ts';
 import { jobsSection } from './sections/jobs-section.ts';
@@ -21,6 +23,8 @@ export const configSections = {
   concurrency: concurrencySection,
   agents: agentsSection,
   jobs: jobsSection,
+  channels: channelsSection,
+  alerts: alertsSection,
 };
 
 export type ConfigSections = typeof configSections;

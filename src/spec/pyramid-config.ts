@@ -1,3 +1,4 @@
+import type { AlertsConfig, ChannelConfig } from './delivery.ts';
 import type { CallTimeouts, ReasoningLevel } from './model-call.ts';
 
 export const providerApis = [
@@ -72,6 +73,10 @@ export type PyramidConfig = {
   jobs?: Record<string, JobConfig>;
   /** The HTTP gateway (`pyramid start`); the loader always fills it, with defaults. */
   gateway?: GatewayConfig;
+  /** Delivery channels by name; absent when none are configured. */
+  channels?: Record<string, ChannelConfig>;
+  /** Operational alerts; the loader always fills it (no targets: no alerts). */
+  alerts?: AlertsConfig;
 };
 
 /** How many agent runs and subagent tasks may run at once (subagents never take agent slots). */

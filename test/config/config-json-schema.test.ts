@@ -30,6 +30,8 @@ describe('configJsonSchema', () => {
       'concurrency',
       'agents',
       'jobs',
+      'channels',
+      'alerts',
     ]);
     assert.deepStrictEqual(schema.required, ['providers', 'models', 'tiers']);
     assert.equal(schema.additionalProperties, false);

@@ -104,6 +104,7 @@ describe('parseConfig: the contract example', () => {
       concurrency: { agents: 2, subagents: 4 },
       agents: {},
       jobs: {},
+      alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20 },
     };
     assert.deepStrictEqual(config, expected);
     assert.deepStrictEqual(warnings, []);
