@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Lane } from '../../src/agents/lane.ts';
+import { runAgentTurn } from '../../src/agents/run-agent-turn.ts';
+import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
+import { Router } from '../../src/router/router.ts';
+import type { AgentConfig } from '../../src/spec/pyramid-config.ts';
+import { createSqliteSessionStore, openSqlite } from '../../src/store/index.ts';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { testAgent, testPyramid } from '../scheduler/scheduler-harness.ts';
+
+describe('an agent turn', () => {
+  let fake: FakeModelServer;
+  before(async () => {
+    fake = await startFakeModelServer({ api: 'openai-completions' });
+  });
+  after(() => fake.close());
+
+  function setup(agent: AgentConfig, fetchImpl?: typeof fetch) {
+    const config = testPyramid(fake);
+    const router = new Router({
+      config,
+      ledger: { record() {}, spentSince: () => 0 },
+      adapterFor: (name) =>
+        createModelAdapter({ provider: config.providers.fake, model: config.models[name] }),
+    });
+    const sessions = createSqliteSessionStore(openSqlite(':memory:'));
+    const turn = (message: string, id = 'job:j:run:1') =>
+      runAgentTurn({
+        router,
+        sessions,
+        agent,
+        session: { id, kind: 'isolated', agentId: agent.id, createdAt: 0 },
+        message,
+        subagents: new Lane(4),
+        now: () => 0,
+        ...(fetchImpl ? { fetch: fetchImpl } : {}),
+      });
+    return { turn, sessions };
+  }
+
+  test('escalate asks the router for the next tier with the reason; the higher tier never sees the request to escalate', async () => {
+    fake.requests.length = 0;
+    fake.enqueue(
+      { toolCalls: [{ name: 'escalate', arguments: '{"reason":"needs deeper analysis"}' }] },
+      { text: 'done' },
+    );
+    const { turn } = setup(testAgent('a', { tools: ['escalate'] }));
+    const result = await turn('hard question');
+    assert.equal(result.output, 'done');
+    assert.deepEqual(result.tiers, [0, 1]);
+    assert.deepEqual(result.escalations, [{ fromTier: 0, reason: 'needs deeper analysis' }]);
+    const second = fake.requests[1].body as { model: string; messages: unknown[] };
+    assert.equal(second.model, 'm1');
+    assert.equal(second.messages.length, 2, 'system + user only');
+  });
+
+  test('NO_REPLY is nothing to deliver; remember and recall keep agent-scoped notes', async () => {
+    fake.enqueue(
+      { toolCalls: [{ name: 'remember', arguments: '{"key":"last","value":"42"}' }] },
+      { text: 'NO_REPLY' },
+      { toolCalls: [{ name: 'recall', arguments: '{}' }] },
+      { text: 'the last was 42' },
+    );
+    const { turn, sessions } = setup(testAgent('n', { tools: ['remember', 'recall'] }));
+    const first = await turn('note it', 'job:j:run:1');
+    assert.equal(first.noReply, true);
+    assert.deepEqual(
+      sessions.recall('n').map((note) => [note.key, note.value]),
+      [['last', '42']],
+    );
+    fake.requests.length = 0;
+    const second = await turn('what was last?', 'job:j:run:2');
+    assert.equal(second.noReply, false);
+    const toolMessage = (
+      fake.requests[1].body as { messages: { role: string; content: string }[] }
+    ).messages.find((message) => message.role === 'tool');
+    assert.match(toolMessage?.content ?? '', /"value":"42"/);
+  });
+
+  test('http_get reaches allowed hosts only', async () => {
+    const fetched: string[] = [];
+    const fetchImpl = (async (url: URL | string) => {
+      fetched.push(String(url));
+      return new Response('page body', { status: 200 });
+    }) as typeof fetch;
+    fake.enqueue(
+      {
+        toolCalls: [
+          { name: 'http_get', arguments: '{"url":"https://evil.example/x"}' },
+          { name: 'http_get', arguments: '{"url":"https://docs.example/y"}' },
+        ],
+      },
+      { text: 'ok' },
+    );
+    fake.requests.length = 0;
+    const { turn } = setup(
+      testAgent('h', { tools: ['http_get'], httpAllowedHosts: ['docs.example'] }),
+      fetchImpl,
+    );
+    await turn('look it up');
+    assert.deepEqual(fetched, ['https://docs.example/y']);
+    const tools = (
+      fake.requests[1].body as { messages: { role: string; content: string }[] }
+    ).messages.filter((m) => m.role === 'tool');
+    assert.match(tools[0].content, /evil\.example is not an allowed host/);
+    assert.match(tools[1].content, /page body/);
+  });
+});
