@@ -9,7 +9,7 @@ import { ContentFilteredError, MalformedResponseError } from '../spec/errors/ind
 import type { ToolCall } from '../spec/message.ts';
 import type { ModelAdapter, ModelAnswer, ModelCall, ModelStreamEvent } from '../spec/model-call.ts';
 import type { ModelConfig, ProviderConfig } from '../spec/pyramid-config.ts';
-import { createCallGuard } from './call-guard.ts';
+import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';
 import { normaliseUsage } from './normalise-usage.ts';
@@ -22,7 +22,7 @@ export type LanguageModelAdapterOptions = {
   model: ModelConfig;
   fetch: typeof globalThis.fetch;
   now: () => number;
-  /** Builds the AI SDK model for one call, over that call's guarded fetch. */
+  /** Builds the AI SDK model (once per adapter) over the given fetch. */
   createLanguageModel: (fetch: typeof globalThis.fetch) => LanguageModelV3;
   /** The protocol's reasoning options for a call (the reasoning level mapping). */
   providerOptions: (call: ModelCall) => SharedV3ProviderOptions | undefined;
@@ -32,7 +32,9 @@ export type LanguageModelAdapterOptions = {
 
 /**
  * A ModelAdapter over an AI SDK LanguageModelV3 (`doGenerate` / `doStream`). The SDK model is built
- * per call because its `fetch` carries that call's timers. Non-streaming calls enforce only
+ * once: building one compiles its zod schemas, which was most of the per-call cost when it was built
+ * per call. Its fetch finds each call's guard (timers, headers) through the abort signal the call
+ * hands the SDK, which passes it on to fetch unchanged. Non-streaming calls enforce only
  * `totalMs`: their headers come with the finished body, so a connect limit would cut long answers.
  */
 export function createLanguageModelAdapter(options: LanguageModelAdapterOptions): ModelAdapter {
@@ -43,14 +45,25 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
     apiKey: provider.apiKey,
     now: options.now,
   };
-  const startGuard = (call: ModelCall, streaming: boolean) =>
-    createCallGuard({
+  const guards = new WeakMap<AbortSignal, typeof globalThis.fetch>();
+  const languageModel = options.createLanguageModel((input, init) => {
+    const guardedFetch = init?.signal ? guards.get(init.signal) : undefined;
+    return (guardedFetch ?? options.fetch)(input, init);
+  });
+  const startGuard = (call: ModelCall, streaming: boolean): CallGuard => {
+    const guard = createCallGuard({
       timeouts: call.timeouts,
       signal: call.signal,
       streaming,
       provider: provider.name,
       model: model.name,
     });
+    guards.set(
+      guard.signal,
+      createGuardedFetch(options.fetch, guard, streaming ? call.timeouts.connectMs : undefined),
+    );
+    return guard;
+  };
 
   return {
     api: provider.api,
@@ -58,7 +71,6 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
     async generate(call) {
       const guard = startGuard(call, false);
       try {
-        const languageModel = options.createLanguageModel(createGuardedFetch(options.fetch, guard));
         const callOptions = toLanguageModelCallOptions(
           call,
           model,
@@ -66,6 +78,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
           guard.signal,
         );
         const result = await guard.race(languageModel.doGenerate(callOptions));
+        guard.markComplete();
         return toModelAnswer(result, options.outputIncludesReasoning, context);
       } catch (error) {
         throw classifyProviderError(error, context, guard);
@@ -77,8 +90,6 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
       const guard = startGuard(call, true);
       let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
       try {
-        const guardedFetch = createGuardedFetch(options.fetch, guard, call.timeouts.connectMs);
-        const languageModel = options.createLanguageModel(guardedFetch);
         const callOptions = toLanguageModelCallOptions(
           call,
           model,
@@ -103,7 +114,10 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
         };
         for (;;) {
           const { done, value: part } = await guard.race(reader.read());
-          if (done) break;
+          if (done) {
+            guard.markComplete();
+            break;
+          }
           if (
             part.type === 'text-delta' ||
             part.type === 'reasoning-delta' ||

@@ -49,6 +49,7 @@ export function createOllamaAdapter(options: {
         const response = await guard.race(
           ollama.chat({ ...toOllamaChatRequest(call, model), stream: false }),
         );
+        guard.markComplete();
         const splitter = createThinkTagSplitter();
         const split = splitter.push(response.message.content ?? '');
         const rest = splitter.flush();
@@ -97,6 +98,7 @@ export function createOllamaAdapter(options: {
             yield { type: 'tool-call', toolCall: toToolCall(toolCall, toolCallCount++) };
           }
           if (chunk.done) {
+            guard.markComplete();
             const rest = splitter.flush();
             yield* deltas(rest.text, rest.reasoning);
             yield {
