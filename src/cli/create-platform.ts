@@ -1,5 +1,10 @@
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
+import type { Alerter } from '../delivery/alerter.ts';
+import { createDelivery } from '../delivery/create-delivery.ts';
+import { deliveriesRoutes } from '../delivery/deliveries-routes.ts';
+import type { Outbox } from '../delivery/outbox.ts';
+import { createRunDeliverySink } from '../delivery/run-delivery-sink.ts';
 import { createLedger, type Ledger } from '../ledger/index.ts';
 import { createModelAdapter } from '../providers/create-model-adapter.ts';
 import { createProviderProbe } from '../providers/create-provider-probe.ts';
@@ -38,6 +43,12 @@ export type Platform = {
   schedulerStore: SchedulerStore;
   /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
   createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
+  /** The durable delivery outbox (unstarted: `pyramid start` starts its worker; `deliveries retry` drains it). */
+  outbox: Outbox;
+  /** Operational alerts to the `alerts:` targets (breakers are wired; schedulers report job runs). */
+  alerter: Alerter;
+  /** GET /api/deliveries and /api/deliveries/:id, for the gateway's `routes`. */
+  deliveriesRoutes: ReturnType<typeof deliveriesRoutes>;
   close(): void;
 };
 
@@ -54,6 +65,14 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   const { config, warnings } = await loadConfig({ file: configFile, env: io.env });
   const db = openSqlite(join(home, 'pyramid.db'));
   const ledger = createLedger({ store: createSqliteLedgerStore(db), config });
+  const { outbox, alerter } = createDelivery({
+    db,
+    channels: config.channels,
+    alerts: config.alerts,
+    home,
+    fetch: io.fetch,
+    now: io.now,
+  });
   const adapters = new Map<string, ModelAdapter>();
   const adapterFor = (name: string): ModelAdapter => {
     let adapter = adapters.get(name);
@@ -93,11 +112,22 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     config,
     adapterFor,
     ledger: observedLedger,
-    breakers: new BreakerBoard(config.router.breaker),
+    breakers: new BreakerBoard(config.router.breaker, {
+      onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),
+    }),
     now: io.now,
   });
   const sessions = createSqliteSessionStore(db);
   const schedulerStore = createSqliteSchedulerStore(db);
+  // A run's output goes to its job's deliver: targets, else its agent's.
+  const outputSink = createRunDeliverySink({
+    outbox,
+    targetsFor: (run) => {
+      const job = schedulerStore.getJob(run.jobId)?.definition ?? config.jobs?.[run.jobId];
+      const jobTargets = job?.deliver ?? [];
+      return jobTargets.length > 0 ? jobTargets : (config.agents?.[run.agentId]?.deliver ?? []);
+    },
+  });
   const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
     new Scheduler({
       config,
@@ -106,7 +136,15 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
       sessions,
       ...(io.fetch ? { fetch: io.fetch } : {}),
       spentSince: (sinceMs, agentId) => ledger.spentSince(sinceMs, agentId),
+      outputSink,
       ...options,
+      onEvent: (event) => {
+        const run = event.type === 'run-finished' ? event.run : undefined;
+        if (run && (run.status === 'ok' || run.status === 'error' || run.status === 'timeout')) {
+          alerter.jobFinished({ jobId: run.jobId, runId: run.id, ok: run.status === 'ok', error: run.error });
+        }
+        options.onEvent?.(event);
+      },
     });
   return {
     home,
@@ -119,6 +157,9 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     sessions,
     schedulerStore,
     createScheduler,
+    outbox,
+    alerter,
+    deliveriesRoutes: deliveriesRoutes(outbox),
     onRequestRecorded(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

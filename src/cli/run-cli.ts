@@ -4,6 +4,7 @@ import { PyramidError } from '../spec/errors/pyramid-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
+import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerRouteCommand } from './commands/route-command.ts';
@@ -35,6 +36,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerJobsCommand(program, io, setExitCode);
   registerRunsCommand(program, io);
   registerStartCommand(program, io);
+  registerDeliveriesCommand(program, io, setExitCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -4,14 +4,8 @@ export type Timers = {
   clearTimeout(handle: unknown): void;
 };
 
-/** The process's own timers, unref'd so a pending retry does not keep a CLI command alive. */
+/** The process's own timers. A started outbox keeps the process alive until `stop()`, like a server. */
 export const systemTimers: Timers = {
-  setTimeout(callback, ms) {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
-  },
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

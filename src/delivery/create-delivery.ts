@@ -1,0 +1,41 @@
+import { isAbsolute, join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import type { AlertsConfig, ChannelConfig } from '../spec/delivery.ts';
+import { createSqliteDeliveryStore } from '../store/sqlite-delivery-store.ts';
+import { Alerter } from './alerter.ts';
+import type { Channel } from './channels/channel.ts';
+import { createChannel } from './channels/create-channel.ts';
+import { Outbox, type OutboxOptions } from './outbox.ts';
+
+export type DeliveryParts = { outbox: Outbox; alerter: Alerter; channels: ReadonlyMap<string, Channel> };
+
+const noAlerts: AlertsConfig = { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20 };
+
+/** Builds the channels, the outbox (unstarted) and the alerter from the config, on an open database. */
+export function createDelivery(options: {
+  db: DatabaseSync;
+  channels?: Record<string, ChannelConfig>;
+  alerts?: AlertsConfig;
+  /** Relative file-channel paths are resolved here (PYRAMID_HOME). */
+  home: string;
+  fetch?: typeof fetch;
+  now?: () => number;
+  outbox?: Partial<OutboxOptions>;
+}): DeliveryParts {
+  const channels = new Map<string, Channel>();
+  for (const config of Object.values(options.channels ?? {})) {
+    const resolved =
+      config.type === 'file' && !isAbsolute(config.path)
+        ? { ...config, path: join(options.home, config.path) }
+        : config;
+    channels.set(config.name, createChannel(resolved, { fetch: options.fetch, now: options.now }));
+  }
+  const outbox = new Outbox({
+    store: createSqliteDeliveryStore(options.db),
+    channels,
+    ...(options.now ? { now: options.now } : {}),
+    ...options.outbox,
+  });
+  const alerter = new Alerter({ outbox, config: options.alerts ?? noAlerts, now: options.now });
+  return { outbox, alerter, channels };
+}
