@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { Hono } from 'hono';
+import { createPlatform, type Platform } from '../../src/cli/create-platform.ts';
+import { createRunDeliverySink } from '../../src/delivery/run-delivery-sink.ts';
+import { runPyramid } from '../cli/run-pyramid.ts';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { type FakeTelegram, startFakeTelegram } from './fake-telegram-server.ts';
+import { botToken } from './outbox-harness.ts';
+import { waitFor } from './wait-for.ts';
+
+const answer = '**Morning brief**\n\nPrices are up < 5% & `rising`.\n\n- one\n- two';
+
+describe('end to end: a scheduled job to a message at the fake Telegram', () => {
+  let home: string;
+  let model: FakeModelServer;
+  let telegram: FakeTelegram;
+  let platform: Platform;
+  const env = () => ({ PYRAMID_HOME: home, TELEGRAM_BOT_TOKEN: botToken });
+
+  before(async () => {
+    model = await startFakeModelServer({ api: 'openai-completions' });
+    model.setDefault({ text: answer });
+    telegram = await startFakeTelegram(botToken);
+    home = await mkdtemp(join(tmpdir(), 'pyramid-delivery-e2e-'));
+    await writeFile(
+      join(home, 'pyramid.yaml'),
+      `providers:
+  fake: { api: openai-completions, baseUrl: "${model.baseUrl}", apiKey: test }
+models:
+  m0: { provider: fake, id: m0, cost: { input: 1, output: 2 } }
+tiers: [[m0]]
+tasks: { classify: 0 }
+channels:
+  tg:  { type: telegram, botToken: "env:TELEGRAM_BOT_TOKEN", apiRoot: "${telegram.apiRoot}", footer: true }
+  log: { type: file, path: deliveries.jsonl }
+agents:
+  - { id: analyst, task: classify, prompt: "You write briefs." }
+jobs:
+  - { id: brief, agent: analyst, schedule: { every: 1h }, payload: { kind: agentTurn, message: "Brief me." }, deliver: [log] }
+`,
+    );
+    const output = new PassThrough();
+    platform = await createPlatform(
+      { env: env(), stdout: output, stderr: output, homedir: home, cwd: home },
+      {},
+    );
+  });
+  after(async () => {
+    await platform.outbox.stop();
+    platform.close();
+    await model.close();
+    await telegram.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('delivers a run to Telegram (as HTML, header and footer) and to the job’s file target', async () => {
+    const telegramSink = createRunDeliverySink({
+      outbox: platform.outbox,
+      targetsFor: () => [{ channel: 'tg', to: '42' }, 'log'],
+    });
+    const scheduler = platform.createScheduler({ outputSink: telegramSink });
+    scheduler.start();
+    platform.outbox.start();
+    try {
+      const queued = scheduler.runNow('brief');
+      const run = await scheduler.waitForRun(queued.id);
+      assert.equal(run.status, 'ok');
+      await waitFor(
+        () => platform.outbox.runStatus(run.id) === 'delivered',
+        10_000,
+        'the run to be delivered',
+      );
+
+      assert.equal(telegram.accepted.length, 1);
+      const [message] = telegram.accepted;
+      assert.equal(message.chatId, '42');
+      assert.equal(message.parseMode, 'HTML');
+      assert.match(
+        message.text,
+        /^<b>analyst · brief<\/b>\n\n<b>Morning brief<\/b>\n\nPrices are up &lt; 5% &amp; <code>rising<\/code>\./,
+      );
+      assert.match(message.text, /• one\n• two\n\n<i>tier 0 · m0 · \$0\.\d{4}<\/i>$/);
+      assert.deepEqual(telegram.problems, []);
+
+      const lines = (await readFile(join(home, 'deliveries.jsonl'), 'utf8')).trimEnd().split('\n');
+      const record = JSON.parse(lines[0]) as { runId: string; jobId: string; text: string };
+      assert.equal(record.runId, run.id);
+      assert.equal(record.jobId, 'brief');
+      assert.equal(record.text, answer);
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
+  it('uses the job’s deliver: targets from the config when no sink is given', async () => {
+    const scheduler = platform.createScheduler();
+    scheduler.start();
+    try {
+      const run = await scheduler.waitForRun(scheduler.runNow('brief').id);
+      await waitFor(() => platform.outbox.runStatus(run.id) === 'delivered', 10_000);
+      const deliveries = platform.outbox.list({ runId: run.id });
+      assert.deepEqual(
+        deliveries.map((delivery) => delivery.channel),
+        ['log'],
+      );
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
+  it('serves GET /api/deliveries with the run’s deliveries, failed ones filterable', async () => {
+    const app = new Hono();
+    platform.deliveriesRoutes(app);
+    const response = await app.request('/api/deliveries?limit=10');
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as {
+      deliveries: { state: string; channel: string; createdAt: string }[];
+    };
+    assert.ok(body.deliveries.length >= 3);
+    assert.ok(body.deliveries.every((delivery) => delivery.state === 'delivered'));
+    assert.match(body.deliveries[0].createdAt, /^\d{4}-\d\d-\d\dT/);
+    const failed = (await (await app.request('/api/deliveries?failed')).json()) as { deliveries: unknown[] };
+    assert.deepEqual(failed.deliveries, []);
+    assert.equal((await app.request('/api/deliveries?state=lost')).status, 400);
+    assert.doesNotMatch(JSON.stringify(body), new RegExp(botToken));
+  });
+
+  it('pyramid deliveries lists failures with the reason, and deliveries retry sends again', async () => {
+    telegram.answerChat('404', { status: 400, description: 'Bad Request: chat not found' });
+    const [id] = platform.outbox.enqueue({
+      kind: 'message',
+      text: 'hello',
+      targets: [{ channel: 'tg', to: '404' }],
+    });
+    await waitFor(() => platform.outbox.get(id)?.state === 'failed', 5000);
+
+    const listed = await runPyramid(['deliveries', '--failed', '--json'], env());
+    assert.equal(listed.code, 0, listed.stderr);
+    const failed = JSON.parse(listed.stdout) as { id: string; state: string; lastError: string }[];
+    assert.deepEqual(
+      failed.map((delivery) => [delivery.id, delivery.state]),
+      [[id, 'failed']],
+    );
+    assert.match(failed[0].lastError, /chat not found/);
+    const table = await runPyramid(['deliveries', '--failed'], env());
+    assert.match(table.stdout, /chat not found/);
+
+    const stillBroken = await runPyramid(['deliveries', 'retry', id], env());
+    assert.equal(stillBroken.code, 1);
+    assert.match(stillBroken.stdout, /failed: telegram: Bad Request: chat not found/);
+
+    telegram.answerChat('404', 'ok');
+    const fixed = await runPyramid(['deliveries', 'retry', id], env());
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.match(fixed.stdout, new RegExp(`${id}: delivered`));
+    assert.doesNotMatch(listed.stdout + table.stdout + fixed.stdout, new RegExp(botToken));
+  });
+});
