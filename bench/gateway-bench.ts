@@ -3,7 +3,8 @@
 // gateway, in one run; non-streaming, and streaming with time to first token. Each server is its own
 // process on 127.0.0.1; the load generator (node:http, keep-alive, a fixed concurrency) is this one.
 // Env: BENCH_REQUESTS (default 3000, so a run stays under about 2 minutes; the issue's example is 20000),
-// BENCH_CONCURRENCY (64), BENCH_WARMUP (300), BENCH_STREAM_CHUNKS (8).
+// BENCH_CONCURRENCY (64), BENCH_WARMUP (300), BENCH_STREAM_CHUNKS (8); for quick loops, BENCH_TARGETS
+// (comma-separated, default direct,pyramid,portkey) and BENCH_RESULTS=0 (print only, RESULTS.md untouched).
 // Results are appended to bench/RESULTS.md under "## gateway". A timing is never a pass/fail test.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +20,8 @@ const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const warmup = Number(process.env.BENCH_WARMUP ?? 300);
 const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 8);
+const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,pyramid,portkey').split(','));
+const writeResults = process.env.BENCH_RESULTS !== '0';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const token = 'pyr_bench_token_0123456789abcdefghij';
 
@@ -69,8 +72,26 @@ async function runUpstream(): Promise<void> {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 }
 
-type Target = { name: string; url: string; path: string; headers: Record<string, string> };
-type Result = { requests: number; errors: number; seconds: number; latencies: number[]; ttfts: number[] };
+type Target = { name: string; url: string; path: string; headers: Record<string, string>; pid?: number };
+type Result = {
+  requests: number;
+  errors: number;
+  seconds: number;
+  latencies: number[];
+  ttfts: number[];
+  /** CPU time the target's own process spent per request (user + system), when /proc can tell. */
+  cpuMsPerRequest?: number;
+};
+
+/** User + system CPU time of a process in ms, from /proc (Linux); undefined elsewhere. */
+async function cpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const contentPattern = /"content":"[^"]/;
 
@@ -218,50 +239,55 @@ gateway:
         url: upstreamUrl,
         path: '/v1/chat/completions',
         headers: { authorization: 'Bearer sk-bench' },
+        pid: upstream.child.pid,
       },
       {
         name: 'pyramid',
         url: pyramid.match[1],
         path: '/v1/chat/completions',
         headers: { authorization: `Bearer ${token}` },
+        pid: pyramid.child.pid,
       },
     ];
     let portkeyNote = '';
-    try {
-      const port = await freePort();
-      const portkey = await spawnServer(
-        [
-          join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'),
-          `--port=${port}`,
-          '--headless',
-        ],
-        { NODE_ENV: 'production' },
-        /Ready for connections|running at/,
-      );
-      children.push(portkey.child);
-      await sleep(300);
-      const target: Target = {
-        name: 'portkey',
-        url: `http://127.0.0.1:${port}`,
-        path: '/v1/chat/completions',
-        headers: {
-          authorization: 'Bearer sk-bench',
-          'x-portkey-provider': 'openai',
-          'x-portkey-custom-host': `${upstreamUrl}/v1`,
-        },
-      };
-      const probe = await load(target, 4, false);
-      if (probe.errors > 0) throw new Error('Portkey answered errors to a probe request');
-      targets.push(target);
-    } catch (error) {
-      portkeyNote = `Portkey could not run here: ${(error as Error).message.split('\n')[0]}`;
-      console.error(portkeyNote);
-    }
+    if (wanted.has('portkey'))
+      try {
+        const port = await freePort();
+        const portkey = await spawnServer(
+          [
+            join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'),
+            `--port=${port}`,
+            '--headless',
+          ],
+          { NODE_ENV: 'production' },
+          /Ready for connections|running at/,
+        );
+        children.push(portkey.child);
+        await sleep(300);
+        const target: Target = {
+          name: 'portkey',
+          url: `http://127.0.0.1:${port}`,
+          path: '/v1/chat/completions',
+          headers: {
+            authorization: 'Bearer sk-bench',
+            'x-portkey-provider': 'openai',
+            'x-portkey-custom-host': `${upstreamUrl}/v1`,
+          },
+          pid: portkey.child.pid,
+        };
+        const probe = await load(target, 4, false);
+        if (probe.errors > 0) throw new Error('Portkey answered errors to a probe request');
+        targets.push(target);
+      } catch (error) {
+        portkeyNote = `Portkey could not run here: ${(error as Error).message.split('\n')[0]}`;
+        console.error(portkeyNote);
+      }
 
     const rows: Row[] = [];
     const notes: string[] = portkeyNote ? [portkeyNote] : [];
     for (const mode of ['non-streaming', 'streaming'] as const) {
       for (const target of targets) {
+        if (!wanted.has(target.name) && target.name !== 'direct') continue;
         const probe = await load(target, 4, mode === 'streaming');
         if (probe.errors > 0) {
           notes.push(
@@ -271,16 +297,21 @@ gateway:
           continue;
         }
         await load(target, warmup, mode === 'streaming');
+        const cpuBefore = await cpuMs(target.pid);
         const result = await load(target, requests, mode === 'streaming');
+        const cpuAfter = await cpuMs(target.pid);
+        if (cpuBefore !== undefined && cpuAfter !== undefined)
+          result.cpuMsPerRequest = (cpuAfter - cpuBefore) / requests;
         rows.push({ target: target.name, mode, result });
         console.error(
-          `${mode} ${target.name}: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(3)} ms, p99 ${percentile(result.latencies, 99).toFixed(3)} ms, errors ${result.errors}`,
+          `${mode} ${target.name}: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(3)} ms, p99 ${percentile(result.latencies, 99).toFixed(3)} ms, errors ${result.errors}${result.cpuMsPerRequest === undefined ? '' : `, server CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req`}`,
         );
       }
     }
 
     const table = report(rows);
     console.log(table);
+    if (!writeResults) return;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
     const section = `\n### ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n${requests} requests per run at ${concurrency} concurrent (after ${warmup} warm-up), upstream answering at once; streams of ${streamChunks} content chunks plus a usage chunk. Latencies in ms, measured by the load generator; "added" is the difference from the direct run at the same percentile; ratios are to the direct run.${notes.length ? `\n\n${notes.join('\n\n')}` : ''}\n\n${table}\n`;
     const resultsFile = join(root, 'bench/RESULTS.md');
@@ -310,8 +341,8 @@ gateway:
 
 function report(rows: Row[]): string {
   const lines = [
-    '| mode | target | req/s | × direct | p50 | added p50 | p99 | added p99 | TTFT p50 | TTFT p99 | errors |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| mode | target | req/s | × direct | p50 | added p50 | p99 | added p99 | TTFT p50 | TTFT p99 | errors | server CPU ms/req |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of rows) {
     const direct = rows.find((other) => other.mode === row.mode && other.target === 'direct')!.result;
@@ -324,7 +355,7 @@ function report(rows: Row[]): string {
       row.target === 'direct' ? '—' : `${(value - base).toFixed(3)} (${(value / base).toFixed(2)}×)`;
     const ttft = (p: number) => (row.mode === 'streaming' ? percentile(result.ttfts, p).toFixed(3) : '—');
     lines.push(
-      `| ${row.mode} | ${row.target} | ${throughput.toFixed(0)} | ${(throughput / directThroughput).toFixed(2)} | ${p50.toFixed(3)} | ${added(p50, percentile(direct.latencies, 50))} | ${p99.toFixed(3)} | ${added(p99, percentile(direct.latencies, 99))} | ${ttft(50)} | ${ttft(99)} | ${result.errors} |`,
+      `| ${row.mode} | ${row.target} | ${throughput.toFixed(0)} | ${(throughput / directThroughput).toFixed(2)} | ${p50.toFixed(3)} | ${added(p50, percentile(direct.latencies, 50))} | ${p99.toFixed(3)} | ${added(p99, percentile(direct.latencies, 99))} | ${ttft(50)} | ${ttft(99)} | ${result.errors} | ${result.cpuMsPerRequest?.toFixed(2) ?? '—'} |`,
     );
   }
   return lines.join('\n');
