@@ -107,6 +107,32 @@ describe('bad input gets OpenAI-style errors, and never crashes the gateway', ()
     assert.match(body.error.message, /4096 bytes/);
   });
 
+  test('a chunked body (no Content-Length) over the limit is a 413 too, and one under it is read', async () => {
+    const chunked = (text: string) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          const bytes = new TextEncoder().encode(text);
+          for (let offset = 0; offset < bytes.length; offset += 1000)
+            controller.enqueue(bytes.subarray(offset, offset + 1000));
+          controller.close();
+        },
+      });
+    const send = (text: string) =>
+      gw.call('/v1/chat/completions', {
+        method: 'POST',
+        body: chunked(text),
+        duplex: 'half',
+      } as RequestInit);
+    const big = await send(
+      JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+    );
+    assert.equal(big.status, 413);
+    assert.equal(((await big.json()) as ErrorBody).error.code, 'request_too_large');
+    const small = await send('{"model": "auto", "messages": [');
+    assert.equal(small.status, 400);
+    assert.equal(((await small.json()) as ErrorBody).error.code, 'invalid_json');
+  });
+
   test('every candidate failing is a 502 summarising the attempts', async () => {
     gw.local.enqueue({ status: 503 });
     gw.cloud.enqueue({ status: 500 });

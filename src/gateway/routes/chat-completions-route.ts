@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ChatRequest } from '../../spec/chat-request.ts';
 import type { ChatResult, ChatStreamEvent } from '../../spec/chat-result.ts';
+import { createBodyLimit } from '../create-body-limit.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayEnv } from '../gateway-env.ts';
 import { GatewayHttpError } from '../gateway-http-error.ts';
@@ -46,7 +46,7 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
   const limit = context.gateway.bodyLimitBytes;
   app.post(
     '/v1/chat/completions',
-    bodyLimit({
+    createBodyLimit({
       maxSize: limit,
       onError: () => {
         throw new GatewayHttpError(
