@@ -83,8 +83,8 @@ describe('createSqliteLedgerStore', () => {
 
   it('writes nothing when an attempt fails to insert mid-transaction', async () => {
     const broken = attemptRow('b', { outcome: 'exploded' as LedgerAttemptRow['outcome'] });
-    assert.throws(
-      () => store.insert(requestRow('half'), [attemptRow('a'), broken, attemptRow('c')]),
+    await assert.rejects(
+      async () => store.insert(requestRow('half'), [attemptRow('a'), broken, attemptRow('c')]),
       /CHECK/,
     );
     assert.equal(count(db, 'requests'), 0);
@@ -96,7 +96,9 @@ describe('createSqliteLedgerStore', () => {
 
   it('refuses a request id twice and keeps the first one whole', async () => {
     await store.insert(requestRow('dup'), [attemptRow('first')]);
-    assert.throws(() => store.insert(requestRow('dup', { costUsd: 9 }), [attemptRow('x'), attemptRow('y')]));
+    await assert.rejects(async () =>
+      store.insert(requestRow('dup', { costUsd: 9 }), [attemptRow('x'), attemptRow('y')]),
+    );
     const stored = await store.get('dup');
     assert.equal(stored?.request.costUsd, 0.25);
     assert.deepEqual(
@@ -104,6 +106,24 @@ describe('createSqliteLedgerStore', () => {
       ['first'],
     );
     assert.equal(count(db, 'attempts'), 1);
+  });
+
+  it('commits records that arrive together in one transaction, and fails a bad one alone', async () => {
+    const broken = attemptRow('b', { outcome: 'exploded' as LedgerAttemptRow['outcome'] });
+    const results = await Promise.allSettled([
+      store.insert(requestRow('one'), [attemptRow('a')]),
+      store.insert(requestRow('bad'), [attemptRow('a'), broken]),
+      store.insert(requestRow('two'), [attemptRow('a'), attemptRow('b')]),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal(await store.get('bad'), undefined);
+    assert.equal((await store.get('two'))?.attempts.length, 2);
+    assert.equal(count(db, 'requests'), 2);
+    assert.equal(count(db, 'attempts'), 3);
+    assert.equal(db.isTransaction, false);
   });
 
   it('accepts fractional milliseconds instead of failing the record', async () => {
