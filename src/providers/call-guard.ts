@@ -40,7 +40,8 @@ export function createCallGuard(options: {
   let stopReason: unknown;
   let headersReceived = false;
   let complete = false;
-  let responseHeaders: Record<string, string> = {};
+  let headers: Headers | undefined;
+  let responseHeaders: Record<string, string> | undefined;
   const timers: NodeJS.Timeout[] = [];
 
   const stop = (reason: unknown) => {
@@ -75,13 +76,16 @@ export function createCallGuard(options: {
       return headersReceived;
     },
     get responseHeaders() {
+      // Built when asked (an error needing Retry-After), not on every response.
+      responseHeaders ??= Object.fromEntries(
+        [...(headers ?? [])].map(([key, value]) => [key.toLowerCase(), value]),
+      );
       return responseHeaders;
     },
     markHeaders(response) {
       headersReceived = true;
-      responseHeaders = Object.fromEntries(
-        [...response.headers].map(([key, value]) => [key.toLowerCase(), value]),
-      );
+      headers = response.headers;
+      responseHeaders = undefined;
     },
     markFirstToken() {
       clearTimeout(firstTokenTimer);

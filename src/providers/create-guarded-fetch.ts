@@ -11,7 +11,11 @@ export function createGuardedFetch(
   connectMs?: number,
 ): typeof fetch {
   return async (input, init) => {
-    const signal = init?.signal ? AbortSignal.any([init.signal, guard.signal]) : guard.signal;
+    // The AI SDK hands fetch the guard's own signal: no composite signal needed then.
+    const signal =
+      !init?.signal || init.signal === guard.signal
+        ? guard.signal
+        : AbortSignal.any([init.signal, guard.signal]);
     const timer =
       connectMs === undefined ? undefined : setTimeout(() => guard.timeOut('connect', connectMs), connectMs);
     try {

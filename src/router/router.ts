@@ -127,10 +127,17 @@ export class Router {
       notes: [...plan.notes],
       startedAt,
     };
+    // The caller's signal is followed by a listener rather than AbortSignal.any, which costs a
+    // composite signal and its weak-reference bookkeeping on every request.
     const cancel = new AbortController();
-    const signal = request.signal ? AbortSignal.any([request.signal, cancel.signal]) : cancel.signal;
+    const signal = cancel.signal;
+    const onCallerAbort = () => cancel.abort(request.signal?.reason);
+    if (request.signal?.aborted) onCallerAbort();
+    else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const state: RouteState = { request, plan, trace, streaming, committed: false, signal, tried: false };
     let recorded = false;
+    /** Every attempt has ended and the answer is recorded: nothing upstream is left to cancel. */
+    let settled = false;
     const record = async (outcome: 'ok' | 'error', errorCode?: string, answered?: Attempt) => {
       recorded = true;
       const usage = trace.attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), zeroUsage());
@@ -221,6 +228,7 @@ export class Router {
         );
       }
       const totals = await record('ok', undefined, final.attempt);
+      settled = true;
       const result: ChatResult = {
         requestId: trace.requestId,
         text: final.answer.text,
@@ -247,7 +255,8 @@ export class Router {
         );
       throw error;
     } finally {
-      cancel.abort(new DOMException('the caller stopped reading the stream', 'AbortError'));
+      request.signal?.removeEventListener('abort', onCallerAbort);
+      if (!settled) cancel.abort(new DOMException('the caller stopped reading the stream', 'AbortError'));
       if (!recorded) {
         // The caller went away (or the request was aborted) mid-way; the attempts made so far still cost.
         await record('error', 'aborted').catch(() => {});
