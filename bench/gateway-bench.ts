@@ -17,7 +17,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 3000);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const defaultConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
+// At 64 concurrent on a saturated server, added latency is mostly queueing (64 × the CPU per request);
+// one request at a time shows what the gateway itself adds to a request.
+const serialRequests = Number(process.env.BENCH_SERIAL_REQUESTS ?? 1000);
 const warmup = Number(process.env.BENCH_WARMUP ?? 300);
 const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 8);
 const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,pyramid,portkey').split(','));
@@ -96,7 +99,12 @@ async function cpuMs(pid: number | undefined): Promise<number | undefined> {
 const contentPattern = /"content":"[^"]/;
 
 /** Sends `count` requests, `concurrency` at a time, over keep-alive connections. */
-async function load(target: Target, count: number, stream: boolean): Promise<Result> {
+async function load(
+  target: Target,
+  count: number,
+  stream: boolean,
+  concurrency = defaultConcurrency,
+): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL(target.path, target.url);
   const body = JSON.stringify({
@@ -285,10 +293,16 @@ gateway:
 
     const rows: Row[] = [];
     const notes: string[] = portkeyNote ? [portkeyNote] : [];
-    for (const mode of ['non-streaming', 'streaming'] as const) {
+    const modes = [
+      { mode: 'non-streaming', stream: false, concurrency: defaultConcurrency, count: requests },
+      { mode: 'streaming', stream: true, concurrency: defaultConcurrency, count: requests },
+      { mode: 'non-streaming, 1 at a time', stream: false, concurrency: 1, count: serialRequests },
+      { mode: 'streaming, 1 at a time', stream: true, concurrency: 1, count: serialRequests },
+    ].filter((entry) => entry.count > 0);
+    for (const { mode, stream, concurrency, count } of modes) {
       for (const target of targets) {
         if (!wanted.has(target.name) && target.name !== 'direct') continue;
-        const probe = await load(target, 4, mode === 'streaming');
+        const probe = await load(target, 4, stream);
         if (probe.errors > 0) {
           notes.push(
             `${target.name} answered errors to ${mode} requests (${probe.errors} of 4); not measured.`,
@@ -296,12 +310,12 @@ gateway:
           console.error(notes.at(-1));
           continue;
         }
-        await load(target, warmup, mode === 'streaming');
+        await load(target, warmup, stream, concurrency);
         const cpuBefore = await cpuMs(target.pid);
-        const result = await load(target, requests, mode === 'streaming');
+        const result = await load(target, count, stream, concurrency);
         const cpuAfter = await cpuMs(target.pid);
         if (cpuBefore !== undefined && cpuAfter !== undefined)
-          result.cpuMsPerRequest = (cpuAfter - cpuBefore) / requests;
+          result.cpuMsPerRequest = (cpuAfter - cpuBefore) / count;
         rows.push({ target: target.name, mode, result });
         console.error(
           `${mode} ${target.name}: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(3)} ms, p99 ${percentile(result.latencies, 99).toFixed(3)} ms, errors ${result.errors}${result.cpuMsPerRequest === undefined ? '' : `, server CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req`}`,
@@ -313,7 +327,7 @@ gateway:
     console.log(table);
     if (!writeResults) return;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
-    const section = `\n### ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n${requests} requests per run at ${concurrency} concurrent (after ${warmup} warm-up), upstream answering at once; streams of ${streamChunks} content chunks plus a usage chunk. Latencies in ms, measured by the load generator; "added" is the difference from the direct run at the same percentile; ratios are to the direct run.${notes.length ? `\n\n${notes.join('\n\n')}` : ''}\n\n${table}\n`;
+    const section = `\n### ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n${requests} requests per run at ${defaultConcurrency} concurrent, and ${serialRequests} one at a time (each after ${warmup} warm-up), upstream answering at once; streams of ${streamChunks} content chunks plus a usage chunk. Latencies in ms, measured by the load generator; "added" is the difference from the direct run at the same percentile; ratios are to the direct run. Server CPU is the user + system time of the target's own process per request (the direct row: the upstream's).${notes.length ? `\n\n${notes.join('\n\n')}` : ''}\n\n${table}\n`;
     const resultsFile = join(root, 'bench/RESULTS.md');
     const existing = await readFile(resultsFile, 'utf8').catch(() => '');
     if (!existing) await writeFile(resultsFile, '# Benchmark results\n');
@@ -353,7 +367,8 @@ function report(rows: Row[]): string {
     const p99 = percentile(result.latencies, 99);
     const added = (value: number, base: number) =>
       row.target === 'direct' ? '—' : `${(value - base).toFixed(3)} (${(value / base).toFixed(2)}×)`;
-    const ttft = (p: number) => (row.mode === 'streaming' ? percentile(result.ttfts, p).toFixed(3) : '—');
+    const ttft = (p: number) =>
+      row.mode.startsWith('streaming') ? percentile(result.ttfts, p).toFixed(3) : '—';
     lines.push(
       `| ${row.mode} | ${row.target} | ${throughput.toFixed(0)} | ${(throughput / directThroughput).toFixed(2)} | ${p50.toFixed(3)} | ${added(p50, percentile(direct.latencies, 50))} | ${p99.toFixed(3)} | ${added(p99, percentile(direct.latencies, 99))} | ${ttft(50)} | ${ttft(99)} | ${result.errors} | ${result.cpuMsPerRequest?.toFixed(2) ?? '—'} |`,
     );
