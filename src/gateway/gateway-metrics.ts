@@ -90,29 +90,50 @@ export function createGatewayMetrics(options: {
     },
   });
 
+  // The labelled children, looked up by a plain key: prom-client hashes and validates a label
+  // object on every call otherwise. Label values are models, tiers, outcomes and reasons: few.
+  const children = new Map<string, unknown>();
+  const child = <T>(key: string, create: () => T): T => {
+    let found = children.get(key) as T | undefined;
+    if (found === undefined) {
+      found = create();
+      children.set(key, found);
+    }
+    return found;
+  };
+  const tokenKinds = [
+    ['input', 'input'],
+    ['cachedInput', 'cached_input'],
+    ['output', 'output'],
+    ['reasoning', 'reasoning'],
+  ] as const;
+
   return {
     registry,
     observeRequest(request, attempts) {
-      requests.inc({
-        model: request.model ?? 'none',
-        tier: request.tier ?? 'none',
-        outcome: request.outcome,
-      });
-      latency.observe({ outcome: request.outcome }, (request.finishedAt - request.startedAt) / 1000);
+      const model = request.model ?? 'none';
+      const tier = request.tier ?? 'none';
+      const { outcome } = request;
+      child(`requests\0${model}\0${tier}\0${outcome}`, () => requests.labels({ model, tier, outcome })).inc();
+      child(`latency\0${outcome}`, () => latency.labels({ outcome })).observe(
+        (request.finishedAt - request.startedAt) / 1000,
+      );
       for (const attempt of attempts) {
         const { usage, model } = attempt;
-        if (usage.input) tokens.inc({ model, kind: 'input' }, usage.input);
-        if (usage.cachedInput) tokens.inc({ model, kind: 'cached_input' }, usage.cachedInput);
-        if (usage.output) tokens.inc({ model, kind: 'output' }, usage.output);
-        if (usage.reasoning) tokens.inc({ model, kind: 'reasoning' }, usage.reasoning);
-        if (attempt.costUsd) cost.inc({ model }, attempt.costUsd);
-        if (attempt.outcome === 'inadequate') escalations.inc({ reason: attempt.reason ?? 'unknown' });
+        for (const [field, kind] of tokenKinds) {
+          if (usage[field])
+            child(`tokens\0${model}\0${kind}`, () => tokens.labels({ model, kind })).inc(usage[field]);
+        }
+        if (attempt.costUsd) child(`cost\0${model}`, () => cost.labels({ model })).inc(attempt.costUsd);
+        const reason = attempt.reason ?? 'unknown';
+        if (attempt.outcome === 'inadequate')
+          child(`escalations\0${reason}`, () => escalations.labels({ reason })).inc();
         else if (attempt.outcome === 'error' && attempt.reason !== 'aborted')
-          failovers.inc({ reason: attempt.reason ?? 'unknown' });
+          child(`failovers\0${reason}`, () => failovers.labels({ reason })).inc();
       }
     },
     observeTimeToFirstToken(model, seconds) {
-      timeToFirstToken.observe({ model }, seconds);
+      child(`ttft\0${model}`, () => timeToFirstToken.labels({ model })).observe(seconds);
     },
     requestStarted: () => inFlight.inc(),
     requestEnded: () => inFlight.dec(),
