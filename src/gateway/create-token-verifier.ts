@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { GatewayToken } from '../spec/pyramid-config.ts';
 import type { GatewayCaller } from './gateway-caller.ts';
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+// crypto.hash is the one-shot form: no Hash object per request.
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 /**
  * Checks a presented bearer token against every configured one in constant time: both sides are
