@@ -2,22 +2,17 @@ import type { DeliveryTarget } from '../spec/delivery.ts';
 import type { RunRecord } from '../spec/scheduler-store.ts';
 import type { Outbox } from './outbox.ts';
 
-/** A `deliver:` entry as jobs and agents may write it: a target, or a bare channel name. */
-export type WrittenTarget = DeliveryTarget | string;
-
 /**
  * The scheduler's RunOutputSink on the outbox: a finished run's output goes to its job's targets (or
  * its agent's). Runs without targets are left alone (their status stays as the scheduler set it).
  */
 export function createRunDeliverySink(options: {
   outbox: Pick<Outbox, 'enqueueRunOutput'>;
-  targetsFor(run: RunRecord): readonly WrittenTarget[];
+  targetsFor(run: RunRecord): readonly DeliveryTarget[];
 }) {
   return {
     accept(run: RunRecord): void {
-      const targets = options
-        .targetsFor(run)
-        .map((target) => (typeof target === 'string' ? { channel: target } : target));
+      const targets = [...options.targetsFor(run)];
       if (targets.length === 0 || run.output === undefined) return;
       options.outbox.enqueueRunOutput({
         runId: run.id,

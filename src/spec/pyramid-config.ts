@@ -1,4 +1,4 @@
-import type { AlertsConfig, ChannelConfig } from './delivery.ts';
+import type { AlertsConfig, ChannelConfig, DeliveryTarget } from './delivery.ts';
 import type { CallTimeouts, ReasoningLevel } from './model-call.ts';
 
 export const providerApis = [
@@ -105,8 +105,8 @@ export type AgentConfig = {
   httpAllowedHosts: string[];
   /** USD per UTC day for this agent's runs; undefined for none. */
   spendCapUsd?: number;
-  /** Default delivery targets (names; delivery comes with the delivery part). */
-  deliver: string[];
+  /** Default delivery targets of its jobs. */
+  deliver: DeliveryTarget[];
 };
 
 export type JobSchedule =
@@ -128,7 +128,8 @@ export type JobConfig = {
   overlap: 'skip' | 'queue';
   catchUp: 'once' | 'skip';
   enabled: boolean;
-  deliver: string[];
+  /** Where a run's output goes; empty: the agent's targets. */
+  deliver: DeliveryTarget[];
 };
 
 export const gatewayScopes = ['admin', 'client'] as const;

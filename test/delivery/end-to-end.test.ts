@@ -6,7 +6,6 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Hono } from 'hono';
 import { createPlatform, type Platform } from '../../src/cli/create-platform.ts';
-import { createRunDeliverySink } from '../../src/delivery/run-delivery-sink.ts';
 import { runPyramid } from '../cli/run-pyramid.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { type FakeTelegram, startFakeTelegram } from './fake-telegram-server.ts';
@@ -41,6 +40,11 @@ channels:
 agents:
   - { id: analyst, task: classify, prompt: "You write briefs." }
 jobs:
+  - id: morning
+    agent: analyst
+    schedule: { at: "${new Date(Date.now() + 2500).toISOString()}" }
+    payload: { kind: agentTurn, message: "Brief me." }
+    deliver: [{ channel: tg, to: "42" }, log]
   - { id: brief, agent: analyst, schedule: { every: 1h }, payload: { kind: agentTurn, message: "Brief me." }, deliver: [log] }
 `,
     );
@@ -58,17 +62,17 @@ jobs:
     await rm(home, { recursive: true, force: true });
   });
 
-  it('delivers a run to Telegram (as HTML, header and footer) and to the job’s file target', async () => {
-    const telegramSink = createRunDeliverySink({
-      outbox: platform.outbox,
-      targetsFor: () => [{ channel: 'tg', to: '42' }, 'log'],
-    });
-    const scheduler = platform.createScheduler({ outputSink: telegramSink });
+  it('a scheduled slot runs the agent and delivers to Telegram (HTML, header, footer) and the file target from deliver:', async () => {
+    const scheduler = platform.createScheduler();
     scheduler.start();
     platform.outbox.start();
     try {
-      const queued = scheduler.runNow('brief');
-      const run = await scheduler.waitForRun(queued.id);
+      await waitFor(
+        () => scheduler.listRuns({ jobId: 'morning' }).length > 0,
+        10_000,
+        'the at: slot to fire',
+      );
+      const run = await scheduler.waitForRun(scheduler.listRuns({ jobId: 'morning' })[0].id);
       assert.equal(run.status, 'ok');
       await waitFor(
         () => platform.outbox.runStatus(run.id) === 'delivered',
@@ -82,7 +86,7 @@ jobs:
       assert.equal(message.parseMode, 'HTML');
       assert.match(
         message.text,
-        /^<b>analyst · brief<\/b>\n\n<b>Morning brief<\/b>\n\nPrices are up &lt; 5% &amp; <code>rising<\/code>\./,
+        /^<b>analyst · morning<\/b>\n\n<b>Morning brief<\/b>\n\nPrices are up &lt; 5% &amp; <code>rising<\/code>\./,
       );
       assert.match(message.text, /• one\n• two\n\n<i>tier 0 · m0 · \$0\.\d{4}<\/i>$/);
       assert.deepEqual(telegram.problems, []);
@@ -90,14 +94,14 @@ jobs:
       const lines = (await readFile(join(home, 'deliveries.jsonl'), 'utf8')).trimEnd().split('\n');
       const record = JSON.parse(lines[0]) as { runId: string; jobId: string; text: string };
       assert.equal(record.runId, run.id);
-      assert.equal(record.jobId, 'brief');
+      assert.equal(record.jobId, 'morning');
       assert.equal(record.text, answer);
     } finally {
       await scheduler.stop();
     }
   });
 
-  it('uses the job’s deliver: targets from the config when no sink is given', async () => {
+  it('a job with only a file target delivers there and nowhere else', async () => {
     const scheduler = platform.createScheduler();
     scheduler.start();
     try {

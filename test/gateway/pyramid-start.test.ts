@@ -121,6 +121,57 @@ describe('pyramid start', () => {
     }
   });
 
+  test('one process runs it all: a scheduled job fires, its output is delivered, and the API shows both', async () => {
+    const dir = join(home, 'platform');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+    const at = new Date(Date.now() + 3000).toISOString();
+    await writeFile(
+      join(dir, 'pyramid.yaml'),
+      `${gatewayTestYaml(local, cloud)}channels:
+  log: { type: file, path: deliveries.jsonl }
+agents:
+  - { id: triage, task: classify, prompt: "You label support requests." }
+jobs:
+  - { id: label-once, agent: triage, schedule: { at: "${at}" }, payload: { kind: agentTurn, message: "Label the new requests." }, deliver: [log] }
+`,
+    );
+    local.setDefault({ text: 'billing: 2, bug: 1' });
+    const started = await startPyramid({
+      PYRAMID_HOME: dir,
+      ADMIN_TOKEN: adminToken,
+      CLIENT_TOKEN: 'pyr_unused_client_token_000000',
+    });
+    const api = async (path: string) => {
+      const response = await fetch(`${started.url}${path}`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      assert.equal(response.status, 200, path);
+      return response.json() as Promise<Record<string, unknown>>;
+    };
+    try {
+      const jobs = JSON.stringify(await api('/api/jobs'));
+      assert.match(jobs, /label-once/);
+      const deadline = Date.now() + 15_000;
+      let delivered = '';
+      while (Date.now() < deadline) {
+        delivered = await readFile(join(dir, 'deliveries.jsonl'), 'utf8').catch(() => '');
+        if (delivered) break;
+        await sleep(100);
+      }
+      assert.match(delivered, /billing: 2, bug: 1/);
+      const runs = JSON.stringify(await api('/api/runs?job=label-once'));
+      assert.match(runs, /"status":"ok"/);
+      const deliveries = JSON.stringify(await api('/api/deliveries'));
+      assert.match(deliveries, /"state":"delivered"/);
+      started.child.kill('SIGTERM');
+      assert.equal(await started.exited, 0);
+      assert.match(started.output(), /"msg":"run finished"/);
+    } finally {
+      local.setDefault({});
+      started.child.kill('SIGKILL');
+    }
+  });
+
   test('invalid config, or a non-loopback bind without auth, exits 78', async () => {
     const dir = join(home, 'invalid');
     await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { defineJob } from '../../config/define-job.ts';
 import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import {
@@ -9,6 +10,7 @@ import {
   loadGatewayTokens,
   startGatewayServer,
 } from '../../gateway/index.ts';
+import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
 import { ConfigError } from '../../spec/errors/config-error.ts';
 import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
@@ -42,11 +44,17 @@ function shutdownSignal(force: () => void): Promise<string> {
   });
 }
 
-/** `pyramid start`: the gateway, with health probes, until SIGTERM/SIGINT (then drain and exit 0). */
+/**
+ * `pyramid start`: the whole platform in one process: the gateway with its health probes, the
+ * scheduler running the agents, and the delivery outbox worker, until SIGTERM/SIGINT; then it drains
+ * all three and exits 0.
+ */
 export function registerStartCommand(program: Command, io: CliIo): void {
   program
     .command('start')
-    .description('run the gateway (OpenAI-compatible API, usage, health, metrics) until SIGTERM or Ctrl-C')
+    .description(
+      'run the platform: the gateway (OpenAI-compatible API, usage, health, metrics), the scheduled agents and delivery, until SIGTERM or Ctrl-C',
+    )
     .option('-p, --port <n>', 'port to listen on (default: gateway.port, 18789)')
     .option('--bind <address>', 'address to listen on (default: gateway.bind, 127.0.0.1)')
     .action(async (options: StartOptions, command: Command) => {
@@ -99,6 +107,18 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           );
         }
         const logger = createGatewayLogger(io.stdout);
+        const agentIds = new Set(Object.keys(platform.config.agents ?? {}));
+        const scheduler = platform.createScheduler({
+          onEvent: (event) => {
+            if (event.type === 'run-finished') {
+              const { run } = event;
+              logger.info(
+                { job: run.jobId, run: run.id, status: run.status, costUsd: run.costUsd },
+                'run finished',
+              );
+            }
+          },
+        });
         const built = createGateway({
           config: platform.config,
           gateway,
@@ -110,8 +130,20 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           logger,
           version,
           now: io.now,
+          routes: [
+            (app) => jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, agentIds) }),
+            platform.deliveriesRoutes,
+          ],
         });
         built.context.health.start();
+        const { interrupted } = scheduler.start();
+        if (interrupted.length > 0) {
+          logger.warn(
+            { runs: interrupted.map((run) => run.id) },
+            'runs left running by the last process were marked interrupted',
+          );
+        }
+        platform.outbox.start();
         const server = await startGatewayServer({ app: built.app, port: gateway.port, bind: gateway.bind });
         built.setReady(true);
         logger.info(
@@ -133,7 +165,11 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         });
         built.setReady(false);
         logger.info({ signal, inFlight: server.inFlight(), drainMs: gateway.drainMs }, 'draining');
-        const dropped = await server.close(forced ? 0 : gateway.drainMs);
+        const [dropped] = await Promise.all([
+          server.close(forced ? 0 : gateway.drainMs),
+          scheduler.stop({ drainMs: forced ? 0 : gateway.drainMs }),
+        ]);
+        await platform.outbox.stop();
         built.dispose();
         closePlatform();
         logger.info({ dropped }, 'stopped');

@@ -4,6 +4,7 @@ import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, positiveInteger, tierNumber } from '../names.ts';
 import { asMapping } from '../raw-value.ts';
 import { tierRangeIssue } from '../tier-range-issue.ts';
+import { deliveryTargetIssues, deliveryTargetsSchema, resolveDeliveryTargets } from './channels-section.ts';
 
 const agentSchema = z
   .strictObject({
@@ -31,7 +32,7 @@ const agentSchema = z
       .default([])
       .describe('Hosts http_get may fetch from (http_get is off unless it is in tools).'),
     spendCap: z.number().min(0).optional().describe('USD per UTC day for this agent; runs past it fail.'),
-    deliver: z.array(z.string().min(1)).default([]).describe('Default delivery targets for its jobs.'),
+    deliver: deliveryTargetsSchema.default([]).describe('Default delivery targets for its jobs.'),
   })
   .describe('An autonomous agent: a system prompt, a task type and the tools it may use.');
 
@@ -59,6 +60,9 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
       }
       const tierIssue = tierRangeIssue(agent.maxTier, [index, 'maxTier'], names, { ceiling: 'maxTier' });
       if (tierIssue) issues.push(tierIssue);
+      for (const issue of deliveryTargetIssues(agent.deliver, names)) {
+        issues.push({ ...issue, path: [index, 'deliver', ...issue.path] });
+      }
       const tools = Array.isArray(agent.tools) ? agent.tools : [];
       const hosts = Array.isArray(agent.httpAllowedHosts) ? agent.httpAllowedHosts : [];
       if (tools.includes('http_get') && hosts.length === 0) {
@@ -86,7 +90,7 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
         maxSteps: agent.maxSteps,
         httpAllowedHosts: [...agent.httpAllowedHosts],
         ...(agent.spendCap === undefined ? {} : { spendCapUsd: agent.spendCap }),
-        deliver: [...agent.deliver],
+        deliver: resolveDeliveryTargets(agent.deliver),
       };
     }
     return resolved;

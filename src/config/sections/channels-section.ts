@@ -102,7 +102,7 @@ export function deliveryTargetIssues(raw: unknown, names: ConfigNames): SectionI
       const known = [...names.channels.keys()];
       issues.push({
         path: typeof entry === 'string' ? [index] : [index, 'channel'],
-        message: `unknown channel "${channel}"${didYouMean(channel, known)}: ${known.length > 0 ? `configured channels are ${known.join(', ')}` : 'no channels: are configured'}`,
+        message: `unknown channel "${channel}"${didYouMean(channel, known)}: ${known.length > 0 ? `configured channels are ${known.join(', ')}` : 'no channels are configured'}`,
       });
     } else if ((type === 'telegram' || type === 'slack') && target?.to === undefined) {
       issues.push({

@@ -6,6 +6,7 @@ import { durationSchema } from '../duration-schema.ts';
 import { nameSchema } from '../names.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { asMapping } from '../raw-value.ts';
+import { deliveryTargetIssues, deliveryTargetsSchema, resolveDeliveryTargets } from './channels-section.ts';
 
 /** The message for the one combination that cannot work; the seed lost hours to it being undocumented. */
 export const systemEventIsolatedMessage =
@@ -70,7 +71,7 @@ export const jobSchema = z
       .default('once')
       .describe('Slots missed while Pyramid was down: run once for all of them, or skip them.'),
     enabled: z.boolean().default(true),
-    deliver: z.array(z.string().min(1)).default([]).describe('Delivery targets (default: the agent ones).'),
+    deliver: deliveryTargetsSchema.default([]).describe('Delivery targets (default: the agent ones).'),
   })
   .describe('A scheduled job.');
 
@@ -116,7 +117,7 @@ export function resolveJob(job: z.output<typeof jobSchema>): JobConfig {
     overlap: job.overlap,
     catchUp: job.catchUp,
     enabled: job.enabled,
-    deliver: [...job.deliver],
+    deliver: resolveDeliveryTargets(job.deliver),
   };
 }
 
@@ -134,6 +135,8 @@ export const jobsSection: ConfigSection<typeof schema, Record<string, JobConfig>
       }
       for (const issue of jobIssues(entry, names.agents))
         issues.push({ ...issue, path: [index, ...issue.path] });
+      for (const issue of deliveryTargetIssues(asMapping(entry)?.deliver, names))
+        issues.push({ ...issue, path: [index, 'deliver', ...issue.path] });
     });
     return issues;
   },
