@@ -7,6 +7,7 @@ import type { ChatMessage, ToolCall } from '../spec/message.ts';
 import type { AgentConfig } from '../spec/pyramid-config.ts';
 import type { SessionInfo, SessionStore } from '../spec/session-store.ts';
 import { agentToolDefinitions, toolArguments } from './agent-tools.ts';
+import { httpGet } from './http-get.ts';
 import type { Lane } from './lane.ts';
 
 /** The exact reply that means "nothing to deliver". */
@@ -139,7 +140,13 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
           return JSON.stringify(notes.map((note) => ({ key: note.key, value: note.value })));
         }
         case 'http_get':
-          return await httpGet(String(args.url ?? ''));
+          return await httpGet({
+            url: String(args.url ?? ''),
+            allowedHosts: agent.httpAllowedHosts,
+            bodyChars: httpBodyChars,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
         case 'spawn_subagents':
           return await spawnSubagents(args.tasks);
         default:
@@ -149,21 +156,6 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       if (error instanceof AgentTurnError && error.code === 'agent_aborted') throw error;
       return `error: ${error instanceof Error ? error.message : String(error)}`;
     }
-  }
-
-  async function httpGet(url: string): Promise<string> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return `error: not a URL: ${url}`;
-    }
-    if (!agent.httpAllowedHosts.includes(parsed.hostname)) {
-      return `error: ${parsed.hostname} is not an allowed host (allowed: ${agent.httpAllowedHosts.join(', ')})`;
-    }
-    const response = await (options.fetch ?? fetch)(parsed, { signal: options.signal });
-    const body = await response.text();
-    return `status ${response.status}\n${body.slice(0, httpBodyChars)}`;
   }
 
   async function spawnSubagents(raw: unknown): Promise<string> {

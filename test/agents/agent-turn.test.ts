@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Lane } from '../../src/agents/lane.ts';
 import { runAgentTurn } from '../../src/agents/run-agent-turn.ts';
@@ -105,5 +107,54 @@ describe('an agent turn', () => {
     ).messages.filter((m) => m.role === 'tool');
     assert.match(tools[0].content, /evil\.example is not an allowed host/);
     assert.match(tools[1].content, /page body/);
+  });
+
+  test('http_get checks the host of every redirect hop: an allowed host cannot redirect to a disallowed one', async () => {
+    const hits: string[] = [];
+    // Listens on every interface, so that the disallowed name `localhost` reaches it too.
+    const server: Server = createServer((request, response) => {
+      hits.push(`${request.headers.host}${request.url}`);
+      if (request.url === '/away') {
+        response.writeHead(302, { location: `http://localhost:${port}/secret` }).end();
+      } else if (request.url === '/here') {
+        response.writeHead(301, { location: '/page' }).end();
+      } else if (request.url === '/loop') {
+        response.writeHead(302, { location: '/loop' }).end();
+      } else {
+        response.end(`body of ${request.url}`);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      fake.enqueue(
+        {
+          toolCalls: [
+            { name: 'http_get', arguments: JSON.stringify({ url: `http://127.0.0.1:${port}/away` }) },
+            { name: 'http_get', arguments: JSON.stringify({ url: `http://127.0.0.1:${port}/here` }) },
+            { name: 'http_get', arguments: JSON.stringify({ url: `http://127.0.0.1:${port}/loop` }) },
+          ],
+        },
+        { text: 'ok' },
+      );
+      fake.requests.length = 0;
+      const { turn } = setup(testAgent('r', { tools: ['http_get'], httpAllowedHosts: ['127.0.0.1'] }));
+      await turn('follow it');
+      const tools = (
+        fake.requests[1].body as { messages: { role: string; content: string }[] }
+      ).messages.filter((m) => m.role === 'tool');
+      assert.match(tools[0].content, /localhost is not an allowed host/);
+      assert.doesNotMatch(tools[0].content, /secret/);
+      assert.ok(!hits.some((hit) => hit.includes('/secret')), 'the disallowed host was never fetched');
+      assert.match(
+        tools[1].content,
+        /^status 200\nbody of \/page/,
+        'a redirect within the allowed host is followed',
+      );
+      assert.match(tools[2].content, /more than \d+ redirects/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

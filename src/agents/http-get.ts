@@ -1,0 +1,51 @@
+export type HttpGetOptions = {
+  url: string;
+  allowedHosts: readonly string[];
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  /** Redirects followed (each hop's host checked) before giving up. */
+  maxRedirects?: number;
+  /** Characters of the body kept in the answer. */
+  bodyChars?: number;
+};
+
+const defaultMaxRedirects = 5;
+const defaultBodyChars = 4000;
+
+/**
+ * The `http_get` tool: GET a URL whose host is allowed, following redirects by hand so that every hop's
+ * host is checked (fetch's own redirect following would let an allowed host send us anywhere).
+ */
+export async function httpGet(options: HttpGetOptions): Promise<string> {
+  const { allowedHosts } = options;
+  const fetchImpl = options.fetch ?? fetch;
+  const maxRedirects = options.maxRedirects ?? defaultMaxRedirects;
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    return `error: not a URL: ${options.url}`;
+  }
+  for (let hop = 0; ; hop++) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return `error: ${url.protocol} is not http or https`;
+    }
+    if (!allowedHosts.includes(url.hostname)) {
+      const via = hop === 0 ? '' : ' (reached by a redirect)';
+      return `error: ${url.hostname} is not an allowed host${via} (allowed: ${allowedHosts.join(', ')})`;
+    }
+    const response = await fetchImpl(url, { redirect: 'manual', signal: options.signal });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null) {
+      const body = await response.text();
+      return `status ${response.status}\n${body.slice(0, options.bodyChars ?? defaultBodyChars)}`;
+    }
+    await response.body?.cancel();
+    if (hop >= maxRedirects) return `error: more than ${maxRedirects} redirects`;
+    try {
+      url = new URL(location, url);
+    } catch {
+      return `error: the redirect location is not a URL: ${location}`;
+    }
+  }
+}
