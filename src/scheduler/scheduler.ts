@@ -7,7 +7,8 @@ import type { AgentConfig, JobConfig, PyramidConfig } from '../spec/pyramid-conf
 import type { RunFilter, RunRecord, RunTrigger, SchedulerStore, StoredJob } from '../spec/scheduler-store.ts';
 import type { SessionInfo, SessionStore } from '../spec/session-store.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { type JobSlots, jobSlots } from './job-slots.ts';
+import type { JobSlots } from './job-slots.ts';
+import { JobSlotsCache } from './job-slots-cache.ts';
 import type { RunOutputSink } from './run-output-sink.ts';
 
 export type SchedulerOptions = {
@@ -62,7 +63,7 @@ export class Scheduler {
   readonly #agentLimit: number;
   readonly subagents: Lane;
   readonly #jobs = new Map<string, StoredJob>();
-  readonly #slots = new Map<string, { key: string; slots: JobSlots }>();
+  readonly #slots = new JobSlotsCache();
   readonly #queue: RunRecord[] = [];
   readonly #running = new Map<string, Running>();
   /** Queued, running or waiting to retry, per job (overlap decisions). */
@@ -480,12 +481,7 @@ export class Scheduler {
   }
 
   #slotsOf(definition: JobConfig): JobSlots {
-    const key = JSON.stringify(definition.schedule);
-    const cached = this.#slots.get(definition.id);
-    if (cached && cached.key === key) return cached.slots;
-    const slots = jobSlots(definition.schedule);
-    this.#slots.set(definition.id, { key, slots });
-    return slots;
+    return this.#slots.get(definition.schedule);
   }
 
   /** The first slot of a new job: at or after now (a past `at` is kept, and catchUp decides). */
