@@ -14,7 +14,8 @@ import type { RunOutputSink } from './run-output-sink.ts';
 export type SchedulerOptions = {
   config: PyramidConfig;
   router: Pick<Router, 'complete' | 'explain'>;
-  store: SchedulerStore;
+  /** With `transaction`, reconciling many jobs is one commit instead of one per job. */
+  store: SchedulerStore & { transaction?: <T>(work: () => T) => T };
   sessions: SessionStore;
   clock?: Clock;
   newId?: () => string;
@@ -55,7 +56,7 @@ const interruptedMessage = 'the scheduler stopped while the run was running';
  */
 export class Scheduler {
   readonly #options: SchedulerOptions;
-  readonly #store: SchedulerStore;
+  readonly #store: SchedulerOptions['store'];
   readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #graceMs: number;
@@ -128,30 +129,35 @@ export class Scheduler {
   reconcile(): void {
     const now = this.#clock.now();
     const configured = this.#options.config.jobs ?? {};
-    for (const job of this.#store.listJobs()) {
-      if (job.source === 'config' && !(job.id in configured)) this.#store.deleteJob(job.id);
-    }
-    for (const definition of Object.values(configured)) {
-      const existing = this.#store.getJob(definition.id);
-      if (
-        existing &&
-        JSON.stringify(existing.definition) === JSON.stringify(definition) &&
-        existing.source === 'config'
-      ) {
-        continue;
+    const write = () => {
+      const stored = new Map(this.#store.listJobs().map((job) => [job.id, job]));
+      for (const job of stored.values()) {
+        if (job.source === 'config' && !(job.id in configured)) this.#store.deleteJob(job.id);
       }
-      const sameSchedule =
-        existing && JSON.stringify(existing.definition.schedule) === JSON.stringify(definition.schedule);
-      this.#store.putJob({
-        id: definition.id,
-        source: 'config',
-        definition,
-        ...(existing?.enabledOverride === undefined ? {} : { enabledOverride: existing.enabledOverride }),
-        ...this.#nextRunField(sameSchedule ? existing?.nextRunAt : this.#firstSlot(definition, now)),
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-      });
-    }
+      for (const definition of Object.values(configured)) {
+        const existing = stored.get(definition.id);
+        if (
+          existing &&
+          existing.source === 'config' &&
+          JSON.stringify(existing.definition) === JSON.stringify(definition)
+        ) {
+          continue;
+        }
+        const sameSchedule =
+          existing && JSON.stringify(existing.definition.schedule) === JSON.stringify(definition.schedule);
+        this.#store.putJob({
+          id: definition.id,
+          source: 'config',
+          definition,
+          ...(existing?.enabledOverride === undefined ? {} : { enabledOverride: existing.enabledOverride }),
+          ...this.#nextRunField(sameSchedule ? existing?.nextRunAt : this.#firstSlot(definition, now)),
+          createdAt: existing?.createdAt ?? now,
+          updatedAt: now,
+        });
+      }
+    };
+    if (this.#store.transaction) this.#store.transaction(write);
+    else write();
     this.#reloadJobs();
   }
 

@@ -9,8 +9,11 @@ const runColumns = `id, job_id, agent_id, trigger, slot_time, attempt, status, q
   session_id, output, no_reply, error, tiers, models, escalations, cost_usd, input_tokens, output_tokens,
   delivery_status, retry_of`;
 
+/** A SchedulerStore that can also group many writes into one transaction (one commit, not one each). */
+export type SqliteSchedulerStore = SchedulerStore & { transaction<T>(work: () => T): T };
+
 /** The SchedulerStore on a node:sqlite database opened by openSqlite. */
-export function createSqliteSchedulerStore(db: DatabaseSync): SchedulerStore {
+export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerStore {
   const selectJobs = db.prepare('SELECT * FROM jobs ORDER BY id');
   const selectJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const upsertJob = db.prepare(`
@@ -45,6 +48,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SchedulerStore {
   const dataVersion = db.prepare('PRAGMA data_version');
 
   return {
+    transaction: (work) => (db.isTransaction ? work() : transaction(db, work)),
     listJobs: () => (selectJobs.all() as Row[]).map(toJob),
     getJob(id) {
       const row = selectJob.get(id) as Row | undefined;
