@@ -64,7 +64,8 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   });
   const { config, warnings } = await loadConfig({ file: configFile, env: io.env });
   const db = openSqlite(join(home, 'pyramid.db'));
-  const ledger = createLedger({ store: createSqliteLedgerStore(db), config });
+  const ledgerStore = createSqliteLedgerStore(db);
+  const ledger = createLedger({ store: ledgerStore, config });
   const { outbox, alerter } = createDelivery({
     db,
     channels: config.channels,
@@ -164,6 +165,10 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => closeSqlite(db),
+    close: () => {
+      // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
+      ledgerStore.flush();
+      closeSqlite(db);
+    },
   };
 }

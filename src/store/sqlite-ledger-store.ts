@@ -32,7 +32,7 @@ const sums = (prefix: string) => `
   COALESCE(SUM(${prefix}cloud_only_cost_usd), 0) AS cloudOnlyCostUsd`;
 
 /** The LedgerStore on a node:sqlite database opened by openSqlite (its schema already migrated). */
-export function createSqliteLedgerStore(db: DatabaseSync): LedgerStore {
+export function createSqliteLedgerStore(db: DatabaseSync): LedgerStore & { flush(): void } {
   const insertRequest = db.prepare(`
     INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
       error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,
@@ -86,6 +86,7 @@ export function createSqliteLedgerStore(db: DatabaseSync): LedgerStore {
     done: PromiseWithResolvers<void>;
   }[] = [];
   const flush = () => {
+    if (pending.length === 0) return;
     const batch = pending;
     pending = [];
     try {
@@ -107,6 +108,9 @@ export function createSqliteLedgerStore(db: DatabaseSync): LedgerStore {
   };
 
   return {
+    /** Commits what is waiting for the next turn now: call it before closing the database. */
+    flush,
+
     insert(request, attempts) {
       const done = Promise.withResolvers<void>();
       if (pending.length === 0) setImmediate(flush);

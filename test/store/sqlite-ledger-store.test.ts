@@ -126,6 +126,15 @@ describe('createSqliteLedgerStore', () => {
     assert.equal(db.isTransaction, false);
   });
 
+  it('flush commits records waiting for the next turn at once, so closing the database loses none', async () => {
+    const flushing = createSqliteLedgerStore(db);
+    const written = flushing.insert(requestRow('last-turn'), [attemptRow('cheap')]);
+    flushing.flush();
+    assert.equal(count(db, 'requests'), 1);
+    assert.equal(count(db, 'attempts'), 1);
+    await written;
+  });
+
   it('accepts fractional milliseconds instead of failing the record', async () => {
     await store.insert(requestRow('frac', { startedAt: 1000.6, finishedAt: 2000.4 }), [
       attemptRow('a', { startedAt: 1000.7 }),
