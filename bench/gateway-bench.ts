@@ -4,7 +4,8 @@
 // process on 127.0.0.1; the load generator (node:http, keep-alive, a fixed concurrency) is this one.
 // Env: BENCH_REQUESTS (default 3000, so a run stays under about 2 minutes; the issue's example is 20000),
 // BENCH_CONCURRENCY (64), BENCH_WARMUP (300), BENCH_STREAM_CHUNKS (8); for quick loops, BENCH_TARGETS
-// (comma-separated, default direct,pyramid,portkey) and BENCH_RESULTS=0 (print only, RESULTS.md untouched).
+// (comma-separated, default direct,pyramid,portkey) and BENCH_RESULTS=0 (print only, RESULTS.md untouched);
+// BENCH_PROFILE=DIR writes a V8 CPU profile of the Pyramid process into DIR (node's --cpu-prof).
 // Results are appended to bench/RESULTS.md under "## gateway". A timing is never a pass/fail test.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -234,8 +235,11 @@ gateway:
     tokens: [{ name: bench, token: "env:BENCH_TOKEN", scopes: [client] }]
 `,
     );
+    const profile = process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : [];
     const pyramid = await spawnServer(
-      [join(root, 'bin/pyramid.js'), 'start', '--port', '0'],
+      [...profile, join(root, 'bin/pyramid.js'), 'start', '--port', '0'],
       { PYRAMID_HOME: home, BENCH_TOKEN: token, UPSTREAM_KEY: 'sk-bench' },
       /listening on (http:\/\/127\.0\.0\.1:\d+)/,
     );

@@ -1,5 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { TimeoutError } from '../spec/errors/index.ts';
 import type { CallTimeouts } from '../spec/model-call.ts';
+import { flattenHeaders } from './http/flatten-headers.ts';
 
 /** The abort signal and timers of one call: why it was cut short, and what had happened by then. */
 export type CallGuard = {
@@ -11,8 +13,8 @@ export type CallGuard = {
   readonly headersReceived: boolean;
   /** Lower-case response headers of the last response, for Retry-After when a library drops them. */
   readonly responseHeaders: Record<string, string>;
-  /** Called by the guarded fetch when headers arrive. */
-  markHeaders(response: Response): void;
+  /** Called when response headers arrive: a fetch Response's, or node:http's (already lower-case). */
+  markHeaders(headers: Headers | IncomingHttpHeaders): void;
   /** Stops the first-token timer. */
   markFirstToken(): void;
   /** Ends the call with a timeout (used by the connect timer of the guarded fetch). */
@@ -40,7 +42,7 @@ export function createCallGuard(options: {
   let stopReason: unknown;
   let headersReceived = false;
   let complete = false;
-  let headers: Headers | undefined;
+  let headers: Headers | IncomingHttpHeaders | undefined;
   let responseHeaders: Record<string, string> | undefined;
   const timers: NodeJS.Timeout[] = [];
 
@@ -77,14 +79,12 @@ export function createCallGuard(options: {
     },
     get responseHeaders() {
       // Built when asked (an error needing Retry-After), not on every response.
-      responseHeaders ??= Object.fromEntries(
-        [...(headers ?? [])].map(([key, value]) => [key.toLowerCase(), value]),
-      );
+      responseHeaders ??= flattenHeaders(headers);
       return responseHeaders;
     },
-    markHeaders(response) {
+    markHeaders(received) {
       headersReceived = true;
-      headers = response.headers;
+      headers = received;
       responseHeaders = undefined;
     },
     markFirstToken() {

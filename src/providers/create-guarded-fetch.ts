@@ -20,7 +20,7 @@ export function createGuardedFetch(
       connectMs === undefined ? undefined : setTimeout(() => guard.timeOut('connect', connectMs), connectMs);
     try {
       const response = await baseFetch(input, { ...init, signal });
-      guard.markHeaders(response);
+      guard.markHeaders(response.headers);
       return response;
     } finally {
       clearTimeout(timer);

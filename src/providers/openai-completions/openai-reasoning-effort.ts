@@ -1,4 +1,3 @@
-import type { SharedV3ProviderOptions } from '@ai-sdk/provider';
 import type { ReasoningLevel } from '../../spec/model-call.ts';
 import type { ModelConfig } from '../../spec/pyramid-config.ts';
 
@@ -8,10 +7,10 @@ import type { ModelConfig } from '../../spec/pyramid-config.ts';
  * (the value OpenAI's GPT-5.x and vLLM accept to skip thinking); no level sends nothing, leaving the
  * model's default.
  */
-export function openaiReasoningOptions(
+export function openaiReasoningEffort(
   level: ReasoningLevel | undefined,
   model: ModelConfig,
-): SharedV3ProviderOptions | undefined {
+): string | undefined {
   if (!level || !model.reasoning) return undefined;
-  return { openaiCompatible: { reasoningEffort: level === 'off' ? 'none' : level } };
+  return level === 'off' ? 'none' : level;
 }
