@@ -24,6 +24,8 @@ import {
   createSqliteSchedulerStore,
   createSqliteSessionStore,
   openSqlite,
+  startWalCheckpointer,
+  type WalCheckpointer,
 } from '../store/index.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
 
@@ -49,6 +51,11 @@ export type Platform = {
   alerter: Alerter;
   /** GET /api/deliveries and /api/deliveries/:id, for the gateway's `routes`. */
   deliveriesRoutes: ReturnType<typeof deliveriesRoutes>;
+  /**
+   * For a long-running process (`pyramid start`): WAL checkpoints move to a worker thread, so that no
+   * request's commit pays for one. `onError` hears if that worker fails (checkpoints then fall back).
+   */
+  checkpointInBackground(onError: (error: Error) => void): void;
   close(): void;
 };
 
@@ -63,7 +70,9 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     cwd: io.cwd,
   });
   const { config, warnings } = await loadConfig({ file: configFile, env: io.env });
-  const db = openSqlite(join(home, 'pyramid.db'));
+  const dbFile = join(home, 'pyramid.db');
+  const db = openSqlite(dbFile);
+  let checkpointer: WalCheckpointer | undefined;
   const ledgerStore = createSqliteLedgerStore(db);
   const ledger = createLedger({ store: ledgerStore, config });
   const { outbox, alerter } = createDelivery({
@@ -165,7 +174,11 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    checkpointInBackground(onError) {
+      checkpointer ??= startWalCheckpointer(db, dbFile, { onError });
+    },
     close: () => {
+      checkpointer?.stop();
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
       ledgerStore.flush();
       closeSqlite(db);

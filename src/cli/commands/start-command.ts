@@ -107,6 +107,9 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           );
         }
         const logger = createGatewayLogger(io.stdout);
+        platform.checkpointInBackground((error) =>
+          logger.warn({ err: error.message }, 'WAL checkpoints are back on the main thread'),
+        );
         const agentIds = new Set(Object.keys(platform.config.agents ?? {}));
         const scheduler = platform.createScheduler({
           onEvent: (event) => {

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
+import { startWalCheckpointer } from '../../src/store/start-wal-checkpointer.ts';
+
+let dir: string;
+let path: string;
+let db: DatabaseSync;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pyramid-wal-'));
+  path = join(dir, 'pyramid.db');
+  db = openSqlite(path, { migrations: [] });
+  db.exec('CREATE TABLE notes (body TEXT)');
+});
+afterEach(() => {
+  closeSqlite(db);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** About 2 MB in 200 commits, as a busy gateway's ledger writes them. */
+function write() {
+  const insert = db.prepare('INSERT INTO notes (body) VALUES (?)');
+  for (let commit = 0; commit < 200; commit++) {
+    db.exec('BEGIN');
+    for (let row = 0; row < 10; row++) insert.run('x'.repeat(1000));
+    db.exec('COMMIT');
+  }
+}
+
+const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+
+test('commits no longer checkpoint; the worker copies the WAL into the database on its timer', async () => {
+  const checkpointer = startWalCheckpointer(db, path, { intervalMs: 20 });
+  try {
+    assert.equal(pragma('wal_autocheckpoint'), 0);
+    const before = statSync(path).size;
+    write();
+    const deadline = Date.now() + 5_000;
+    while (statSync(path).size - before < 1_000_000 && Date.now() < deadline) await sleep(20);
+    assert.ok(statSync(path).size - before >= 1_000_000, 'the database file took the WAL content');
+    assert.equal(Number(db.prepare('SELECT COUNT(*) AS n FROM notes').get()?.n), 2000);
+  } finally {
+    checkpointer.stop();
+  }
+});
+
+test('a worker that fails turns automatic checkpoints back on and says why', async () => {
+  const errors: Error[] = [];
+  startWalCheckpointer(db, join(dir, 'missing', 'folder', 'pyramid.db'), { onError: (e) => errors.push(e) });
+  const deadline = Date.now() + 5_000;
+  while (errors.length === 0 && Date.now() < deadline) await sleep(10);
+  assert.equal(errors.length, 1);
+  assert.equal(pragma('wal_autocheckpoint'), 1000);
+});
