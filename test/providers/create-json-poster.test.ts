@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { APICallError } from '@ai-sdk/provider';
@@ -109,5 +109,32 @@ test('aborting while the body is read ends the read with the abort reason', asyn
     await assert.rejects(reading, (error: unknown) => error === reason);
   } finally {
     poster.close();
+  }
+});
+
+test('with proxy settings (NODE_USE_ENV_PROXY), requests go through the HTTP proxy', async () => {
+  behaviour = 'ok';
+  const seen: string[] = [];
+  const proxy = createServer((request, response) => {
+    seen.push(request.url ?? '');
+    // A forwarding proxy: pass the request on to the target named in the absolute URL.
+    const target = new URL(request.url ?? '');
+    const forward = httpRequest(target, { method: request.method, headers: request.headers }, (upstream) => {
+      response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+      upstream.pipe(response);
+    });
+    request.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const poster = createJsonPoster({ proxyEnv: { HTTP_PROXY: proxyUrl } });
+  try {
+    const response = await post(poster);
+    assert.deepEqual(JSON.parse(await readBodyText(response)), { echo: { n: 1 } });
+    assert.deepEqual(seen, [url.href]);
+  } finally {
+    poster.close();
+    proxy.closeAllConnections();
+    proxy.close();
   }
 });

@@ -25,11 +25,11 @@ const freeSocketTimeoutMs = 4_000;
  * socket, before any response) is retried once on a new connection: that is the transport's race,
  * not a failure of the provider, and the request never reached it.
  */
-export function createJsonPoster(): PostJson & { close(): void } {
-  const agents = {
-    'http:': new HttpAgent({ keepAlive: true, timeout: freeSocketTimeoutMs }),
-    'https:': new HttpsAgent({ keepAlive: true, timeout: freeSocketTimeoutMs }),
-  };
+export function createJsonPoster(
+  options: { proxyEnv?: NodeJS.ProcessEnv } = { proxyEnv: envProxySettings() },
+): PostJson & { close(): void } {
+  const agentOptions = { keepAlive: true, timeout: freeSocketTimeoutMs, proxyEnv: options.proxyEnv };
+  const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(agentOptions) };
 
   const send = (
     { url, headers, body, signal }: Parameters<PostJson>[0],
@@ -92,6 +92,15 @@ export function createJsonPoster(): PostJson & { close(): void } {
       agents['https:'].destroy();
     },
   });
+}
+
+/**
+ * HTTP_PROXY, HTTPS_PROXY and NO_PROXY, when Node is told to use them (NODE_USE_ENV_PROXY=1 or
+ * --use-env-proxy), as it does for fetch and its global agents; custom agents must be given them.
+ */
+function envProxySettings(): NodeJS.ProcessEnv | undefined {
+  const enabled = process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
+  return enabled ? process.env : undefined;
 }
 
 /** A whole response body as text (bodies of successful non-streaming calls, and error bodies capped). */
