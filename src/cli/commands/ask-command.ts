@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { ChatRequest } from '../../spec/chat-request.ts';
 import type { ChatResult, ChatStreamEvent } from '../../spec/chat-result.ts';
 import { PyramidError } from '../../spec/errors/pyramid-error.ts';
+import { UnknownModelError } from '../../spec/errors/unknown-model-error.ts';
 import type { ChatMessage } from '../../spec/message.ts';
 import type { Attempt, Trace } from '../../spec/trace.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
@@ -91,7 +92,14 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
     .option('--tier <n>', 'start at this tier instead of the task minimum')
     .option('--max-tier <n>', 'never go above this tier')
     .option('--system <text>', 'a system prompt')
-    .option('--reasoning <level>', 'off, low, medium or high: overrides the task setting')
+    .addOption(
+      new Option('--reasoning <level>', 'overrides the task setting').choices([
+        'off',
+        'low',
+        'medium',
+        'high',
+      ]),
+    )
     .action(async (prompt: string, options: AskOptions, command: Command) => {
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
@@ -99,12 +107,19 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
         const messages: ChatMessage[] = [];
         if (options.system) messages.push({ role: 'system', content: options.system });
         messages.push({ role: 'user', content: await readPrompt(prompt) });
+        const startTier = parseInteger(options.tier, '--tier');
+        const lastTier = platform.config.tiers.length - 1;
+        if (startTier !== undefined && startTier > lastTier)
+          throw new PyramidError(
+            'usage',
+            `--tier ${startTier} does not exist: tiers go from 0 to ${lastTier}`,
+          );
         const request: ChatRequest = {
           task: options.task,
           messages,
           maxTokens: parseInteger(options.maxTokens, '--max-tokens'),
           model: options.model,
-          startTier: parseInteger(options.tier, '--tier'),
+          startTier,
           maxTier: parseInteger(options.maxTier, '--max-tier'),
           reasoning: options.reasoning,
           callerTag: 'cli',
@@ -125,7 +140,9 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
       } catch (error) {
         const trace = (error as { trace?: Trace }).trace;
         if (!(error instanceof PyramidError)) throw error;
-        setExitCode(error.code === 'usage' ? exitCodes.usage : exitCodes.failure);
+        // A model name that is not in the config is a mistake on the command line, not a failed request.
+        const badUsage = error.code === 'usage' || error instanceof UnknownModelError;
+        setExitCode(badUsage ? exitCodes.usage : exitCodes.failure);
         if (options.json) {
           io.stdout.write(
             `${JSON.stringify({ error: { code: error.code, message: error.message }, attempts: trace?.attempts.map(attemptJson) ?? [], notes: trace?.notes ?? [] }, null, 2)}\n`,

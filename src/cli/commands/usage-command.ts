@@ -23,12 +23,22 @@ function row(usage: UsageRow, key: string): string[] {
   ];
 }
 
+/** `--since` parsed; a value it cannot read is bad usage (exit 64), not a failed request. */
+function sinceOption(text: string, now: number): number {
+  try {
+    return parseSince(text, now);
+  } catch (error) {
+    if (!(error instanceof PyramidError)) throw error;
+    throw new PyramidError('usage', `--since: ${error.message}`, { cause: error });
+  }
+}
+
 /** `pyramid usage`: requests, tier shares, tokens, cost and savings against cloud-only. */
 export function registerUsageCommand(program: Command, io: CliIo): void {
   program
     .command('usage')
     .description('requests, share per tier, tokens, cost, cloud-only cost and savings from the ledger')
-    .option('--since <when>', 'window start: 30m, 24h, 7d, or an ISO date', '24h')
+    .option('--since <when>', 'window start: 30m, 24h, 7d, today, or an ISO date', '24h')
     .option('--by <key>', `group by ${groupings.join(', ')}`, 'tier')
     .option('--json', 'print the report as JSON')
     .action(async (options: { since: string; by: string; json?: boolean }, command: Command) => {
@@ -36,7 +46,7 @@ export function registerUsageCommand(program: Command, io: CliIo): void {
         throw new PyramidError('usage', `--by takes one of ${groupings.join(', ')}, not "${options.by}"`);
       }
       const now = (io.now ?? Date.now)();
-      const sinceMs = parseSince(options.since, now);
+      const sinceMs = sinceOption(options.since, now);
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
         const report = await platform.ledger.usage({ sinceMs, by: options.by as LedgerGroupBy });

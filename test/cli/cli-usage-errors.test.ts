@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runPyramid } from './run-pyramid.ts';
+
+// Nothing listens on port 9: every case below must be refused before a model is called.
+const pyramidYaml = `
+providers:
+  local: { api: ollama, baseUrl: "http://127.0.0.1:9" }
+models:
+  small: { provider: local, id: "small", cost: { input: 0, output: 0 } }
+  large: { provider: local, id: "large", cost: { input: 0, output: 0 } }
+tiers:
+  - [small]
+  - [large]
+`;
+
+describe('pyramid CLI usage errors exit 64 and name the flag', () => {
+  let home: string;
+  let env: Record<string, string>;
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'pyramid-cli-usage-'));
+    await writeFile(join(home, 'pyramid.yaml'), pyramidYaml);
+    env = { PYRAMID_HOME: home };
+  });
+
+  after(() => rm(home, { recursive: true, force: true }));
+
+  test('ask --reasoning accepts only off, low, medium, high', async () => {
+    const run = await runPyramid(['ask', 'hi', '--reasoning', 'max'], env);
+    assert.equal(run.code, 64);
+    assert.match(run.stderr, /--reasoning/);
+    assert.match(run.stderr, /off, low, medium, high/);
+  });
+
+  test('ask --tier beyond the last tier names the flag and the tier range', async () => {
+    const run = await runPyramid(['ask', 'hi', '--tier', '5'], env);
+    assert.equal(run.code, 64);
+    assert.match(run.stderr, /--tier 5 does not exist: tiers go from 0 to 1/);
+  });
+
+  test('ask --model with a name the config lacks is bad usage, listing the valid names', async () => {
+    const run = await runPyramid(['ask', 'hi', '--model', 'nope'], env);
+    assert.equal(run.code, 64);
+    assert.match(run.stderr, /unknown model "nope"; valid: small, large/);
+  });
+
+  test('usage --since with an unreadable window names the flag', async () => {
+    const run = await runPyramid(['usage', '--since', 'yesterday'], env);
+    assert.equal(run.code, 64);
+    assert.match(run.stderr, /--since: invalid since "yesterday"/);
+    const today = await runPyramid(['usage', '--since', 'today', '--json'], env);
+    assert.equal(today.code, 0, today.stderr);
+    assert.equal(JSON.parse(today.stdout).totals.requests, 0);
+  });
+});
