@@ -54,6 +54,21 @@ tasks:
 #   onExceeded: cap-tier      # refuse (default) or cap-tier
 #   capTier: 0                # with cap-tier: only local models once the cap is reached
 
+# Gateway: the HTTP server \`pyramid start\` runs (OpenAI-compatible /v1, admin /api and /metrics).
+# With no tokens here, the first start generates an admin token into $PYRAMID_HOME/credentials (mode 0600).
+# To name your own tokens instead, set their variables and uncomment; a token whose variable is unset
+# matches nothing. Scopes: client reaches /v1 only, admin reaches everything.
+# gateway:
+#   port: 18789               # pyramid start --port overrides it
+#   bind: 127.0.0.1           # a non-loopback address requires auth
+#   bodyLimit: 2mb
+#   drainTime: 10s            # on SIGTERM, how long in-flight requests may take to finish
+#   probeInterval: 30s        # how often each provider is checked
+#   auth:
+#     tokens:
+#       - { name: ops, token: "env:PYRAMID_ADMIN_TOKEN", scopes: [admin] }
+#       - { name: support-bot, token: "env:PYRAMID_CLIENT_TOKEN", scopes: [client] }
+
 # Concurrency: agent runs at once, and subagent tasks at once (subagents never take agent slots).
 # concurrency: { agents: 2, subagents: 4 }
 
@@ -100,4 +115,21 @@ jobs:
     timeout: 30m
     catchUp: once
     enabled: false
+
+# Channels: where run output and alerts are delivered, by name. Types: telegram, slack, webhook, file.
+# A job sends its output with deliver: [{ channel: tg, to: "123456789" }] (a bare name for webhook and
+# file channels: deliver: [log]). An unset env: token is not an error; deliveries to it fail and can be
+# retried with \`pyramid deliveries retry <id>\`.
+# channels:
+#   tg:   { type: telegram, botToken: "env:TELEGRAM_BOT_TOKEN" }
+#   team: { type: slack, botToken: "env:SLACK_BOT_TOKEN" }
+#   hook: { type: webhook, url: "https://example.com/pyramid", secret: "env:PYRAMID_HOOK_SECRET" }
+#   log:  { type: file, path: deliveries.jsonl }      # relative to $PYRAMID_HOME
+
+# Alerts: a model's breaker opening or closing, a job failing jobFailures runs in a row (and recovering).
+# alerts:
+#   targets: [{ channel: tg, to: "123456789" }]
+#   jobFailures: 3
+#   repeat: 15m               # the same alert at most once per this long
+#   maxPerHour: 20
 `;

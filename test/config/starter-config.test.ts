@@ -51,6 +51,41 @@ describe('starterConfigText', () => {
   });
 });
 
+/** The starter text with the commented-out `# <section>:` example block switched on. */
+function uncommentBlock(text: string, section: string): string {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`# ${section}:`);
+  assert.ok(start > 0, `# ${section}: present`);
+  for (let index = start; index === start || lines[index]?.startsWith('#  '); index++) {
+    lines[index] = lines[index].slice(2);
+  }
+  return lines.join('\n');
+}
+
+describe('starterConfigText examples', () => {
+  it('shows a gateway section with env: tokens that validates when switched on, with no variables set', () => {
+    const text = uncommentBlock(starterConfigText, 'gateway');
+    const { config, warnings } = parseConfig(text, { env: {} });
+    assert.deepStrictEqual(warnings, []);
+    assert.equal(config.gateway?.port, 18789);
+    assert.deepStrictEqual(
+      config.gateway?.auth.tokens.map((token) => [token.name, token.scopes, token.unavailableReason]),
+      [
+        ['ops', ['admin'], 'env:PYRAMID_ADMIN_TOKEN is not set'],
+        ['support-bot', ['client'], 'env:PYRAMID_CLIENT_TOKEN is not set'],
+      ],
+    );
+  });
+
+  it('shows channels and alerts that validate when switched on, with no variables set', () => {
+    const text = uncommentBlock(uncommentBlock(starterConfigText, 'channels'), 'alerts');
+    const { config, warnings } = parseConfig(text, { env: {} });
+    assert.deepStrictEqual(warnings, []);
+    assert.deepStrictEqual(Object.keys(config.channels ?? {}), ['tg', 'team', 'hook', 'log']);
+    assert.deepStrictEqual(config.alerts?.targets, [{ channel: 'tg', to: '123456789' }]);
+  });
+});
+
 describe('writeStarterConfig', () => {
   it('creates the folder and writes a file loadConfig accepts, readable only by its owner', async () => {
     const file = join(folder, 'home', 'pyramid.yaml');
