@@ -320,9 +320,18 @@ export class Outbox {
         return;
       }
       try {
-        const { remoteId } = await channel.send(chunk.body, target, { deliveryId: id, seq: chunk.seq });
+        const sent = await channel.send(chunk.body, target, { deliveryId: id, seq: chunk.seq });
         const now = this.#now();
-        this.#store.markChunkSent(id, chunk.seq, { now, remoteId, leaseUntil: now + this.#leaseMs });
+        const note =
+          sent.note === undefined || delivery.chunkCount < 2
+            ? sent.note
+            : `chunk ${chunk.seq + 1}/${delivery.chunkCount} ${sent.note}`;
+        this.#store.markChunkSent(id, chunk.seq, {
+          now,
+          remoteId: sent.remoteId,
+          leaseUntil: now + this.#leaseMs,
+          ...(note === undefined ? {} : { note }),
+        });
         failuresInARow = 0;
       } catch (error) {
         const failure = asDeliveryError(error);

@@ -69,6 +69,8 @@ export type DeliveryRecord = {
   nextAttemptAt: number;
   lastError?: string;
   lastErrorCode?: string;
+  /** How it was sent when that differs from the plan (a Telegram chunk sent as plain text); kept once delivered. */
+  note?: string;
   createdAt: number;
   updatedAt: number;
   deliveredAt?: number;
@@ -86,11 +88,11 @@ export interface DeliveryStore {
   chunks(id: string): DeliveryChunk[];
   /** Leases up to `limit` pending deliveries due by `now` that no live lease holds, oldest first. */
   claimDue(options: { now: number; owner: string; leaseMs: number; limit: number }): DeliveryRecord[];
-  /** Records an accepted chunk and extends the lease. */
+  /** Records an accepted chunk and extends the lease; a `note` is added to the delivery's note. */
   markChunkSent(
     id: string,
     seq: number,
-    options: { now: number; remoteId?: string; leaseUntil: number },
+    options: { now: number; remoteId?: string; leaseUntil: number; note?: string },
   ): void;
   markDelivered(id: string, now: number): void;
   /** A transient failure: count it, set the next attempt and release the lease. */

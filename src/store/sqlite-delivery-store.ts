@@ -14,7 +14,7 @@ type Row = Record<string, SQLInputValue>;
 
 const columns = `delivery_id, kind, run_id, job_id, agent_id, channel, channel_type, target_to, target_thread,
   state, chunk_count, chunks_sent, attempts, failures_in_a_row, next_attempt_at, last_error, last_error_code,
-  created_at, updated_at, delivered_at`;
+  created_at, updated_at, delivered_at, note`;
 
 function toRecord(row: Row): DeliveryRecord {
   const optional = (value: SQLInputValue) => (value === null ? undefined : (value as string));
@@ -39,6 +39,7 @@ function toRecord(row: Row): DeliveryRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     deliveredAt: row.delivered_at === null ? undefined : Number(row.delivered_at),
+    ...(row.note === null ? {} : { note: row.note as string }),
   };
 }
 
@@ -75,8 +76,10 @@ export function createSqliteDeliveryStore(db: DatabaseSync): DeliveryStore {
     'UPDATE delivery_chunks SET sent_at = ?, remote_id = ? WHERE delivery_id = ? AND seq = ?',
   );
   const progress = db.prepare(`
-    UPDATE deliveries SET chunks_sent = MAX(chunks_sent, ?), failures_in_a_row = 0, updated_at = ?, lease_until = ?
-    WHERE delivery_id = ?`);
+    UPDATE deliveries SET chunks_sent = MAX(chunks_sent, :sent), failures_in_a_row = 0, updated_at = :now,
+      lease_until = :leaseUntil,
+      note = CASE WHEN :note IS NULL THEN note WHEN note IS NULL THEN :note ELSE note || '; ' || :note END
+    WHERE delivery_id = :id`);
   const delivered = db.prepare(`
     UPDATE deliveries SET state = 'delivered', delivered_at = ?, updated_at = ?, lease_owner = NULL,
       lease_until = NULL, last_error = NULL, last_error_code = NULL
@@ -127,6 +130,7 @@ export function createSqliteDeliveryStore(db: DatabaseSync): DeliveryStore {
             record.createdAt,
             record.updatedAt,
             record.deliveredAt ?? null,
+            record.note ?? null,
           );
           chunks.forEach((body, seq) => {
             insertChunk.run(record.id, seq, body, null);
@@ -159,10 +163,10 @@ export function createSqliteDeliveryStore(db: DatabaseSync): DeliveryStore {
       return rows.map(toRecord).sort((left, right) => left.createdAt - right.createdAt);
     },
 
-    markChunkSent(id, seq, { now, remoteId, leaseUntil }) {
+    markChunkSent(id, seq, { now, remoteId, leaseUntil, note }) {
       transaction(db, () => {
         chunkSent.run(now, remoteId ?? null, id, seq);
-        progress.run(seq + 1, now, leaseUntil, id);
+        progress.run({ sent: seq + 1, now, leaseUntil, note: note ?? null, id });
       });
     },
 

@@ -81,6 +81,43 @@ describe('telegram channel (grammY against a fake Bot API)', () => {
     assert.doesNotMatch(unauthorized.message, /wrong-token/);
   });
 
+  it('resends a chunk whose HTML Telegram cannot parse once as plain text, and fails only when that is refused too', async () => {
+    fake.refuseHtml('unsupported start tag "foo" at byte offset 5');
+    try {
+      const before = fake.requests.length;
+      const html = '<b>Prices</b> up &lt; 5% &amp; <a href="https://e.com/?a=1&amp;b=2">source</a>';
+      const sent = await channel().send(html, { channel: 'tg', to: '42', thread: '7' }, context);
+      assert.match(sent.note ?? '', /^sent as plain text: .*can't parse entities: unsupported start tag/);
+      assert.deepEqual(
+        fake.requests.slice(before).map((request) => request.status),
+        [400, 200],
+      );
+      const plain = fake.accepted.at(-1);
+      assert.deepEqual(plain && { text: plain.text, parseMode: plain.parseMode, threadId: plain.threadId }, {
+        text: 'Prices up < 5% & source (https://e.com/?a=1&b=2)',
+        parseMode: undefined,
+        threadId: 7,
+      });
+      assert.equal(sent.remoteId, String(fake.accepted.length));
+
+      fake.script('ok', { status: 400, description: 'Bad Request: message is too long' });
+      const refused = await rejection(channel().send(html, { channel: 'tg', to: '42' }, context));
+      assert.equal(refused.permanent, true);
+      assert.match(refused.message, /message is too long.*plain text.*can't parse entities/);
+
+      fake.script('ok', { status: 429, retryAfter: 2 });
+      const limited = await rejection(channel().send(html, { channel: 'tg', to: '42' }, context));
+      assert.equal(limited.permanent, false);
+      assert.equal(limited.retryAfterMs, 2000);
+    } finally {
+      fake.refuseHtml(undefined);
+    }
+    const other = fake.requests.length;
+    fake.script({ status: 400, description: 'Bad Request: chat not found' });
+    await rejection(channel().send('<b>x</b>', { channel: 'tg', to: '1' }, context));
+    assert.equal(fake.requests.length, other + 1, 'other 400s are not resent');
+  });
+
   it('reports an unreachable server as transient, with the token scrubbed', async () => {
     const unreachable = createTelegramChannel({ name: 'tg', botToken, apiRoot: 'http://127.0.0.1:9' });
     const error = await rejection(unreachable.send('x', { channel: 'tg', to: '1' }, context));

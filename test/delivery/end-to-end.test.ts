@@ -134,6 +134,30 @@ jobs:
     assert.doesNotMatch(JSON.stringify(body), new RegExp(botToken));
   });
 
+  it('a message whose HTML Telegram cannot parse arrives as plain text, and pyramid deliveries notes it', async () => {
+    telegram.refuseHtml('Unsupported start tag "tg-emoji" at byte offset 0');
+    try {
+      const [id] = platform.outbox.enqueue({
+        kind: 'message',
+        text: '**Up** < 5%',
+        targets: [{ channel: 'tg', to: '43' }],
+      });
+      await waitFor(() => platform.outbox.get(id)?.state === 'delivered', 5000);
+      assert.deepEqual(
+        telegram.accepted.filter((message) => message.chatId === '43').map((message) => message.text),
+        ['Up < 5%'],
+      );
+      const listed = await runPyramid(['deliveries', '--json', '--limit', '1'], env());
+      const [delivery] = JSON.parse(listed.stdout) as { id: string; state: string; note: string }[];
+      assert.deepEqual([delivery.id, delivery.state], [id, 'delivered']);
+      assert.match(delivery.note, /^sent as plain text: .*can't parse entities: Unsupported start tag/);
+      const table = await runPyramid(['deliveries', '--limit', '1'], env());
+      assert.match(table.stdout, /reason or note[\s\S]*delivered .*sent as plain text/);
+    } finally {
+      telegram.refuseHtml(undefined);
+    }
+  });
+
   it('pyramid deliveries lists failures with the reason, and deliveries retry sends again', async () => {
     telegram.answerChat('404', { status: 400, description: 'Bad Request: chat not found' });
     const [id] = platform.outbox.enqueue({

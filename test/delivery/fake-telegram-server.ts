@@ -31,15 +31,21 @@ export type FakeTelegram = {
   script(...replies: TelegramReply[]): void;
   /** A reply for every request to one chat (a blocked bot, a missing chat). */
   answerChat(chatId: string, reply: TelegramReply): void;
+  /** Refuse every HTML message with 400 "can't parse entities: <reason>" as if it did not parse (undefined: stop). */
+  refuseHtml(reason: string | undefined): void;
   /** Called as each request arrives, before the reply. */
   onRequest?: (chatId: string, text: string) => void;
   close(): Promise<void>;
 };
 
-/** A fake Telegram Bot API on 127.0.0.1: checks method, token, chat, parse mode, length and that the HTML parses. */
+/**
+ * A fake Telegram Bot API on 127.0.0.1: checks method, token, chat, parse mode (HTML, or none for plain
+ * text), length and that the HTML parses.
+ */
 export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
   const queue: TelegramReply[] = [];
   const chatReplies = new Map<string, TelegramReply>();
+  let htmlRefusal: string | undefined;
   let messageId = 0;
   const fake: FakeTelegram = {
     apiRoot: '',
@@ -51,6 +57,9 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
     },
     answerChat: (chatId, reply) => {
       chatReplies.set(chatId, reply);
+    },
+    refuseHtml: (reason) => {
+      htmlRefusal = reason;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -90,16 +99,31 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
     if (!chatId) problems.push('no chat_id');
     if (text.length === 0 || text.length > 4096)
       problems.push(`text length ${text.length} is outside 1..4096`);
-    if (payload.parse_mode !== 'HTML') problems.push(`parse_mode ${String(payload.parse_mode)} is not HTML`);
-    problems.push(...telegramHtmlProblems(text).map((problem) => `HTML: ${problem}`));
+    // Without parse_mode Telegram shows the text as it is: nothing to parse.
+    if (payload.parse_mode === 'HTML') {
+      if (htmlRefusal !== undefined) {
+        record(400);
+        return fail(400, `Bad Request: can't parse entities: ${htmlRefusal}`);
+      }
+      problems.push(...telegramHtmlProblems(text).map((problem) => `HTML: ${problem}`));
+    } else if (payload.parse_mode !== undefined) {
+      problems.push(`parse_mode ${String(payload.parse_mode)} is not HTML`);
+    }
     if (problems.length > 0) {
       fake.problems.push(...problems);
       record(400);
-      return fail(400, `Bad Request: can't parse entities: ${problems.join('; ')}`);
+      const what = payload.parse_mode === 'HTML' ? "can't parse entities" : 'bad message';
+      return fail(400, `Bad Request: ${what}: ${problems.join('; ')}`);
     }
     record(200);
     const threadId = payload.message_thread_id === undefined ? undefined : Number(payload.message_thread_id);
-    fake.accepted.push({ chatId, text, parseMode: String(payload.parse_mode), threadId, at: Date.now() });
+    fake.accepted.push({
+      chatId,
+      text,
+      parseMode: payload.parse_mode as string | undefined,
+      threadId,
+      at: Date.now(),
+    });
     messageId += 1;
     send(200, {
       ok: true,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { renderMarkdown } from '../../src/delivery/format/render-markdown.ts';
 import { slackMrkdwnDialect } from '../../src/delivery/format/slack-mrkdwn-dialect.ts';
 import { telegramHtmlDialect } from '../../src/delivery/format/telegram-html-dialect.ts';
+import { telegramHtmlToText } from '../../src/delivery/format/telegram-html-to-text.ts';
 import { telegramHtmlProblems, telegramVisibleText } from './telegram-html-problems.ts';
 
 const telegram = (markdown: string, limit = 4096) =>
@@ -39,6 +40,24 @@ describe('Markdown to Telegram HTML', () => {
   it('shows a relative link as text with its target, and raw HTML as text', () => {
     const [html] = telegram('see [notes](./notes.md) and <b onclick="x">hi</b>');
     assert.equal(html, 'see notes (./notes.md) and &lt;b onclick=&quot;x&quot;&gt;hi&lt;/b&gt;');
+  });
+});
+
+describe('Telegram HTML to plain text (the fallback when Telegram cannot parse the HTML)', () => {
+  it('drops the tags, decodes the entities and puts link targets in parentheses', () => {
+    const [html] = telegram(
+      '**Prices** are up < 5% & `rising`, see [source](https://e.com/?a=1&b=2) or https://e.com\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |',
+    );
+    assert.equal(
+      telegramHtmlToText(html, 4096),
+      'Prices are up < 5% & rising, see source (https://e.com/?a=1&b=2) or https://e.com\n\n• one\n• two\n\na | b\n--+--\n1 | 2',
+    );
+    assert.equal(telegramHtmlToText('a &amp;lt; b &#60; c &#x3e; d < e', 4096), 'a &lt; b < c > d < e');
+  });
+
+  it('leaves link targets out when they would not fit in one message', () => {
+    const html = `${'x'.repeat(4070)} <a href="https://example.com/a/long/path">here</a>`;
+    assert.equal(telegramHtmlToText(html, 4096), `${'x'.repeat(4070)} here`);
   });
 });
 

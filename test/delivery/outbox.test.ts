@@ -186,6 +186,69 @@ describe('outbox', () => {
     }
   });
 
+  it('delivers chunks Telegram cannot parse as plain text and notes it on the record; fails when plain text is refused too', async () => {
+    const path = tempDatabasePath();
+    const { outbox, close } = openOutbox(path, [tg()]);
+    let ids: string[] = [];
+    try {
+      telegram.refuseHtml('Unsupported start tag "br" at byte offset 12');
+      telegram.script('ok', 'ok', 'ok', { status: 400, description: 'Bad Request: message is too long' });
+      ids = [
+        ...outbox.enqueueRunOutput({
+          runId: 'run-5',
+          jobId: 'j',
+          agentId: 'a',
+          text: 'Prices are **up** < 5%',
+          targets: [{ channel: 'tg', to: '42' }],
+        }),
+        ...outbox.enqueue({ kind: 'message', text: 'second', targets: [{ channel: 'tg', to: '42' }] }),
+      ];
+      await outbox.drain();
+      assert.deepEqual(
+        telegram.accepted.map(({ text, parseMode }) => [text, parseMode]),
+        [['a · j\n\nPrices are up < 5%', undefined]],
+      );
+      assert.equal(
+        telegram.requests.length,
+        4,
+        'the second one is not retried after plain text is refused too',
+      );
+    } finally {
+      await close();
+      telegram.refuseHtml(undefined);
+    }
+    const reopened = openOutbox(path, [tg()]);
+    try {
+      const delivered = reopened.outbox.get(ids[0]);
+      assert.equal(delivered?.state, 'delivered');
+      assert.equal(delivered?.lastError, undefined);
+      assert.match(
+        delivered?.note ?? '',
+        /^sent as plain text: Telegram refused the HTML \(Bad Request: can't parse entities: Unsupported start tag "br"/,
+      );
+      const failed = reopened.outbox.get(ids[1]);
+      assert.equal(failed?.state, 'failed');
+      assert.equal(failed?.note, undefined);
+      assert.match(failed?.lastError ?? '', /message is too long .*plain text.*can't parse entities/);
+
+      telegram.refuseHtml('Unsupported start tag "br" at byte offset 12');
+      const [long] = reopened.outbox.enqueue({
+        kind: 'message',
+        text: longReport,
+        targets: [{ channel: 'tg', to: '42' }],
+      });
+      await reopened.outbox.drain();
+      const chunked = reopened.outbox.get(long);
+      assert.equal(chunked?.state, 'delivered');
+      const notes = (chunked?.note ?? '').split('; chunk ');
+      assert.equal(notes.length, chunked?.chunkCount);
+      assert.match(notes[0], /^chunk 1\/\d+ sent as plain text: Telegram refused the HTML/);
+    } finally {
+      telegram.refuseHtml(undefined);
+      await reopened.close();
+    }
+  });
+
   it('reports partial when one target got the run and another failed, and records an unknown channel as failed', async () => {
     const { outbox, close } = openOutbox(tempDatabasePath(), [tg(), team()]);
     try {

@@ -17,7 +17,7 @@ function row(delivery: DeliveryRecord): string[] {
     delivery.state,
     `${delivery.chunksSent}/${delivery.chunkCount}`,
     String(delivery.attempts),
-    delivery.lastError ?? '',
+    delivery.lastError ?? delivery.note ?? '',
   ];
 }
 
@@ -65,7 +65,7 @@ export function registerDeliveriesCommand(
             'state',
             'chunks',
             'failed tries',
-            'reason',
+            'reason or note',
           ];
           io.stdout.write(`${formatTable(header, list.map(row))}\n`);
         } finally {

@@ -27,10 +27,13 @@ export interface Channel {
   readonly pacing?: Pacing;
   /** The bodies this channel will send for a message, in order (stored with the delivery, so a restart resends the same). */
   render(message: OutgoingMessage): string[];
-  /** Sends one stored body; resolves when the channel accepted it, with its id for the message when it has one. */
+  /**
+   * Sends one stored body; resolves when the channel accepted it, with its id for the message when it
+   * has one, and a `note` when it had to send it differently (Telegram: as plain text), for the record.
+   */
   send(
     body: string,
     target: DeliveryTarget,
     context: { deliveryId: string; seq: number },
-  ): Promise<{ remoteId?: string }>;
+  ): Promise<{ remoteId?: string; note?: string }>;
 }

@@ -2,6 +2,7 @@ import { Api, GrammyError, HttpError } from 'grammy';
 import { DeliveryError } from '../../spec/errors/delivery-error.ts';
 import { renderMarkdown } from '../format/render-markdown.ts';
 import { telegramHtmlDialect } from '../format/telegram-html-dialect.ts';
+import { telegramHtmlToText } from '../format/telegram-html-to-text.ts';
 import type { Channel, OutgoingMessage, Pacing } from './channel.ts';
 import { scrubSecret } from './scrub-secret.ts';
 
@@ -23,7 +24,10 @@ export type TelegramChannelOptions = {
   timeoutSeconds?: number;
 };
 
-/** A Telegram bot channel through grammY: HTML parse mode, cut at 4096 characters, about 1 message/s per chat and 30/s overall. */
+/**
+ * A Telegram bot channel through grammY: HTML parse mode, cut at 4096 characters, about 1 message/s per
+ * chat and 30/s overall. A chunk whose HTML Telegram cannot parse is sent once more as plain text.
+ */
 export function createTelegramChannel(options: TelegramChannelOptions): Channel {
   const token = options.botToken;
   const api = token
@@ -60,18 +64,55 @@ export function createTelegramChannel(options: TelegramChannelOptions): Channel 
           permanent: true,
         });
       }
-      try {
-        const sent = await api.sendMessage(target.to, body, {
-          parse_mode: 'HTML',
+      const chatId = target.to;
+      const send = async (text: string, parseMode?: 'HTML') => {
+        const sent = await api.sendMessage(chatId, text, {
+          ...(parseMode ? { parse_mode: parseMode } : {}),
           link_preview_options: { is_disabled: true },
           ...(target.thread ? { message_thread_id: Number(target.thread) } : {}),
         });
-        return { remoteId: String(sent.message_id) };
+        return String(sent.message_id);
+      };
+      try {
+        return { remoteId: await send(body, 'HTML') };
       } catch (error) {
-        throw telegramDeliveryError(error, token);
+        if (!isUnparseableHtml(error)) throw telegramDeliveryError(error, token);
+        const refused = scrubSecret(error.description, token);
+        // Once, as plain text: the stored HTML with its tags removed and entities decoded rather than
+        // the chunk's Markdown source. The body is what is stored (a chunk's Markdown span is not, and a
+        // restart must resend the same), and it reads better: lists keep their bullets, tables their
+        // rows, header and footer their lines, link targets show in parentheses, and no `**`, `|---|`
+        // or `[text](url)` shows.
+        try {
+          const remoteId = await send(telegramHtmlToText(body, telegramMessageLimit));
+          return { remoteId, note: `sent as plain text: Telegram refused the HTML (${refused})` };
+        } catch (second) {
+          const failure = telegramDeliveryError(second, token);
+          throw new DeliveryError(
+            failure.code,
+            `${failure.message} (resending as plain text, after the HTML was refused: ${refused})`,
+            {
+              permanent: failure.permanent,
+              retryAfterMs: failure.retryAfterMs,
+              status: failure.status,
+            },
+          );
+        }
       }
     },
   };
+}
+
+/**
+ * Telegram could not parse the HTML. It says so only in the description of a 400 (no error code or
+ * parameter tells it apart from other bad requests), so this one check reads the text.
+ */
+function isUnparseableHtml(error: unknown): error is GrammyError {
+  return (
+    error instanceof GrammyError &&
+    error.error_code === 400 &&
+    /can't parse entities/i.test(error.description)
+  );
 }
 
 /**
