@@ -1,18 +1,35 @@
 import { ConfigError, type ConfigIssue } from '../spec/errors/config-error.ts';
-import type { JobConfig } from '../spec/pyramid-config.ts';
+import type { JobConfig, PyramidConfig } from '../spec/pyramid-config.ts';
 import { flattenZodIssues } from './flatten-zod-issues.ts';
+import { asMapping } from './raw-value.ts';
+import { deliveryTargetIssues } from './sections/channels-section.ts';
 import { jobIssues, jobSchema, resolveJob } from './sections/jobs-section.ts';
 import { zodErrorMessage } from './zod-error-message.ts';
 
+/** What a job may refer to: agent ids, and channel names with their types (for `deliver:` targets). */
+export type JobNames = { agents: ReadonlySet<string>; channels: ReadonlyMap<string, string> };
+
+/** The agents and channels a loaded config defines, for defineJob. */
+export function jobNames(config: Pick<PyramidConfig, 'agents' | 'channels'>): JobNames {
+  return {
+    agents: new Set(Object.keys(config.agents ?? {})),
+    channels: new Map(Object.entries(config.channels ?? {}).map(([name, channel]) => [name, channel.type])),
+  };
+}
+
 /**
  * Validates one job definition given outside the config file (CLI, HTTP) with the same rules as
- * `jobs:` in pyramid.yaml. Throws ConfigError listing every problem.
+ * `jobs:` in pyramid.yaml (an unknown agent or `deliver:` channel included). Throws ConfigError listing every problem.
  */
-export function defineJob(raw: unknown, agents: ReadonlySet<string>): JobConfig {
+export function defineJob(raw: unknown, names: JobNames): JobConfig {
   const result = jobSchema.safeParse(raw, { error: zodErrorMessage });
   const issues: ConfigIssue[] = [
     ...(result.success ? [] : flattenZodIssues(result.error.issues, jobSchema)),
-    ...jobIssues(raw, agents),
+    ...jobIssues(raw, names.agents),
+    ...deliveryTargetIssues(asMapping(raw)?.deliver, names).map((issue) => ({
+      ...issue,
+      path: ['deliver', ...issue.path],
+    })),
   ].map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return resolveJob(result.data);

@@ -151,6 +151,27 @@ jobs:
     try {
       const jobs = JSON.stringify(await api('/api/jobs'));
       assert.match(jobs, /label-once/);
+      const define = async (agent: string, deliver: unknown[]) => {
+        const response = await fetch(`${started.url}/api/jobs`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            id: 'label-hourly',
+            agent,
+            schedule: { every: '1h' },
+            payload: { kind: 'agentTurn', message: 'Label.' },
+            deliver,
+          }),
+        });
+        return { status: response.status, body: (await response.json()) as { error: { message: string } } };
+      };
+      const unknownChannel = await define('triage', [{ channel: 'slack', to: 'C1' }]);
+      assert.equal(unknownChannel.status, 400);
+      assert.match(unknownChannel.body.error.message, /unknown channel "slack": configured channels are log/);
+      const unknownAgent = await define('ghost', ['log']);
+      assert.equal(unknownAgent.status, 400);
+      assert.match(unknownAgent.body.error.message, /unknown agent "ghost" \(known: triage\)/);
+      assert.doesNotMatch(JSON.stringify(await api('/api/jobs')), /label-hourly/);
       const deadline = Date.now() + 15_000;
       let delivered = '';
       while (Date.now() < deadline) {

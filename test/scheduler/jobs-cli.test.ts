@@ -21,6 +21,8 @@ models:
   m0: { provider: fake, id: m0, cost: { input: 0, output: 0 } }
 tiers: [[m0]]
 tasks: { classify: 0 }
+channels:
+  log: { type: file, path: deliveries.jsonl }
 agents:
   - { id: triage, task: classify, prompt: "You label requests." }
 jobs:
@@ -87,5 +89,40 @@ jobs:
     const removed = await runPyramid(['jobs', 'rm', 'hourly'], env);
     assert.notEqual(removed.code, 0);
     assert.match(removed.stderr, /defined in pyramid.yaml/);
+  });
+
+  test('jobs add/edit refuse a deliver target on an unknown channel (exit 78, naming the configured ones) and an unknown agent', async () => {
+    const add = (id: string, ...options: string[]) =>
+      runPyramid(['jobs', 'add', id, '--every', '1h', '--message', 'Hi', ...options], env);
+    const nowhere = await add('to-slack', '--agent', 'triage', '--deliver', 'slack:C0123');
+    assert.equal(nowhere.code, 78);
+    assert.match(nowhere.stderr, /deliver\.0\.channel: unknown channel "slack": configured channels are log/);
+    const ghost = await add('ghostly', '--agent', 'ghost', '--deliver', 'log');
+    assert.equal(ghost.code, 78);
+    assert.match(ghost.stderr, /agent: unknown agent "ghost" \(known: triage\)/);
+
+    const added = await add('logged', '--agent', 'triage', '--deliver', 'log', '--json');
+    assert.equal(added.code, 0, added.stderr);
+    const [job] = JSON.parse(added.stdout) as { definition: { deliver: unknown[] } }[];
+    assert.deepEqual(job.definition.deliver, [{ channel: 'log' }]);
+    const edited = await runPyramid(
+      ['jobs', 'edit', 'logged', '--deliver', 'log', '--deliver', 'tg:42:7'],
+      env,
+    );
+    assert.equal(edited.code, 78);
+    assert.match(edited.stderr, /deliver\.1\.channel: unknown channel "tg": configured channels are log/);
+    const reset = await runPyramid(['jobs', 'edit', 'logged', '--deliver', '', '--json'], env);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.deepEqual(
+      (JSON.parse(reset.stdout) as { definition: { deliver: unknown[] } }[])[0].definition.deliver,
+      [],
+    );
+
+    const listed = JSON.parse((await runPyramid(['jobs', 'list', '--json'], env)).stdout) as { id: string }[];
+    assert.deepEqual(
+      listed.map((entry) => entry.id).filter((id) => id !== 'hourly'),
+      ['logged'],
+    );
+    assert.equal((await runPyramid(['jobs', 'rm', 'logged'], env)).code, 0);
   });
 });

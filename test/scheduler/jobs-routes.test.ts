@@ -16,7 +16,8 @@ test('HTTP: POST /api/jobs validates like the config, run now, GET /api/runs and
   const harness = await createHarness(fake, { agents: [testAgent('bot')] });
   try {
     const app = new Hono();
-    jobsRoutes(app, { scheduler: harness.scheduler, defineJob: (raw) => defineJob(raw, new Set(['bot'])) });
+    const names = { agents: new Set(['bot']), channels: new Map([['log', 'file']]) };
+    jobsRoutes(app, { scheduler: harness.scheduler, defineJob: (raw) => defineJob(raw, names) });
     const post = (body: unknown) =>
       app.request('/api/jobs', {
         method: 'POST',
@@ -32,6 +33,22 @@ test('HTTP: POST /api/jobs validates like the config, run now, GET /api/runs and
     });
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(await bad.json()), /--message/);
+    const nowhere = await post({
+      id: 'x',
+      agent: 'bot',
+      schedule: { every: '1h' },
+      payload: { kind: 'agentTurn', message: 'go' },
+      deliver: [{ channel: 'telegram', to: '42' }],
+    });
+    assert.equal(nowhere.status, 400);
+    const refused = (await nowhere.json()) as {
+      error: { code: string; message: string; issues: { path: string; message: string }[] };
+    };
+    assert.equal(refused.error.code, 'invalid_job');
+    assert.deepEqual(refused.error.issues, [
+      { path: 'deliver.0.channel', message: 'unknown channel "telegram": configured channels are log' },
+    ]);
+    assert.match(refused.error.message, /unknown channel "telegram"/);
     const good = await post({
       id: 'x',
       agent: 'bot',

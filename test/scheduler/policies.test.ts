@@ -8,6 +8,13 @@ import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-
 import { createHarness, testAgent, testJob } from './scheduler-harness.ts';
 
 const minute = 60_000;
+const names = {
+  agents: new Set(['bot']),
+  channels: new Map([
+    ['tg', 'telegram'],
+    ['log', 'file'],
+  ]),
+};
 
 describe('overlap, catch-up, concurrency and subagents', () => {
   let fake: FakeModelServer;
@@ -242,7 +249,7 @@ jobs:
             payload: { kind: 'systemEvent', text: 't' },
             session: 'isolated',
           },
-          new Set(['bot']),
+          names,
         ),
       /--message/,
     );
@@ -258,7 +265,7 @@ jobs:
             schedule: { cron: '61 * * * *' },
             payload: { kind: 'agentTurn', message: 'm' },
           },
-          new Set(['bot']),
+          names,
         ),
       /schedule\.cron: invalid cron expression "61 \* \* \* \*"/,
     );
@@ -271,7 +278,7 @@ jobs:
             schedule: { cron: '0 * * * *', tz: 'Mars/Olympus' },
             payload: { kind: 'agentTurn', message: 'm' },
           },
-          new Set(['bot']),
+          names,
         ),
       /unknown time zone "Mars\/Olympus"/,
     );
@@ -284,9 +291,47 @@ jobs:
             schedule: { every: '5m' },
             payload: { kind: 'agentTurn', message: 'm' },
           },
-          new Set(['bot']),
+          names,
         ),
       /unknown agent "nobody" \(known: bot\)/,
     );
+  });
+
+  test('deliver targets must name a configured channel (and give telegram a chat id) at definition time', () => {
+    const job = (deliver: unknown) => ({
+      id: 'x',
+      agent: 'bot',
+      schedule: { every: '5m' },
+      payload: { kind: 'agentTurn', message: 'm' },
+      deliver,
+    });
+    assert.throws(
+      () => defineJob(job([{ channel: 'tgg', to: '1' }, 'slack-ops']), names),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(
+          error.issues.map((issue) => issue.path),
+          ['deliver.0.channel', 'deliver.1'],
+        );
+        assert.match(
+          error.message,
+          /unknown channel "tgg" \(did you mean "tg"\?\): configured channels are tg, log/,
+        );
+        assert.match(error.message, /unknown channel "slack-ops".*: configured channels are tg, log/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => defineJob(job([{ channel: 'tg' }]), names),
+      /deliver\.0: a telegram target needs to:/,
+    );
+    assert.throws(
+      () => defineJob(job(['log']), { agents: names.agents, channels: new Map() }),
+      /unknown channel "log": no channels are configured/,
+    );
+    assert.deepEqual(defineJob(job([{ channel: 'tg', to: 42 }, 'log']), names).deliver, [
+      { channel: 'tg', to: '42' },
+      { channel: 'log' },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { JobConfig } from '../../spec/pyramid-config.ts';
 
 /** The options `jobs add` and `jobs edit` take. */
@@ -16,6 +17,8 @@ export type JobOptions = {
   overlap?: string;
   catchUp?: string;
   disabled?: boolean;
+  /** `--deliver`, repeated: `channel`, `channel:to` or `channel:to:thread`; `""` alone means the agent's targets. */
+  deliver?: string[];
 };
 
 /** A resolved job back in its YAML shape, so an edit can change some fields and be validated whole. */
@@ -72,7 +75,26 @@ export function applyJobOptions(raw: Record<string, unknown>, options: JobOption
   if (options.overlap !== undefined) next.overlap = options.overlap;
   if (options.catchUp !== undefined) next.catchUp = options.catchUp;
   if (options.disabled) next.enabled = false;
+  if (options.deliver !== undefined) next.deliver = options.deliver.filter(Boolean).map(parseDeliverOption);
   return next;
+}
+
+/** Collects repeated `--deliver` values (commander calls it once per occurrence). */
+export function collectDeliverOption(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * One `--deliver` value as a raw target: `log`, `tg:123456789` or `tg:-100123:7` (channel, chat or
+ * channel id, thread). Whether the channel exists is defineJob's check, as for the config file.
+ */
+function parseDeliverOption(text: string): string | Record<string, string> {
+  const [channel, to, thread, ...rest] = text.split(':');
+  if (rest.length > 0 || !channel || to === '' || thread === '') {
+    throw new PyramidError('usage', `--deliver ${text}: expected channel, channel:to or channel:to:thread`);
+  }
+  if (to === undefined) return channel;
+  return { channel, to, ...(thread === undefined ? {} : { thread }) };
 }
 
 const durationOrNumber = (text: string) => (/^\d+$/.test(text) ? Number(text) : text);

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { defineJob } from '../../config/define-job.ts';
+import { defineJob, jobNames } from '../../config/define-job.ts';
 import { describeSchedule } from '../../scheduler/job-slots.ts';
 import type { JobView } from '../../scheduler/scheduler.ts';
 import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform, type Platform } from '../create-platform.ts';
 import { formatTable } from '../format-table.ts';
-import { applyJobOptions, type JobOptions, jobToRaw } from './job-options.ts';
+import { applyJobOptions, collectDeliverOption, type JobOptions, jobToRaw } from './job-options.ts';
 import { printRuns } from './runs-command.ts';
 
 const when = (ms: number | undefined) =>
@@ -51,6 +51,12 @@ function withScheduleOptions(command: Command): Command {
     .option('--backoff <duration>', 'wait before the first retry (default 30s)')
     .option('--overlap <policy>', 'skip or queue (default skip)')
     .option('--catch-up <policy>', 'once or skip (default once)')
+    .option(
+      '--deliver <target>',
+      'deliver runs to a channel from channels: (name, name:chat or name:chat:thread); repeat for more; ' +
+        'replaces the list on edit, "" goes back to the agent targets',
+      collectDeliverOption,
+    )
     .option('--disabled', 'add it disabled')
     .option('--json', 'print the job as JSON');
 }
@@ -69,7 +75,6 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
       platform.close();
     }
   };
-  const agentIds = (platform: Platform) => new Set(Object.keys(platform.config.agents ?? {}));
 
   jobs
     .command('list')
@@ -93,7 +98,7 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
           'give the job a payload: --message <text> (or --system-event <text> with --session main)',
         );
       }
-      const definition = defineJob(applyJobOptions({ id }, options), agentIds(platform));
+      const definition = defineJob(applyJobOptions({ id }, options), jobNames(platform.config));
       const scheduler = platform.createScheduler();
       scheduler.reconcile();
       const view = scheduler.addJob(definition);
@@ -112,7 +117,7 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
           throw new PyramidError('job_not_found', `no job named "${id}" (see pyramid jobs list)`);
         const definition = defineJob(
           applyJobOptions(jobToRaw(existing.definition), options),
-          agentIds(platform),
+          jobNames(platform.config),
         );
         const view = scheduler.editJob(definition);
         if (options.json) printJobs(io, [view], true);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { defineJob } from '../../config/define-job.ts';
+import { defineJob, jobNames } from '../../config/define-job.ts';
 import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import {
@@ -110,7 +110,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         platform.checkpointInBackground((error) =>
           logger.warn({ err: error.message }, 'WAL checkpoints are back on the main thread'),
         );
-        const agentIds = new Set(Object.keys(platform.config.agents ?? {}));
+        const names = jobNames(platform.config);
         const scheduler = platform.createScheduler({
           onEvent: (event) => {
             if (event.type === 'run-finished') {
@@ -134,7 +134,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           version,
           now: io.now,
           routes: [
-            (app) => jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, agentIds) }),
+            (app) => jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, names) }),
             platform.deliveriesRoutes,
           ],
         });

@@ -90,7 +90,7 @@ export function resolveDeliveryTargets(targets: z.output<typeof deliveryTargetsS
 }
 
 /** Problems in a raw target list that involve the channels section: unknown channel, missing `to`. Paths are relative to the list. */
-export function deliveryTargetIssues(raw: unknown, names: ConfigNames): SectionIssue[] {
+export function deliveryTargetIssues(raw: unknown, names: Pick<ConfigNames, 'channels'>): SectionIssue[] {
   if (!Array.isArray(raw)) return [];
   const issues: SectionIssue[] = [];
   raw.forEach((entry: unknown, index) => {
