@@ -56,4 +56,19 @@ describe('pyramid CLI usage errors exit 64 and name the flag', () => {
     assert.equal(today.code, 0, today.stderr);
     assert.equal(JSON.parse(today.stdout).totals.requests, 0);
   });
+
+  test('runs and deliveries --limit take a whole number of 1 or more, and say so', async () => {
+    for (const [command, value] of [
+      ['runs', 'x'],
+      ['runs', '0'],
+      ['deliveries', '2.5'],
+    ] as const) {
+      const run = await runPyramid([command, '--limit', value], env);
+      assert.equal(run.code, 64, `${command} --limit ${value}`);
+      assert.match(run.stderr, new RegExp(`--limit takes a whole number of 1 or more, not "${value}"`));
+    }
+    const ok = await runPyramid(['runs', '--limit', '3', '--json'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout), []);
+  });
 });

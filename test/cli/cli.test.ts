@@ -157,6 +157,37 @@ describe('pyramid CLI', () => {
     assert.equal(ask.code, 78);
   });
 
+  test('config validate lists providers, gateway tokens and channels whose env secret is unset', async () => {
+    const file = join(home, 'unset-secrets.yaml');
+    await writeFile(
+      file,
+      `
+providers:
+  cloud: { api: openai-completions, baseUrl: "${cloud.baseUrl}", apiKey: "env:PYRAMID_TEST_UNSET_KEY" }
+models:
+  flash: { provider: cloud, id: fake-model, cost: { input: 0.30, output: 2.50 } }
+tiers:
+  - [flash]
+gateway:
+  auth:
+    tokens: [{ name: ops, token: "env:PYRAMID_TEST_UNSET_TOKEN", scopes: [admin] }]
+channels:
+  tg: { type: telegram, botToken: "env:PYRAMID_TEST_UNSET_BOT" }
+`,
+    );
+    const run = await runPyramid(['config', 'validate', '--config', file], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /is valid: 1 model in 1 tier, 1 task type\n/);
+    assert.match(run.stdout, /provider cloud is unavailable: env:PYRAMID_TEST_UNSET_KEY is not set/);
+    assert.match(run.stdout, /token ops is unavailable: env:PYRAMID_TEST_UNSET_TOKEN is not set/);
+    assert.match(run.stdout, /channel tg is unavailable: env:PYRAMID_TEST_UNSET_BOT is not set/);
+    const json = await runPyramid(['config', 'validate', '--config', file, '--json'], env);
+    assert.deepEqual(
+      JSON.parse(json.stdout).unavailable.map((entry: Record<string, string>) => Object.keys(entry)[0]),
+      ['provider', 'token', 'channel'],
+    );
+  });
+
   test('init writes a starter config that validates; a second init refuses to overwrite', async () => {
     const fresh = await mkdtemp(join(tmpdir(), 'pyramid-init-'));
     try {

@@ -5,6 +5,7 @@ import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { formatTable } from '../format-table.ts';
+import { parseLimitOption } from '../parse-limit-option.ts';
 
 function row(delivery: DeliveryRecord): string[] {
   const target = [delivery.channel, delivery.to, delivery.thread].filter(Boolean).join(':');
@@ -41,12 +42,13 @@ export function registerDeliveriesCommand(
         options: { failed?: boolean; run?: string; limit: string; json?: boolean },
         command: Command,
       ) => {
+        const limit = parseLimitOption(options.limit);
         const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
         try {
           const list = platform.outbox.list({
             ...(options.failed ? { state: 'failed' } : {}),
             ...(options.run ? { runId: options.run } : {}),
-            limit: Number(options.limit) || 50,
+            limit,
           });
           if (options.json) {
             io.stdout.write(`${JSON.stringify(list.map(deliveryView), null, 2)}\n`);

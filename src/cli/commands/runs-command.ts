@@ -4,6 +4,7 @@ import type { RunRecord } from '../../spec/scheduler-store.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { formatTable } from '../format-table.ts';
+import { parseLimitOption } from '../parse-limit-option.ts';
 
 const time = (ms: number | undefined) =>
   ms === undefined ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -44,11 +45,12 @@ export function registerRunsCommand(program: Command, io: CliIo): void {
     .option('--limit <n>', 'at most this many runs', '50')
     .option('--json', 'print JSON (outputs included)')
     .action(async (options: { job?: string; limit: string; json?: boolean }, command: Command) => {
+      const limit = parseLimitOption(options.limit);
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
         const runs = platform.schedulerStore.listRuns({
           ...(options.job ? { jobId: options.job } : {}),
-          limit: Number(options.limit) || 50,
+          limit,
         });
         printRuns(io, runs, options.json);
       } finally {
