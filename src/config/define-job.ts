@@ -31,6 +31,9 @@ export function defineJob(raw: unknown, names: JobNames): JobConfig {
       path: ['deliver', ...issue.path],
     })),
   ].map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-  if (issues.length > 0 || !result.success) throw new ConfigError(issues);
+  if (issues.length > 0 || !result.success) {
+    const id = asMapping(raw)?.id;
+    throw new ConfigError(issues, undefined, typeof id === 'string' && id ? `job "${id}"` : 'job');
+  }
   return resolveJob(result.data);
 }

@@ -99,7 +99,7 @@ jobs:
     assert.match(nowhere.stderr, /deliver\.0\.channel: unknown channel "slack": configured channels are log/);
     const ghost = await add('ghostly', '--agent', 'ghost', '--deliver', 'log');
     assert.equal(ghost.code, 78);
-    assert.match(ghost.stderr, /agent: unknown agent "ghost" \(known: triage\)/);
+    assert.match(ghost.stderr, /invalid job "ghostly":\n\s+agent: unknown agent "ghost" \(known: triage\)/);
 
     const added = await add('logged', '--agent', 'triage', '--deliver', 'log', '--json');
     assert.equal(added.code, 0, added.stderr);
@@ -124,5 +124,22 @@ jobs:
       ['logged'],
     );
     assert.equal((await runPyramid(['jobs', 'rm', 'logged'], env)).code, 0);
+  });
+
+  test('jobs add without an agent or a schedule is bad usage (exit 64) naming the flags to give', async () => {
+    const noSchedule = await runPyramid(
+      ['jobs', 'add', 'loose', '--agent', 'triage', '--message', 'Hi'],
+      env,
+    );
+    assert.equal(noSchedule.code, 64);
+    assert.match(noSchedule.stderr, /give the job a schedule: --cron <expression> \[--tz <zone>\], --every/);
+    const noAgent = await runPyramid(['jobs', 'add', 'loose', '--every', '1h', '--message', 'Hi'], env);
+    assert.equal(noAgent.code, 64);
+    assert.match(noAgent.stderr, /give the job an agent: --agent <id>/);
+    const listed = JSON.parse((await runPyramid(['jobs', 'list', '--json'], env)).stdout) as { id: string }[];
+    assert.equal(
+      listed.some((job) => job.id === 'loose'),
+      false,
+    );
   });
 });

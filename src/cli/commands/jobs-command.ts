@@ -57,7 +57,7 @@ function withScheduleOptions(command: Command): Command {
         'replaces the list on edit, "" goes back to the agent targets',
       collectDeliverOption,
     )
-    .option('--disabled', 'add it disabled')
+    .option('--disabled', 'keep it off (not scheduled) until pyramid jobs enable <id>')
     .option('--json', 'print the job as JSON');
 }
 
@@ -92,6 +92,15 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
     jobs.command('add <id>').description('add a job (stored; pyramid start picks it up)'),
   ).action((id: string, options: JobOptions & { json?: boolean }, command: Command) =>
     withPlatform(command, (platform) => {
+      if (options.agent === undefined) {
+        throw new PyramidError('usage', 'give the job an agent: --agent <id> (see agents: in pyramid.yaml)');
+      }
+      if (options.cron === undefined && options.every === undefined && options.at === undefined) {
+        throw new PyramidError(
+          'usage',
+          'give the job a schedule: --cron <expression> [--tz <zone>], --every <duration> or --at <ISO time>',
+        );
+      }
       if (options.message === undefined && options.systemEvent === undefined) {
         throw new PyramidError(
           'usage',
