@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -141,5 +141,27 @@ jobs:
       listed.some((job) => job.id === 'loose'),
       false,
     );
+  });
+
+  test('jobs list warns about an added job whose deliver channel was since removed from the config', async () => {
+    const added = await runPyramid(
+      ['jobs', 'add', 'to-log', '--agent', 'triage', '--every', '1h', '--message', 'Hi', '--deliver', 'log'],
+      env,
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const fine = await runPyramid(['jobs', 'list'], env);
+    assert.doesNotMatch(fine.stderr, /no longer fits/);
+    const withoutLog = join(home, 'without-log.yaml');
+    await writeFile(
+      withoutLog,
+      (await readFile(join(home, 'pyramid.yaml'), 'utf8')).replace(/channels:\n.*\n/, ''),
+    );
+    const listed = await runPyramid(['jobs', 'list', '--config', withoutLog], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(
+      listed.stderr,
+      /warning: job to-log no longer fits the config \(deliver\.0\.channel: unknown channel "log": no channels are configured\): fix it with pyramid jobs edit to-log/,
+    );
+    assert.equal((await runPyramid(['jobs', 'rm', 'to-log'], env)).code, 0);
   });
 });

@@ -5,6 +5,7 @@ import type { JobView } from '../../scheduler/scheduler.ts';
 import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform, type Platform } from '../create-platform.ts';
+import { findStaleJobs } from '../find-stale-jobs.ts';
 import { formatTable } from '../format-table.ts';
 import { applyJobOptions, collectDeliverOption, type JobOptions, jobToRaw } from './job-options.ts';
 import { printRuns } from './runs-command.ts';
@@ -84,7 +85,13 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
       withPlatform(command, (platform) => {
         const scheduler = platform.createScheduler();
         scheduler.reconcile();
-        printJobs(io, scheduler.listJobs(), options.json);
+        const list = scheduler.listJobs();
+        printJobs(io, list, options.json);
+        for (const stale of findStaleJobs(list, jobNames(platform.config))) {
+          io.stderr.write(
+            `warning: job ${stale.id} no longer fits the config (${stale.problems.join('; ')}): fix it with pyramid jobs edit ${stale.id}, or remove it\n`,
+          );
+        }
       }),
     );
 

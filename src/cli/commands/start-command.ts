@@ -15,6 +15,7 @@ import { ConfigError } from '../../spec/errors/config-error.ts';
 import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
+import { findStaleJobs } from '../find-stale-jobs.ts';
 import { printWarnings } from '../print-warnings.ts';
 
 type StartOptions = { port?: string; bind?: string };
@@ -144,6 +145,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           logger.warn(
             { runs: interrupted.map((run) => run.id) },
             'runs left running by the last process were marked interrupted',
+          );
+        }
+        for (const stale of findStaleJobs(scheduler.listJobs(), names)) {
+          logger.warn(
+            { job: stale.id, problems: stale.problems },
+            'an added job no longer fits the config (its runs fail, or their deliveries do, until it is edited or removed)',
           );
         }
         platform.outbox.start();
