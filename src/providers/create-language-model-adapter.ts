@@ -13,7 +13,7 @@ import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';
 import { normaliseUsage } from './normalise-usage.ts';
-import { createThinkTagSplitter } from './think-tag-splitter.ts';
+import { createThinkTagSplitter, splitThinkTags } from './think-tag-splitter.ts';
 import { toFinishReason } from './to-finish-reason.ts';
 import { toLanguageModelCallOptions } from './to-language-model-call-options.ts';
 
@@ -79,7 +79,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
         );
         const result = await guard.race(languageModel.doGenerate(callOptions));
         guard.markComplete();
-        return toModelAnswer(result, options.outputIncludesReasoning, context);
+        return toModelAnswer(result, model, options.outputIncludesReasoning, context);
       } catch (error) {
         throw classifyProviderError(error, context, guard);
       } finally {
@@ -98,7 +98,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
         );
         const { stream } = await guard.race(languageModel.doStream(callOptions));
         reader = stream.getReader();
-        const splitter = createThinkTagSplitter();
+        const splitter = createThinkTagSplitter({ opened: model.templateOpensThink });
         let reasoningText = '';
         let sawText = false;
         let finish: Extract<LanguageModelV3StreamPart, { type: 'finish' }> | undefined;
@@ -131,7 +131,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
           else if (part.type === 'error') throw part.error;
           else if (part.type === 'finish') finish = part;
         }
-        yield* deltas(splitter.flush());
+        yield* deltas(splitter.flush(finish?.finishReason.unified === 'length'));
         if (!finish) {
           throw new MalformedResponseError(
             `${provider.name}/${model.name}: the stream ended before its final event`,
@@ -161,23 +161,24 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
 
 function toModelAnswer(
   result: LanguageModelV3GenerateResult,
+  model: ModelConfig,
   outputIncludesReasoning: boolean,
   context: ErrorContext,
 ): ModelAnswer {
-  const splitter = createThinkTagSplitter();
-  let text = '';
+  let rawText = '';
   let reasoningText = '';
   const toolCalls: ToolCall[] = [];
-  const add = (split: { text: string; reasoning: string }) => {
-    text += split.text;
-    reasoningText += split.reasoning;
-  };
   for (const part of result.content) {
-    if (part.type === 'text') add(splitter.push(part.text));
+    if (part.type === 'text') rawText += part.text;
     else if (part.type === 'reasoning') reasoningText += part.text;
     else if (part.type === 'tool-call') toolCalls.push(toToolCall(part));
   }
-  add(splitter.flush());
+  const split = splitThinkTags(rawText, {
+    opened: model.templateOpensThink,
+    truncated: result.finishReason.unified === 'length',
+  });
+  const text = split.text;
+  reasoningText += split.reasoning;
   const finishReason = toFinishReason(result.finishReason);
   if (finishReason === 'content-filter' && !text && toolCalls.length === 0) {
     throw contentFiltered(context, result.finishReason.raw);

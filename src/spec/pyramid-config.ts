@@ -33,6 +33,11 @@ export type ModelConfig = {
   reasoning: boolean;
   /** The floor for max tokens on a reasoning model (default 1024). */
   minOutputTokens: number;
+  /**
+   * The chat template writes `<think>` into the prompt, so answers hold only `</think>`: the text before
+   * it is reasoning (streamed too; a whole answer shows it for itself). Absent means false.
+   */
+  templateOpensThink?: boolean;
   /** Max output tokens when the caller gives none. */
   maxTokens?: number;
   contextWindow?: number;

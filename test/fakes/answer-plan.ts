@@ -5,7 +5,7 @@ export type AnswerPlan = {
   model: string;
   text: string;
   reasoning: string;
-  inlineThink: boolean;
+  inlineThink: boolean | 'closing-only';
   toolCalls: Required<FakeToolCall>[];
   finishReason: 'stop' | 'length' | 'tool-calls' | 'content-filter';
   usage: FakeUsage | null;
@@ -31,14 +31,14 @@ export function planAnswer(behaviour: FakeBehaviour, model: string): AnswerPlan 
           output: Math.max(1, Math.ceil(text.length / 4)),
           reasoning: Math.ceil(reasoning.length / 4),
           cachedInput: 0,
-          omitReasoningCount: behaviour.inlineThink === true,
+          omitReasoningCount: behaviour.inlineThink !== undefined && behaviour.inlineThink !== false,
           ...behaviour.usage,
         };
   return {
     model,
     text,
     reasoning,
-    inlineThink: behaviour.inlineThink === true,
+    inlineThink: behaviour.inlineThink ?? false,
     toolCalls,
     finishReason,
     usage,
@@ -56,6 +56,6 @@ export function chunkText(text: string, size: number): string[] {
 /** The content a protocol sends: with `inlineThink`, the reasoning wrapped in `<think>` tags before the text. */
 export function visibleContent(plan: AnswerPlan): string {
   return plan.inlineThink && plan.reasoning
-    ? `<think>\n${plan.reasoning}\n</think>\n\n${plan.text}`
+    ? `${plan.inlineThink === 'closing-only' ? '' : '<think>\n'}${plan.reasoning}\n</think>\n\n${plan.text}`
     : plan.text;
 }

@@ -27,8 +27,11 @@ export type FakeBehaviour = {
   text?: string;
   /** Reasoning text, sent the protocol's way (reasoning_content, thinking blocks, thought parts, `thinking`). */
   reasoning?: string;
-  /** OpenAI and Ollama: send the reasoning inline as `<think>...</think>` at the start of the content. */
-  inlineThink?: boolean;
+  /**
+   * OpenAI and Ollama: send the reasoning inline as `<think>...</think>` at the start of the content;
+   * `'closing-only'` leaves the opening tag out, as a model whose chat template wrote it into the prompt.
+   */
+  inlineThink?: boolean | 'closing-only';
   toolCalls?: FakeToolCall[];
   /** Default `tool-calls` when there are tool calls, else `stop`. */
   finishReason?: 'stop' | 'length' | 'tool-calls' | 'content-filter';

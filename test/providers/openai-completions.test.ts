@@ -63,6 +63,48 @@ test('generate: inline <think> is split out of the content', async () => {
   assert.equal(answer.reasoningText.trim(), 'Six sevens.');
 });
 
+test('generate: a </think> with no <think> (the template opened the block) is read as reasoning, without config', async () => {
+  harness.fake.enqueue({ inlineThink: 'closing-only', reasoning: 'Six sevens.', text: 'It is 42.' });
+  const answer = await harness.adapter.generate(call());
+  assert.equal(answer.text, 'It is 42.');
+  assert.equal(answer.reasoningText.trim(), 'Six sevens.');
+});
+
+test('stream: templateOpensThink holds the text before </think> as reasoning, then streams the answer', async () => {
+  const opened = await startHarness('openai-completions', {
+    model: { reasoning: true, templateOpensThink: true },
+  });
+  try {
+    opened.fake.enqueue({
+      inlineThink: 'closing-only',
+      reasoning: 'Six sevens.',
+      text: 'It is 42.',
+      chunkSize: 3,
+    });
+    const events = await collect(opened.adapter.stream(call()));
+    const { text, reasoning } = summarise(events);
+    assert.equal(text, 'It is 42.');
+    assert.equal(reasoning.trim(), 'Six sevens.');
+    for (const event of events) if (event.type === 'text-delta') assert.doesNotMatch(event.text, /think|Six/);
+    assert.ok(events.filter((event) => event.type === 'text-delta').length > 1, 'the answer still streams');
+    // Thinking turned off: no tags at all, and the answer is the answer.
+    opened.fake.enqueue({ text: 'Plain 42.', chunkSize: 3 });
+    assert.equal(summarise(await collect(opened.adapter.stream(call()))).text, 'Plain 42.');
+    // Cut by the token limit before </think>: reasoning, not an answer (the router then retries or escalates).
+    opened.fake.enqueue({ text: 'Still thinking abou', finishReason: 'length', chunkSize: 3 });
+    const cut = summarise(await collect(opened.adapter.stream(call())));
+    assert.deepEqual(
+      [cut.text, cut.reasoning, cut.finish?.finishReason],
+      ['', 'Still thinking abou', 'length'],
+    );
+    opened.fake.enqueue({ text: 'Still thinking abou', finishReason: 'length' });
+    const whole = await opened.adapter.generate(call());
+    assert.deepEqual([whole.text, whole.reasoningText], ['', 'Still thinking abou']);
+  } finally {
+    await opened.fake.close();
+  }
+});
+
 test('reasoning_content never reaches the text, and reasoning_tokens come out of completion_tokens', async () => {
   harness.fake.enqueue({ reasoning: 'deep thought', text: 'answer', usage: { output: 2, reasoning: 30 } });
   const answer = await harness.adapter.generate(call());

@@ -30,6 +30,12 @@ const modelSchema = z
       .describe(
         'For reasoning models: the floor for max output tokens, so thinking cannot eat the whole answer.',
       ),
+    templateOpensThink: z
+      .boolean()
+      .default(false)
+      .describe(
+        "True when the model's chat template writes <think> into the prompt, so its answers hold only </think> (qwen3 or DeepSeek-R1 behind vLLM or LM Studio without a reasoning parser): the text before </think> is then reasoning, streamed or not.",
+      ),
     maxTokens: positiveInteger.optional().describe('Max output tokens when the caller gives none.'),
     contextWindow: positiveInteger.optional().describe('Context window in tokens.'),
     cost: costSchema,
@@ -89,6 +95,7 @@ export const modelsSection: ConfigSection<typeof schema, Record<string, ModelCon
         id: model.id,
         reasoning: model.reasoning,
         minOutputTokens: model.minOutputTokens,
+        ...(model.templateOpensThink ? { templateOpensThink: true } : {}),
         ...(model.maxTokens === undefined ? {} : { maxTokens: model.maxTokens }),
         ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
         cost: {

@@ -6,7 +6,7 @@ import { createCallGuard } from '../call-guard.ts';
 import { classifyProviderError, type ErrorContext } from '../classify-provider-error.ts';
 import { createGuardedFetch } from '../create-guarded-fetch.ts';
 import { normaliseUsage } from '../normalise-usage.ts';
-import { createThinkTagSplitter } from '../think-tag-splitter.ts';
+import { createThinkTagSplitter, splitThinkTags } from '../think-tag-splitter.ts';
 import { toOllamaChatRequest } from './to-ollama-chat-request.ts';
 
 /** An adapter for Ollama's native `/api/chat`, with `think` and the separate `thinking` field. */
@@ -50,13 +50,14 @@ export function createOllamaAdapter(options: {
           ollama.chat({ ...toOllamaChatRequest(call, model), stream: false }),
         );
         guard.markComplete();
-        const splitter = createThinkTagSplitter();
-        const split = splitter.push(response.message.content ?? '');
-        const rest = splitter.flush();
-        const reasoningText = (response.message.thinking ?? '') + split.reasoning + rest.reasoning;
+        const split = splitThinkTags(response.message.content ?? '', {
+          opened: model.templateOpensThink,
+          truncated: response.done_reason === 'length',
+        });
+        const reasoningText = (response.message.thinking ?? '') + split.reasoning;
         const toolCalls = (response.message.tool_calls ?? []).map(toToolCall);
         return {
-          text: split.text + rest.text,
+          text: split.text,
           reasoningText,
           toolCalls,
           finishReason: toFinishReason(response.done_reason, toolCalls.length > 0),
@@ -75,7 +76,7 @@ export function createOllamaAdapter(options: {
         const ollama = client(createGuardedFetch(options.fetch, guard, call.timeouts.connectMs));
         const chunks = await guard.race(ollama.chat({ ...toOllamaChatRequest(call, model), stream: true }));
         iterator = chunks[Symbol.asyncIterator]();
-        const splitter = createThinkTagSplitter();
+        const splitter = createThinkTagSplitter({ opened: model.templateOpensThink });
         let reasoningText = '';
         let toolCallCount = 0;
         const deltas = function* (text: string, reasoning: string): Generator<ModelStreamEvent> {
@@ -99,7 +100,7 @@ export function createOllamaAdapter(options: {
           }
           if (chunk.done) {
             guard.markComplete();
-            const rest = splitter.flush();
+            const rest = splitter.flush(chunk.done_reason === 'length');
             yield* deltas(rest.text, rest.reasoning);
             yield {
               type: 'finish',

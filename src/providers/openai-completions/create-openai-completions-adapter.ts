@@ -8,7 +8,7 @@ import { classifyProviderError, type ErrorContext } from '../classify-provider-e
 import { createJsonPoster, type PostJson, readBodyText } from '../http/create-json-poster.ts';
 import { readSseData } from '../http/read-sse-data.ts';
 import { normaliseUsage } from '../normalise-usage.ts';
-import { createThinkTagSplitter } from '../think-tag-splitter.ts';
+import { createThinkTagSplitter, splitThinkTags } from '../think-tag-splitter.ts';
 import { collectOpenaiToolCalls } from './collect-openai-tool-calls.ts';
 import {
   isJsonObject,
@@ -89,11 +89,12 @@ export function createOpenaiCompletionsAdapter(options: {
           throw malformed('the response has no choices[0].message');
         }
         const content = readContent(choice.message);
-        const splitter = createThinkTagSplitter();
-        const split = splitter.push(content.text);
-        const rest = splitter.flush();
-        const reasoningText = content.reasoning + split.reasoning + rest.reasoning;
-        const answerText = split.text + rest.text;
+        const split = splitThinkTags(content.text, {
+          opened: model.templateOpensThink,
+          truncated: choice.finish_reason === 'length',
+        });
+        const reasoningText = content.reasoning + split.reasoning;
+        const answerText = split.text;
         const toolCalls = Array.isArray(choice.message.tool_calls)
           ? readToolCalls(choice.message.tool_calls)
           : [];
@@ -118,7 +119,7 @@ export function createOpenaiCompletionsAdapter(options: {
       try {
         const response = await post(call, guard, true);
         response.setEncoding('utf8');
-        const splitter = createThinkTagSplitter();
+        const splitter = createThinkTagSplitter({ opened: model.templateOpensThink });
         const toolCalls = collectOpenaiToolCalls();
         let reasoningText = '';
         let sawText = false;
@@ -158,7 +159,7 @@ export function createOpenaiCompletionsAdapter(options: {
           if (hasToolCalls) toolCalls.push(choice.delta.tool_calls as unknown[]);
         }
         guard.markComplete();
-        yield* deltas(splitter.flush());
+        yield* deltas(splitter.flush(rawFinish === 'length'));
         if (rawFinish === undefined) throw malformed('the stream ended without a finish reason');
         const calls = toolCalls.finish();
         if (!calls) throw malformed('a tool call without a function name');
