@@ -5,7 +5,8 @@
 // Env: BENCH_REQUESTS (default 3000, so a run stays under about 2 minutes; the example is 20000),
 // BENCH_CONCURRENCY (64), BENCH_WARMUP (300), BENCH_STREAM_CHUNKS (8); for quick loops, BENCH_TARGETS
 // (comma-separated, default direct,pyramid,portkey) and BENCH_RESULTS=0 (print only, RESULTS.md untouched);
-// BENCH_PROFILE=DIR writes a V8 CPU profile of the Pyramid process into DIR (node's --cpu-prof).
+// BENCH_PROFILE=DIR writes a V8 CPU profile of the Pyramid process into DIR (node's --cpu-prof);
+// BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones.
 // Results are appended to bench/RESULTS.md under "## gateway". A timing is never a pass/fail test.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +27,8 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 300);
 const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 8);
 const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,pyramid,portkey').split(','));
 const writeResults = process.env.BENCH_RESULTS !== '0';
+// BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones (for profiling one path).
+const streamingFilter = process.env.BENCH_STREAMING;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const token = 'pyr_bench_token_0123456789abcdefghij';
 
@@ -302,7 +305,10 @@ gateway:
       { mode: 'streaming', stream: true, concurrency: defaultConcurrency, count: requests },
       { mode: 'non-streaming, 1 at a time', stream: false, concurrency: 1, count: serialRequests },
       { mode: 'streaming, 1 at a time', stream: true, concurrency: 1, count: serialRequests },
-    ].filter((entry) => entry.count > 0);
+    ].filter(
+      (entry) =>
+        entry.count > 0 && (streamingFilter === undefined || entry.stream === (streamingFilter === '1')),
+    );
     for (const { mode, stream, concurrency, count } of modes) {
       for (const target of targets) {
         if (!wanted.has(target.name) && target.name !== 'direct') continue;
