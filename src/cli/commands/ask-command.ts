@@ -54,12 +54,13 @@ function summaryLine(result: ChatResult): string {
   return `— ${result.model} (tier ${result.tier}) · ${attempts} attempt${attempts === 1 ? '' : 's'} · $${result.costUsd.toFixed(6)} · ${result.usage.input} in / ${result.usage.output} out${result.usage.reasoning ? ` / ${result.usage.reasoning} reasoning` : ''} tokens\n`;
 }
 
-function describeFailure(trace: Trace): string {
+/** Each attempt with its detail, and the trace's notes that the error message does not already hold. */
+function describeFailure(trace: Trace, message: string): string {
   const lines = trace.attempts.map(
     (attempt) =>
       `  tier ${attempt.tier} ${attempt.model}: ${attempt.reason ?? attempt.outcome}${attempt.detail ? ` (${attempt.detail})` : ''}`,
   );
-  const notes = trace.notes.map((note) => `  note: ${note}`);
+  const notes = trace.notes.filter((note) => !message.includes(note)).map((note) => `  note: ${note}`);
   return [...lines, ...notes].join('\n');
 }
 
@@ -148,7 +149,7 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
             `${JSON.stringify({ error: { code: error.code, message: error.message }, attempts: trace?.attempts.map(attemptJson) ?? [], notes: trace?.notes ?? [] }, null, 2)}\n`,
           );
         } else {
-          io.stderr.write(`error: ${error.message}\n${trace ? `${describeFailure(trace)}\n` : ''}`);
+          io.stderr.write(`error: ${error.message}\n${trace ? `${describeFailure(trace, error.message)}\n` : ''}`);
         }
       } finally {
         platform.close();

@@ -8,7 +8,12 @@ export class AllCandidatesFailedError extends PyramidError {
     const summary = trace.attempts
       .map((attempt) => `${attempt.model}: ${attempt.reason ?? attempt.outcome}`)
       .join('; ');
-    super('all_candidates_failed', `every candidate failed (${summary || 'no model was available'})`);
+    // Why the plan was short: models skipped without a call (no key, breaker open) say so.
+    const skipped = trace.notes.filter((note) => note.startsWith('skipped '));
+    super(
+      'all_candidates_failed',
+      `every candidate failed (${summary || 'no model was available'})${skipped.length > 0 ? `; ${skipped.join('; ')}` : ''}`,
+    );
     this.trace = trace;
   }
 }
