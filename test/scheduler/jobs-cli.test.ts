@@ -79,6 +79,30 @@ jobs:
       runs.map((run) => [run.status, run.trigger, run.output]),
       [['ok', 'manual', 'billing']],
     );
+    const runId = (runs[0] as unknown as { id: string }).id;
+    const shown = await runPyramid(['runs', 'show', runId], env);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`^run +${runId}\n`));
+    assert.match(shown.stdout, /job +quick \(agent triage\)/);
+    assert.match(shown.stdout, /status +ok/);
+    assert.match(shown.stdout, /models +m0 \(tier 0\)/);
+    assert.match(shown.stdout, /\n\nbilling\n$/);
+    const shownJson = JSON.parse((await runPyramid(['runs', 'show', runId, '--json'], env)).stdout);
+    assert.equal(shownJson.run.output, 'billing');
+    assert.deepEqual(shownJson.deliveries, []);
+    const missing = await runPyramid(['runs', 'show', 'no-such-run'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no run no-such-run \(see pyramid runs\)/);
+    const okOnly = JSON.parse((await runPyramid(['runs', '--status', 'ok', '--json'], env)).stdout);
+    assert.equal(okOnly.length, 1);
+    const errorsOnly = JSON.parse((await runPyramid(['runs', '--status', 'error', '--json'], env)).stdout);
+    assert.deepEqual(errorsOnly, []);
+    const badStatus = await runPyramid(['runs', '--status', 'failed'], env);
+    assert.equal(badStatus.code, 64);
+    assert.match(
+      badStatus.stderr,
+      /--status takes one of queued, running, ok, error, timeout, skipped, interrupted/,
+    );
     assert.equal((await runPyramid(['jobs', 'disable', 'hourly'], env)).code, 0);
     const after = JSON.parse((await runPyramid(['jobs', 'list', '--json'], env)).stdout) as {
       id: string;

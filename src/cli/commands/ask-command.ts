@@ -149,7 +149,9 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
             `${JSON.stringify({ error: { code: error.code, message: error.message }, attempts: trace?.attempts.map(attemptJson) ?? [], notes: trace?.notes ?? [] }, null, 2)}\n`,
           );
         } else {
-          io.stderr.write(`error: ${error.message}\n${trace ? `${describeFailure(trace, error.message)}\n` : ''}`);
+          io.stderr.write(
+            `error: ${error.message}\n${trace ? `${describeFailure(trace, error.message)}\n` : ''}`,
+          );
         }
       } finally {
         platform.close();
@@ -184,7 +186,7 @@ async function streamAnswer(io: CliIo, events: AsyncIterable<ChatStreamEvent>, o
     if (event.type === 'error') {
       if (!options.json)
         io.stderr.write(
-          `\nerror: the stream broke after it started: ${event.error.message}\n${describeFailure(event.trace)}\n`,
+          `\nerror: the stream broke after it started: ${event.error.message}\n${describeFailure(event.trace, event.error.message)}\n`,
         );
       return undefined;
     }
