@@ -12,6 +12,7 @@ import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
 import type { ConfigIssue } from '../spec/errors/config-error.ts';
+import type { PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../spec/model-call.ts';
 import type { PyramidConfig } from '../spec/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../spec/request-ledger.ts';
@@ -20,10 +21,13 @@ import type { SessionStore } from '../spec/session-store.ts';
 import type { Attempt } from '../spec/trace.ts';
 import {
   closeSqlite,
+  createSqliteHistoryPruner,
   createSqliteLedgerStore,
   createSqliteSchedulerStore,
   createSqliteSessionStore,
   openSqlite,
+  pruneHistory,
+  retentionCutoffs,
   startWalCheckpointer,
   type WalCheckpointer,
 } from '../store/index.ts';
@@ -56,6 +60,11 @@ export type Platform = {
    * request's commit pays for one. `onError` hears if that worker fails (checkpoints then fall back).
    */
   checkpointInBackground(onError: (error: Error) => void): void;
+  /** Finished history past `retention:`; `dryRun` counts what would go. Queued, running and pending things stay. */
+  pruneHistory(options?: {
+    dryRun?: boolean;
+    signal?: AbortSignal;
+  }): Promise<{ cutoffs: PruneCutoffs; counts: PruneCounts }>;
   close(): void;
 };
 
@@ -74,6 +83,7 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   const db = openSqlite(dbFile);
   let checkpointer: WalCheckpointer | undefined;
   const ledgerStore = createSqliteLedgerStore(db);
+  const pruner = createSqliteHistoryPruner(db);
   const ledger = createLedger({ store: ledgerStore, config });
   const { outbox, alerter } = createDelivery({
     db,
@@ -173,6 +183,14 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     onRequestRecorded(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    async pruneHistory({ dryRun = false, signal } = {}) {
+      const retention = config.retention ?? { everyMs: 3_600_000 };
+      const cutoffs = retentionCutoffs(retention, (io.now ?? Date.now)());
+      return {
+        cutoffs,
+        counts: dryRun ? pruner.count(cutoffs) : await pruneHistory(pruner, cutoffs, signal),
+      };
     },
     checkpointInBackground(onError) {
       checkpointer ??= startWalCheckpointer(db, dbFile, { onError });

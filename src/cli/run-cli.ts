@@ -7,6 +7,7 @@ import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
+import { registerPruneCommand } from './commands/prune-command.ts';
 import { registerRouteCommand } from './commands/route-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
@@ -37,6 +38,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerRunsCommand(program, io);
   registerStartCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);
+  registerPruneCommand(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

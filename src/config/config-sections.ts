@@ -7,6 +7,7 @@ import { gatewaySection } from './sections/gateway-section.ts';
 import { jobsSection } from './sections/jobs-section.ts';
 import { modelsSection } from './sections/models-section.ts';
 import { providersSection } from './sections/providers-section.ts';
+import { retentionSection } from './sections/retention-section.ts';
 import { routerSection } from './sections/router-section.ts';
 import { tasksSection } from './sections/tasks-section.ts';
 import { tiersSection } from './sections/tiers-section.ts';
@@ -25,6 +26,7 @@ export const configSections = {
   jobs: jobsSection,
   channels: channelsSection,
   alerts: alertsSection,
+  retention: retentionSection,
 };
 
 export type ConfigSections = typeof configSections;

@@ -1,10 +1,10 @@
-const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Matches the string form of a duration: a positive number followed by ms, s, m or h. */
-export const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
+/** Matches the string form of a duration: a positive number followed by ms, s, m, h or d. */
+export const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 
 /**
- * A duration in milliseconds from `"500ms"`, `"10s"`, `"5m"`, `"1h"` or a number of milliseconds.
+ * A duration in milliseconds from `"500ms"`, `"10s"`, `"5m"`, `"1h"`, `"30d"` or a number of milliseconds.
  * Throws a RangeError for anything else, zero or negative.
  */
 export function parseDuration(value: string | number): number {
@@ -16,7 +16,7 @@ export function parseDuration(value: string | number): number {
   const match = durationPattern.exec(value.trim());
   if (!match) {
     throw new RangeError(
-      `invalid duration "${value}": use a number with ms, s, m or h ("500ms", "10s", "5m")`,
+      `invalid duration "${value}": use a number with ms, s, m, h or d ("500ms", "10s", "5m", "30d")`,
     );
   }
   const milliseconds = Math.round(Number(match[1]) * unitMs[match[2]]);

@@ -132,4 +132,12 @@ jobs:
 #   jobFailures: 3
 #   repeat: 15m               # the same alert at most once per this long
 #   maxPerHour: 20
+
+# Retention: how long finished history stays in pyramid.db (pyramid start prunes hourly; pyramid prune
+# on demand). Queued and running runs, pending deliveries and main sessions are never pruned.
+# retention:
+#   transcripts: 30d
+#   runs: 180d
+#   deliveries: 90d
+#   ledger: forever
 `;

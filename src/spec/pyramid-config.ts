@@ -82,6 +82,25 @@ export type PyramidConfig = {
   channels?: Record<string, ChannelConfig>;
   /** Operational alerts; the loader always fills it (no targets: no alerts). */
   alerts?: AlertsConfig;
+  /** How long finished history is kept; the loader always fills it, with defaults. */
+  retention?: RetentionConfig;
+};
+
+/**
+ * How long finished history is kept, in ms; undefined keeps it forever. Only finished things are ever
+ * pruned: queued and running runs, pending deliveries and main sessions are not.
+ */
+export type RetentionConfig = {
+  /** Isolated and subagent session transcripts, by when the session began. */
+  transcriptsMs?: number;
+  /** Finished runs, by when they were queued. */
+  runsMs?: number;
+  /** Delivered and failed deliveries (with their chunks), by when they were created. */
+  deliveriesMs?: number;
+  /** Ledger requests and their attempts, by when they started. */
+  ledgerMs?: number;
+  /** How often `pyramid start` prunes. */
+  everyMs: number;
 };
 
 /** How many agent runs and subagent tasks may run at once (subagents never take agent slots). */

@@ -1,7 +1,9 @@
 export type { Migration } from './migration.ts';
 export { migrations } from './migrations.ts';
 export { closeSqlite, type OpenSqliteOptions, openSqlite } from './open-sqlite.ts';
+export { pruneHistory, retentionCutoffs } from './prune-history.ts';
 export { runMigrations, schemaVersion } from './run-migrations.ts';
+export { createSqliteHistoryPruner } from './sqlite-history-pruner.ts';
 export { createSqliteLedgerStore } from './sqlite-ledger-store.ts';
 export { createSqliteSchedulerStore } from './sqlite-scheduler-store.ts';
 export { createSqliteSessionStore, estimateTokens } from './sqlite-session-store.ts';

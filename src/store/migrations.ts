@@ -3,9 +3,16 @@ import { ledgerTables } from './migrations/0001-ledger-tables.ts';
 import { schedulerTables } from './migrations/0002-scheduler-tables.ts';
 import { deliveryTables } from './migrations/0003-delivery-tables.ts';
 import { deliveryNote } from './migrations/0004-delivery-note.ts';
+import { historyIndexes } from './migrations/0005-history-indexes.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
  * here; never edit or reorder a step that has shipped (databases record how many steps they applied).
  */
-export const migrations: readonly Migration[] = [ledgerTables, schedulerTables, deliveryTables, deliveryNote];
+export const migrations: readonly Migration[] = [
+  ledgerTables,
+  schedulerTables,
+  deliveryTables,
+  deliveryNote,
+  historyIndexes,
+];

@@ -32,6 +32,7 @@ describe('configJsonSchema', () => {
       'jobs',
       'channels',
       'alerts',
+      'retention',
     ]);
     assert.deepStrictEqual(schema.required, ['providers', 'models', 'tiers']);
     assert.equal(schema.additionalProperties, false);

@@ -105,6 +105,12 @@ describe('parseConfig: the contract example', () => {
       agents: {},
       jobs: {},
       alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20 },
+      retention: {
+        transcriptsMs: 30 * 86_400_000,
+        runsMs: 180 * 86_400_000,
+        deliveriesMs: 90 * 86_400_000,
+        everyMs: 3_600_000,
+      },
     };
     assert.deepStrictEqual(config, expected);
     assert.deepStrictEqual(warnings, []);
@@ -505,5 +511,36 @@ describe('parseConfig: tiers, tasks, router and budgets', () => {
     assert.match(issueAt(issues, 'budgets.daily').message, /negative/);
     assert.match(issueAt(issues, 'budgets.onExceeded').message, /refuse or cap-tier/);
     assert.match(issueAt(issues, 'budgets.capTier').message, /tier 3 does not exist/);
+  });
+});
+
+describe('parseConfig: retention', () => {
+  const base = minimalYaml;
+  const day = 86_400_000;
+
+  it('keeps transcripts 30d, runs 180d, deliveries 90d and the ledger forever unless told otherwise', () => {
+    assert.deepStrictEqual(parseConfig(base, { env: {} }).config.retention, {
+      transcriptsMs: 30 * day,
+      runsMs: 180 * day,
+      deliveriesMs: 90 * day,
+      everyMs: 3_600_000,
+    });
+    const text = `${base}retention: { transcripts: 7d, runs: forever, ledger: 400d, every: 30m }\n`;
+    assert.deepStrictEqual(parseConfig(text, { env: {} }).config.retention, {
+      transcriptsMs: 7 * day,
+      deliveriesMs: 90 * day,
+      ledgerMs: 400 * day,
+      everyMs: 1_800_000,
+    });
+  });
+
+  it('refuses a retention under a day or a value that is neither a duration nor forever, naming the field', () => {
+    const issues = configIssues(`${base}retention: { runs: 2h, ledger: always, deliveries: 0 }\n`);
+    assert.match(issueAt(issues, 'retention.runs').message, /keep at least 1d .* or forever/);
+    assert.match(
+      issueAt(issues, 'retention.ledger').message,
+      /expected a duration such as "30d" or "12h", or forever/,
+    );
+    assert.match(issueAt(issues, 'retention.deliveries').message, /or forever/);
   });
 });

@@ -84,6 +84,12 @@ describe('starterConfigText examples', () => {
     assert.deepStrictEqual(Object.keys(config.channels ?? {}), ['tg', 'team', 'hook', 'log']);
     assert.deepStrictEqual(config.alerts?.targets, [{ channel: 'tg', to: '123456789' }]);
   });
+
+  it('shows the retention defaults, which validate when switched on and equal leaving it out', () => {
+    const { config, warnings } = parseConfig(uncommentBlock(starterConfigText, 'retention'), { env: {} });
+    assert.deepStrictEqual(warnings, []);
+    assert.deepStrictEqual(config.retention, parseConfig(starterConfigText, { env: {} }).config.retention);
+  });
 });
 
 describe('writeStarterConfig', () => {

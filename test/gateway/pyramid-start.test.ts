@@ -8,31 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runPyramid } from '../cli/run-pyramid.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { startPyramid } from './start-pyramid-process.ts';
 import { adminToken, gatewayTestYaml } from './start-test-gateway.ts';
-
-const bin = fileURLToPath(new URL('../../bin/pyramid.js', import.meta.url));
-
-type Started = { child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> };
-
-/** Runs `pyramid start --port 0` as a child process and waits until it listens. */
-async function startPyramid(env: Record<string, string>, args: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [bin, 'start', '--port', '0', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: env.PYRAMID_HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-    if (match) return { child, url: match[1], output: () => output, exited };
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`pyramid start did not listen:\n${output}`);
-    await sleep(25);
-  }
-}
 
 describe('pyramid start', () => {
   let home: string;

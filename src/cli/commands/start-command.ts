@@ -17,6 +17,7 @@ import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
 import { printWarnings } from '../print-warnings.ts';
+import { startHistoryPruning } from '../start-history-pruning.ts';
 
 type StartOptions = { port?: string; bind?: string };
 
@@ -166,6 +167,11 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           'gateway listening',
         );
         io.stderr.write(`pyramid gateway listening on ${server.url}\n`);
+        const pruning = startHistoryPruning(
+          platform,
+          logger,
+          platform.config.retention?.everyMs ?? 3_600_000,
+        );
 
         let forced = false;
         const signal = await shutdownSignal(() => {
@@ -179,7 +185,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           server.close(forced ? 0 : gateway.drainMs),
           scheduler.stop({ drainMs: forced ? 0 : gateway.drainMs }),
         ]);
-        await platform.outbox.stop();
+        await Promise.all([platform.outbox.stop(), pruning.stop()]);
         built.dispose();
         closePlatform();
         logger.info({ dropped }, 'stopped');

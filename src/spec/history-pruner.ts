@@ -1,0 +1,32 @@
+/** Everything older than these times (ms since the epoch) may go; an absent kind is kept forever. */
+export type PruneCutoffs = {
+  transcriptsBefore?: number;
+  runsBefore?: number;
+  deliveriesBefore?: number;
+  ledgerBefore?: number;
+};
+
+/** How many of each were removed (or, in a dry run, would be). */
+export type PruneCounts = {
+  /** Isolated and subagent sessions; their messages go with them. */
+  sessions: number;
+  sessionMessages: number;
+  runs: number;
+  deliveries: number;
+  /** Ledger requests; their attempts go with them. */
+  ledgerRequests: number;
+};
+
+/**
+ * Removes finished history past its retention. Never touches what is still in play: queued or running
+ * runs (nor the sessions they use), pending deliveries, main sessions, jobs, agent notes.
+ */
+export interface HistoryPruner {
+  /** What a prune would remove now. */
+  count(cutoffs: PruneCutoffs): PruneCounts;
+  /**
+   * Removes one batch of each kind, each in its own short transaction; `done` once nothing past the
+   * cutoffs is left. Callers loop, yielding between batches, so a large backlog never blocks for long.
+   */
+  pruneBatch(cutoffs: PruneCutoffs): { counts: PruneCounts; done: boolean };
+}

@@ -1,0 +1,37 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
+import type { RetentionConfig } from '../spec/pyramid-config.ts';
+
+/** The times before which each kind of history may go, from `retention:` and the current time. */
+export function retentionCutoffs(retention: RetentionConfig, now: number): PruneCutoffs {
+  const before = (keepMs: number | undefined) => (keepMs === undefined ? undefined : now - keepMs);
+  const cutoffs: PruneCutoffs = {};
+  const transcripts = before(retention.transcriptsMs);
+  const runs = before(retention.runsMs);
+  const deliveries = before(retention.deliveriesMs);
+  const ledger = before(retention.ledgerMs);
+  if (transcripts !== undefined) cutoffs.transcriptsBefore = transcripts;
+  if (runs !== undefined) cutoffs.runsBefore = runs;
+  if (deliveries !== undefined) cutoffs.deliveriesBefore = deliveries;
+  if (ledger !== undefined) cutoffs.ledgerBefore = ledger;
+  return cutoffs;
+}
+
+/**
+ * Prunes batch after batch until nothing past the cutoffs is left, yielding to the event loop between
+ * batches; stops early (with what it removed so far) once `signal` aborts.
+ */
+export async function pruneHistory(
+  pruner: HistoryPruner,
+  cutoffs: PruneCutoffs,
+  signal?: AbortSignal,
+): Promise<PruneCounts> {
+  const total: PruneCounts = { sessions: 0, sessionMessages: 0, runs: 0, deliveries: 0, ledgerRequests: 0 };
+  for (;;) {
+    const { counts, done } = pruner.pruneBatch(cutoffs);
+    for (const key of Object.keys(total) as (keyof PruneCounts)[]) total[key] += counts[key];
+    if (done) return total;
+    await yieldToEventLoop();
+    if (signal?.aborted) return total;
+  }
+}

@@ -1,0 +1,98 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
+import { transaction } from './transaction.ts';
+
+/** Rows deleted per transaction: short write locks, so gateway commits never wait long behind a prune. */
+const defaultBatch = 500;
+
+// Each kind: which rows are past the cutoff (`?1`) and free to go. Deletes cascade (foreign keys are on):
+// a session's messages, a delivery's chunks, a request's attempts.
+const sessionsPast = `
+  FROM sessions s
+  WHERE s.kind != 'main' AND s.created_at < ?1
+    AND NOT EXISTS (
+      SELECT 1 FROM runs r
+      WHERE r.status IN ('queued', 'running') AND r.session_id IN (s.id, s.parent_id)
+    )`;
+// By when the run was queued (the index), and never one that finished after the cutoff.
+const runsPast = `
+  FROM runs
+  WHERE queued_at < ?1 AND coalesce(finished_at, queued_at) < ?1 AND status NOT IN ('queued', 'running')`;
+const deliveriesPast = `FROM deliveries WHERE created_at < ?1 AND state != 'pending'`;
+const requestsPast = 'FROM requests WHERE started_at < ?1';
+
+type Kind = {
+  count: StatementSync;
+  remove: StatementSync;
+  cutoff: keyof PruneCutoffs;
+  counted: keyof PruneCounts;
+};
+
+/** The SQLite HistoryPruner: deletes in batches of `batch` rows per kind, each batch its own transaction. */
+export function createSqliteHistoryPruner(db: DatabaseSync, options: { batch?: number } = {}): HistoryPruner {
+  const batch = options.batch ?? defaultBatch;
+  const kind = (
+    table: string,
+    key: string,
+    past: string,
+    cutoff: Kind['cutoff'],
+    counted: Kind['counted'],
+  ) => ({
+    count: db.prepare(`SELECT COUNT(*) AS n ${past}`),
+    remove: db.prepare(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} ${past} LIMIT ${batch})`),
+    cutoff,
+    counted,
+  });
+  const kinds: Kind[] = [
+    kind('sessions', 'id', sessionsPast, 'transcriptsBefore', 'sessions'),
+    kind('runs', 'id', runsPast, 'runsBefore', 'runs'),
+    kind('deliveries', 'delivery_id', deliveriesPast, 'deliveriesBefore', 'deliveries'),
+    kind('requests', 'request_id', requestsPast, 'ledgerBefore', 'ledgerRequests'),
+  ];
+  const sessionMessages = db.prepare(
+    `SELECT COUNT(*) AS n FROM session_messages WHERE session_id IN (SELECT s.id ${sessionsPast})`,
+  );
+  // The messages of the sessions the next batch removes (the same rows the delete's subquery picks).
+  const batchMessages = db.prepare(
+    `SELECT COUNT(*) AS n FROM session_messages WHERE session_id IN (SELECT id ${sessionsPast} LIMIT ${batch})`,
+  );
+  const zero = (): PruneCounts => ({
+    sessions: 0,
+    sessionMessages: 0,
+    runs: 0,
+    deliveries: 0,
+    ledgerRequests: 0,
+  });
+  const count = (statement: StatementSync, cutoff: number) =>
+    Number((statement.get(cutoff) as { n: number }).n);
+
+  const pruneBatch = (cutoffs: PruneCutoffs) => {
+    const counts = zero();
+    let done = true;
+    for (const { remove, cutoff, counted } of kinds) {
+      const before = cutoffs[cutoff];
+      if (before === undefined) continue;
+      const removed = transaction(db, () => {
+        if (counted === 'sessions') counts.sessionMessages = count(batchMessages, before);
+        return Number(remove.run(before).changes);
+      });
+      counts[counted] = removed;
+      if (removed === batch) done = false;
+    }
+    return { counts, done };
+  };
+
+  return {
+    count(cutoffs) {
+      const counts = zero();
+      for (const { count: statement, cutoff, counted } of kinds) {
+        const before = cutoffs[cutoff];
+        if (before === undefined) continue;
+        counts[counted] = count(statement, before);
+        if (counted === 'sessions') counts.sessionMessages = count(sessionMessages, before);
+      }
+      return counts;
+    },
+    pruneBatch,
+  };
+}
