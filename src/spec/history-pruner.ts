@@ -25,8 +25,9 @@ export interface HistoryPruner {
   /** What a prune would remove now. */
   count(cutoffs: PruneCutoffs): PruneCounts;
   /**
-   * Removes one batch of each kind, each in its own short transaction; `done` once nothing past the
-   * cutoffs is left. Callers loop, yielding between batches, so a large backlog never blocks for long.
+   * Removes one batch of one kind (kinds in turn) in one short transaction; `done` once nothing past
+   * the cutoffs is left. Callers loop, yielding between calls, so a large backlog never blocks for long.
+   * Pass the same cutoffs object through one prune.
    */
   pruneBatch(cutoffs: PruneCutoffs): { counts: PruneCounts; done: boolean };
 }

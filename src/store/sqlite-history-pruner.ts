@@ -3,7 +3,7 @@ import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../spec/history-p
 import { transaction } from './transaction.ts';
 
 /** Rows deleted per transaction: short write locks, so gateway commits never wait long behind a prune. */
-const defaultBatch = 500;
+const defaultBatch = 100;
 
 // Each kind: which rows are past the cutoff (`?1`) and free to go. Deletes cascade (foreign keys are on):
 // a session's messages, a delivery's chunks, a request's attempts.
@@ -28,7 +28,7 @@ type Kind = {
   counted: keyof PruneCounts;
 };
 
-/** The SQLite HistoryPruner: deletes in batches of `batch` rows per kind, each batch its own transaction. */
+/** The SQLite HistoryPruner: deletes `batch` rows of one kind per call, in one transaction; kinds in turn. */
 export function createSqliteHistoryPruner(db: DatabaseSync, options: { batch?: number } = {}): HistoryPruner {
   const batch = options.batch ?? defaultBatch;
   const kind = (
@@ -66,20 +66,28 @@ export function createSqliteHistoryPruner(db: DatabaseSync, options: { batch?: n
   const count = (statement: StatementSync, cutoff: number) =>
     Number((statement.get(cutoff) as { n: number }).n);
 
+  // Kinds found empty stay skipped until the cutoffs change (a new prune), so each call is one transaction.
+  let finished = new Set<Kind>();
+  let lastCutoffs: PruneCutoffs | undefined;
   const pruneBatch = (cutoffs: PruneCutoffs) => {
-    const counts = zero();
-    let done = true;
-    for (const { remove, cutoff, counted } of kinds) {
-      const before = cutoffs[cutoff];
-      if (before === undefined) continue;
-      const removed = transaction(db, () => {
-        if (counted === 'sessions') counts.sessionMessages = count(batchMessages, before);
-        return Number(remove.run(before).changes);
-      });
-      counts[counted] = removed;
-      if (removed === batch) done = false;
+    if (cutoffs !== lastCutoffs) {
+      finished = new Set();
+      lastCutoffs = cutoffs;
     }
-    return { counts, done };
+    const counts = zero();
+    for (const entry of kinds) {
+      const before = cutoffs[entry.cutoff];
+      if (before === undefined || finished.has(entry)) continue;
+      const removed = transaction(db, () => {
+        if (entry.counted === 'sessions') counts.sessionMessages = count(batchMessages, before);
+        return Number(entry.remove.run(before).changes);
+      });
+      counts[entry.counted] = removed;
+      if (removed < batch) finished.add(entry);
+      const done = kinds.every((kind) => cutoffs[kind.cutoff] === undefined || finished.has(kind));
+      return { counts, done };
+    }
+    return { counts, done: true };
   };
 
   return {
