@@ -132,7 +132,7 @@ async function main() {
         const kind =
           Object.entries(counts).find(([key, value]) => value > 0 && key !== 'sessionMessages')?.[0] ??
           'none';
-        (byKind[kind] ??= []).push(pause);
+        byKind[kind] = [...(byKind[kind] ?? []), pause];
         if (done) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
