@@ -32,6 +32,7 @@ import {
   type WalCheckpointer,
 } from '../store/index.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
+import { changedSections, reloadableSections } from './compare-config-sections.ts';
 
 /** Every long-lived part, built once and passed down: the one place that wires Pyramid together. */
 export type Platform = {
@@ -60,6 +61,13 @@ export type Platform = {
    * request's commit pays for one. `onError` hears if that worker fails (checkpoints then fall back).
    */
   checkpointInBackground(onError: (error: Error) => void): void;
+  /**
+   * Reads the config file again. Only agents, jobs and retention can change in a running process: if
+   * anything else changed, nothing is applied and `restartNeeded` names the sections. Throws
+   * ConfigError for an invalid file (the running config stays). Schedulers take the new config with
+   * `applyConfig(platform.config)`.
+   */
+  reload(): Promise<{ applied: string[]; restartNeeded: string[]; warnings: ConfigIssue[] }>;
   /** Finished history past `retention:`; `dryRun` counts what would go. Queued, running and pending things stay. */
   pruneHistory(options?: {
     dryRun?: boolean;
@@ -78,7 +86,10 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     homedir: io.homedir,
     cwd: io.cwd,
   });
-  const { config, warnings } = await loadConfig({ file: configFile, env: io.env });
+  const loaded = await loadConfig({ file: configFile, env: io.env });
+  const { warnings } = loaded;
+  // Replaced by reload() (only ever with the same providers, models, tiers and channels).
+  let config = loaded.config;
   const dbFile = join(home, 'pyramid.db');
   const db = openSqlite(dbFile);
   let checkpointer: WalCheckpointer | undefined;
@@ -169,8 +180,20 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   return {
     home,
     configFile,
-    config,
+    get config() {
+      return config;
+    },
     warnings,
+    async reload() {
+      const next = await loadConfig({ file: configFile, env: io.env });
+      const changed = changedSections(config, next.config);
+      const restartNeeded = changed.filter(
+        (section) => !(reloadableSections as readonly string[]).includes(section),
+      );
+      if (restartNeeded.length > 0) return { applied: [], restartNeeded, warnings: next.warnings };
+      config = next.config;
+      return { applied: changed, restartNeeded: [], warnings: next.warnings };
+    },
     ledger,
     router,
     probes,

@@ -56,6 +56,8 @@ const interruptedMessage = 'the scheduler stopped while the run was running';
  */
 export class Scheduler {
   readonly #options: SchedulerOptions;
+  /** The config's agents and jobs in use; applyConfig replaces it on a reload. */
+  #config: PyramidConfig;
   readonly #store: SchedulerOptions['store'];
   readonly #clock: Clock;
   readonly #newId: () => string;
@@ -78,6 +80,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
+    this.#config = options.config;
     this.#store = options.store;
     this.#clock = options.clock ?? systemClock;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
@@ -128,7 +131,7 @@ export class Scheduler {
   /** Brings stored config jobs in line with the config file: added, changed (next slot kept when the schedule is), removed. */
   reconcile(): void {
     const now = this.#clock.now();
-    const configured = this.#options.config.jobs ?? {};
+    const configured = this.#config.jobs ?? {};
     const write = () => {
       const stored = new Map(this.#store.listJobs().map((job) => [job.id, job]));
       for (const job of stored.values()) {
@@ -159,6 +162,17 @@ export class Scheduler {
     if (this.#store.transaction) this.#store.transaction(write);
     else write();
     this.#reloadJobs();
+  }
+
+  /**
+   * A reloaded config (same providers, models, tiers and channels; see Platform.reload): config jobs are
+   * reconciled (added, changed, removed; a job whose schedule is unchanged keeps its next slot), and
+   * agents' prompts and settings apply from their next run. Runs in progress finish as they started.
+   */
+  applyConfig(config: PyramidConfig): void {
+    this.#config = config;
+    this.reconcile();
+    this.#arm();
   }
 
   /** Adds a job defined by CLI or API (already validated by defineJob). */
@@ -340,7 +354,7 @@ export class Scheduler {
 
   async #execute(run: RunRecord, controller: AbortController): Promise<void> {
     const job = this.#jobs.get(run.jobId);
-    const agent = job ? this.#options.config.agents?.[job.definition.agent] : undefined;
+    const agent = job ? this.#config.agents?.[job.definition.agent] : undefined;
     run.status = 'running';
     run.startedAt = this.#clock.now();
     run.attempt += 1;
@@ -511,8 +525,8 @@ export class Scheduler {
   }
 
   #checkAgent(definition: JobConfig): void {
-    if (!this.#options.config.agents?.[definition.agent]) {
-      const known = Object.keys(this.#options.config.agents ?? {});
+    if (!this.#config.agents?.[definition.agent]) {
+      const known = Object.keys(this.#config.agents ?? {});
       throw new PyramidError(
         'agent_missing',
         `unknown agent "${definition.agent}"${known.length ? ` (known: ${known.join(', ')})` : ' (no agents are defined)'}`,

@@ -10,10 +10,12 @@ import {
   loadGatewayTokens,
   startGatewayServer,
 } from '../../gateway/index.ts';
+import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
 import { ConfigError } from '../../spec/errors/config-error.ts';
 import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
+import { createConfigReloader } from '../create-config-reloader.ts';
 import { createPlatform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
 import { printWarnings } from '../print-warnings.ts';
@@ -112,7 +114,6 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         platform.checkpointInBackground((error) =>
           logger.warn({ err: error.message }, 'WAL checkpoints are back on the main thread'),
         );
-        const names = jobNames(platform.config);
         const scheduler = platform.createScheduler({
           onEvent: (event) => {
             if (event.type === 'run-finished') {
@@ -121,6 +122,29 @@ export function registerStartCommand(program: Command, io: CliIo): void {
                 { job: run.jobId, run: run.id, status: run.status, costUsd: run.costUsd },
                 'run finished',
               );
+            }
+          },
+        });
+        const warnStaleJobs = () => {
+          for (const stale of findStaleJobs(scheduler.listJobs(), jobNames(platform.config))) {
+            logger.warn(
+              { job: stale.id, problems: stale.problems },
+              'an added job no longer fits the config (its runs fail, or their deliveries do, until it is edited or removed)',
+            );
+          }
+        };
+        const retentionEvery = () => platform.config.retention?.everyMs ?? 3_600_000;
+        let pruning: { stop(): Promise<void> } | undefined;
+        const reloadConfig = createConfigReloader({
+          platform,
+          scheduler,
+          logger,
+          onApplied: (applied) => {
+            warnStaleJobs();
+            if (applied.includes('retention') && pruning) {
+              const previous = pruning;
+              pruning = startHistoryPruning(platform, logger, retentionEvery());
+              void previous.stop();
             }
           },
         });
@@ -136,8 +160,10 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           version,
           now: io.now,
           routes: [
-            (app) => jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, names) }),
+            (app) =>
+              jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, jobNames(platform.config)) }),
             platform.deliveriesRoutes,
+            (app) => configReloadRoute(app, reloadConfig),
           ],
         });
         built.context.health.start();
@@ -148,12 +174,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             'runs left running by the last process were marked interrupted',
           );
         }
-        for (const stale of findStaleJobs(scheduler.listJobs(), names)) {
-          logger.warn(
-            { job: stale.id, problems: stale.problems },
-            'an added job no longer fits the config (its runs fail, or their deliveries do, until it is edited or removed)',
-          );
-        }
+        warnStaleJobs();
         platform.outbox.start();
         const server = await startGatewayServer({ app: built.app, port: gateway.port, bind: gateway.bind });
         built.setReady(true);
@@ -167,11 +188,17 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           'gateway listening',
         );
         io.stderr.write(`pyramid gateway listening on ${server.url}\n`);
-        const pruning = startHistoryPruning(
-          platform,
-          logger,
-          platform.config.retention?.everyMs ?? 3_600_000,
-        );
+        pruning = startHistoryPruning(platform, logger, retentionEvery());
+        // SIGHUP reloads the config file: agents, jobs and retention in place (see createConfigReloader).
+        const onHangup = () => {
+          void reloadConfig().catch((error: unknown) =>
+            logger.error(
+              { err: error instanceof Error ? error.message : String(error) },
+              'config reload failed',
+            ),
+          );
+        };
+        process.on('SIGHUP', onHangup);
 
         let forced = false;
         const signal = await shutdownSignal(() => {
@@ -185,7 +212,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           server.close(forced ? 0 : gateway.drainMs),
           scheduler.stop({ drainMs: forced ? 0 : gateway.drainMs }),
         ]);
-        await Promise.all([platform.outbox.stop(), pruning.stop()]);
+        process.off('SIGHUP', onHangup);
+        await Promise.all([platform.outbox.stop(), pruning?.stop()]);
         built.dispose();
         closePlatform();
         logger.info({ dropped }, 'stopped');

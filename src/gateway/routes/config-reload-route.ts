@@ -1,0 +1,19 @@
+import type { Env, Hono } from 'hono';
+import type { ConfigReloadOutcome } from '../../spec/config-reload.ts';
+
+/**
+ * POST /api/config/reload (admin, like every /api route): reads the config file again, as SIGHUP does.
+ * 200 with what was applied; 400 for an invalid file and 409 when a section that needs a restart
+ * changed, in both cases with the running config untouched.
+ */
+export function configReloadRoute<E extends Env>(
+  app: Hono<E>,
+  reload: () => Promise<ConfigReloadOutcome>,
+): void {
+  app.post('/api/config/reload', async (c) => {
+    const outcome = await reload();
+    if (outcome.ok) return c.json(outcome);
+    const { ok: _ok, ...error } = outcome;
+    return c.json({ error }, outcome.code === 'config_invalid' ? 400 : 409);
+  });
+}
