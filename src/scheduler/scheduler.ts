@@ -71,7 +71,8 @@ export class Scheduler {
   readonly #running = new Map<string, Running>();
   /** Queued, running or waiting to retry, per job (overlap decisions). */
   readonly #active = new Map<string, number>();
-  readonly #retryTimers = new Set<unknown>();
+  /** Queued runs waiting out a retry backoff (`notBefore`), by run id, with their timers. */
+  readonly #waiting = new Map<string, unknown>();
   readonly #waiters = new Map<string, Array<(run: RunRecord) => void>>();
   #timer: unknown;
   #started = false;
@@ -119,7 +120,7 @@ export class Scheduler {
   async stop(options: { drainMs?: number } = {}): Promise<void> {
     this.#stopping = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    for (const timer of this.#retryTimers) this.#clock.clearTimeout(timer);
+    for (const timer of this.#waiting.values()) this.#clock.clearTimeout(timer);
     const pending = () => Promise.all([...this.#running.values()].map((entry) => entry.done));
     if ((options.drainMs ?? 0) > 0 && this.#running.size > 0) {
       await Promise.race([pending(), new Promise((resolve) => setTimeout(resolve, options.drainMs).unref())]);
@@ -272,10 +273,17 @@ export class Scheduler {
   }
 
   /** Lane occupancy now. */
-  stats(): { running: number; queued: number; subagentsActive: number; subagentsWaiting: number } {
+  stats(): {
+    running: number;
+    queued: number;
+    retryWaiting: number;
+    subagentsActive: number;
+    subagentsWaiting: number;
+  } {
     return {
       running: this.#running.size,
       queued: this.#queue.length,
+      retryWaiting: this.#waiting.size,
       subagentsActive: this.subagents.active,
       subagentsWaiting: this.subagents.waiting,
     };
@@ -288,7 +296,11 @@ export class Scheduler {
     if (counter !== this.#changeCounter) {
       this.#changeCounter = counter;
       this.#reloadJobs();
-      const known = new Set([...this.#queue.map((run) => run.id), ...this.#running.keys()]);
+      const known = new Set([
+        ...this.#queue.map((run) => run.id),
+        ...this.#running.keys(),
+        ...this.#waiting.keys(),
+      ]);
       for (const run of this.#store.activeRuns())
         if (!known.has(run.id) && run.status === 'queued') this.#enqueue(run);
     }
@@ -331,8 +343,23 @@ export class Scheduler {
   }
 
   #enqueue(run: RunRecord): void {
-    this.#queue.push(run);
     this.#active.set(run.jobId, (this.#active.get(run.jobId) ?? 0) + 1);
+    if (run.notBefore !== undefined && run.notBefore > this.#clock.now()) this.#wait(run);
+    else this.#queue.push(run);
+  }
+
+  /** Holds a queued run (already counted active) until its `notBefore`, then queues it. */
+  #wait(run: RunRecord): void {
+    const timer = this.#clock.setTimeout(
+      () => {
+        this.#waiting.delete(run.id);
+        if (this.#stopping) return;
+        this.#queue.push(run);
+        this.#dispatch();
+      },
+      Math.max(0, (run.notBefore ?? 0) - this.#clock.now()),
+    );
+    this.#waiting.set(run.id, timer);
   }
 
   #dispatch(): void {
@@ -395,16 +422,11 @@ export class Scheduler {
     if (retry) {
       const failed = { ...run };
       run.status = 'queued';
+      // Stored, so that neither a restart nor a poll of the store starts the retry before its time.
+      run.notBefore = run.finishedAt + job.definition.backoffMs * 2 ** (run.attempt - 1);
       this.#store.updateRun(run);
       this.#options.onEvent?.({ type: 'run-finished', run: failed });
-      const delay = job.definition.backoffMs * 2 ** (run.attempt - 1);
-      const timer = this.#clock.setTimeout(() => {
-        this.#retryTimers.delete(timer);
-        if (this.#stopping) return;
-        this.#queue.push(run);
-        this.#dispatch();
-      }, delay);
-      this.#retryTimers.add(timer);
+      this.#wait(run);
       return;
     }
     this.#store.updateRun(run);

@@ -38,6 +38,8 @@ export type RunRecord = {
   deliveryStatus: DeliveryStatus;
   /** The interrupted run this one retries. */
   retryOf?: string;
+  /** A queued run may not start before this (ms): a retry waiting out its backoff. */
+  notBefore?: number;
 };
 
 /** A job as stored: from the config file (reconciled at start) or added by CLI/API. */

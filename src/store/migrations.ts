@@ -4,6 +4,7 @@ import { schedulerTables } from './migrations/0002-scheduler-tables.ts';
 import { deliveryTables } from './migrations/0003-delivery-tables.ts';
 import { deliveryNote } from './migrations/0004-delivery-note.ts';
 import { historyIndexes } from './migrations/0005-history-indexes.ts';
+import { runNotBefore } from './migrations/0006-run-not-before.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   deliveryTables,
   deliveryNote,
   historyIndexes,
+  runNotBefore,
 ];

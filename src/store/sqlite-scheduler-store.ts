@@ -7,7 +7,7 @@ type Row = Record<string, SQLInputValue>;
 
 const runColumns = `id, job_id, agent_id, trigger, slot_time, attempt, status, queued_at, started_at, finished_at,
   session_id, output, no_reply, error, tiers, models, escalations, cost_usd, input_tokens, output_tokens,
-  delivery_status, retry_of`;
+  delivery_status, retry_of, not_before`;
 
 /** A SchedulerStore that can also group many writes into one transaction (one commit, not one each). */
 export type SqliteSchedulerStore = SchedulerStore & { transaction<T>(work: () => T): T };
@@ -35,7 +35,8 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
   const updateRunRow = db.prepare(`
     UPDATE runs SET trigger = ?, slot_time = ?, attempt = ?, status = ?, queued_at = ?, started_at = ?,
       finished_at = ?, session_id = ?, output = ?, no_reply = ?, error = ?, tiers = ?, models = ?,
-      escalations = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, delivery_status = ?, retry_of = ?
+      escalations = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, delivery_status = ?, retry_of = ?,
+      not_before = ?
     WHERE id = ?`);
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
   const selectActive = db.prepare(
@@ -152,6 +153,7 @@ function runValues(run: RunRecord): SQLInputValue[] {
     Math.round(run.usage.output),
     run.deliveryStatus,
     orNull(run.retryOf),
+    roundOrNull(run.notBefore),
   ];
 }
 
@@ -178,6 +180,7 @@ function toRun(row: Row): RunRecord {
     usage: { input: Number(row.input_tokens), output: Number(row.output_tokens) },
     deliveryStatus: String(row.delivery_status),
     ...(row.retry_of !== null && { retryOf: String(row.retry_of) }),
+    ...(row.not_before !== null && row.not_before !== undefined && { notBefore: Number(row.not_before) }),
   };
 }
 

@@ -4,6 +4,7 @@ import { defineJob } from '../../src/config/define-job.ts';
 import { parseConfig } from '../../src/config/parse-config.ts';
 import type { ChatRequest } from '../../src/spec/chat-request.ts';
 import { ConfigError } from '../../src/spec/errors/config-error.ts';
+import { closeSqlite, createSqliteSessionStore, openSqlite } from '../../src/store/index.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { createHarness, testAgent, testJob } from './scheduler-harness.ts';
 
@@ -179,7 +180,8 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     }
   });
 
-  test('a run past its timeout is recorded timeout, then retried after the backoff', async () => {
+  /** A job whose first run times out and waits 10 s to retry; resolves once it waits. */
+  async function timedOutAwaitingRetry() {
     fake.enqueue({ hang: true });
     const harness = await createHarness(fake, {
       agents: [testAgent('a')],
@@ -192,21 +194,71 @@ describe('overlap, catch-up, concurrency and subagents', () => {
         ),
       ],
     });
+    harness.scheduler.start();
+    harness.clock.advance(minute);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    harness.clock.advance(5000); // the timeout
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [run] = harness.scheduler.listRuns();
+    assert.deepEqual([run.status, run.attempt], ['queued', 1]);
+    return harness;
+  }
+
+  test('a run past its timeout is recorded timeout, then retried after the backoff', async () => {
+    const harness = await timedOutAwaitingRetry();
     try {
-      harness.scheduler.start();
-      harness.clock.advance(minute);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      harness.clock.advance(5000); // the timeout
-      await new Promise((resolve) => setTimeout(resolve, 50));
       let [run] = harness.scheduler.listRuns();
-      assert.equal(run.status, 'queued');
       assert.match(run.error ?? '', /timed out after 5000 ms/);
+      assert.equal(run.notBefore, Date.parse('2026-01-01T00:01:15Z'), 'the retry time is stored');
       harness.clock.advance(10_000); // the backoff
       await harness.settle();
       [run] = harness.scheduler.listRuns();
       assert.equal(run.status, 'ok');
       assert.equal(run.attempt, 2);
     } finally {
+      await harness.close();
+    }
+  });
+
+  test('a retry waiting for its backoff is not started early when another process writes the store', async () => {
+    const harness = await timedOutAwaitingRetry();
+    try {
+      const calls = fake.requests.length;
+      // Another connection (a CLI command) commits: the scheduler re-reads the store's active runs.
+      const other = openSqlite(harness.dbPath);
+      createSqliteSessionStore(other).remember('a', 'note', 'from the CLI', harness.clock.now());
+      closeSqlite(other);
+      harness.clock.advance(2000); // a poll: sees the change
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(fake.requests.length, calls, 'not called again before the backoff');
+      assert.equal(harness.scheduler.listRuns()[0].attempt, 1);
+      harness.clock.advance(8000); // the rest of the backoff
+      await harness.settle();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [run] = harness.scheduler.listRuns();
+      assert.deepEqual([run.status, run.attempt], ['ok', 2]);
+      assert.equal(fake.requests.length, calls + 1, 'the retry ran once');
+    } finally {
+      await harness.close();
+    }
+  });
+
+  test('a retry waiting for its backoff still waits after a restart, then runs', async () => {
+    const harness = await timedOutAwaitingRetry();
+    const restarted = harness.makeScheduler();
+    try {
+      await harness.scheduler.stop();
+      const calls = fake.requests.length;
+      restarted.start();
+      harness.clock.advance(3000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(fake.requests.length, calls, 'the restart does not cut the backoff short');
+      harness.clock.advance(7000); // 10 s after the failure
+      await harness.settle(restarted);
+      const [run] = restarted.listRuns();
+      assert.deepEqual([run.status, run.attempt], ['ok', 2]);
+    } finally {
+      await restarted.stop();
       await harness.close();
     }
   });

@@ -48,6 +48,9 @@ function printRun(io: CliIo, run: RunRecord, deliveries: DeliveryRecord[]): void
     ['trigger', `${run.trigger}${run.retryOf ? ` of ${run.retryOf}` : ''}`],
     ['slot', time(run.slotTime)],
     ['queued', time(run.queuedAt)],
+    ...(run.status === 'queued' && run.notBefore !== undefined
+      ? [['retry at', time(run.notBefore)] as [string, string]]
+      : []),
     ['started', time(run.startedAt)],
     ['finished', time(run.finishedAt)],
     ['session', run.sessionId ?? '-'],
