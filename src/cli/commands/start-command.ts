@@ -7,6 +7,7 @@ import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import {
   createGateway,
   createGatewayLogger,
+  type GatewayServer,
   loadGatewayTokens,
   startGatewayServer,
 } from '../../gateway/index.ts';
@@ -46,6 +47,35 @@ function shutdownSignal(force: () => void): Promise<string> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/** Starts the gateway server; a port that cannot be had is a clear error saying what to do, not a stack. */
+async function listen(
+  app: Parameters<typeof startGatewayServer>[0]['app'],
+  gateway: { port: number; bind: string },
+): Promise<GatewayServer> {
+  try {
+    return await startGatewayServer({ app, port: gateway.port, bind: gateway.bind });
+  } catch (error) {
+    const where = `${gateway.bind}:${gateway.port}`;
+    const hints: Record<string, [string, string]> = {
+      EADDRINUSE: [
+        'port_in_use',
+        `${where} is already in use (another pyramid start?): stop that process, or choose another port with --port or gateway.port`,
+      ],
+      EACCES: [
+        'port_denied',
+        `not allowed to listen on ${where}: ports below 1024 need privileges; choose a higher port with --port or gateway.port`,
+      ],
+      EADDRNOTAVAIL: [
+        'bind_unavailable',
+        `${gateway.bind} is not an address of this machine: use 127.0.0.1, 0.0.0.0 or one of its own addresses (--bind or gateway.bind)`,
+      ],
+    };
+    const hint = hints[(error as NodeJS.ErrnoException).code ?? ''];
+    if (hint) throw new PyramidError(hint[0], hint[1], { cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -166,6 +196,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             (app) => configReloadRoute(app, reloadConfig),
           ],
         });
+        // Listen first: a port in use ends the start before any job has run or any delivery was sent.
+        const server = await listen(built.app, gateway);
         built.context.health.start();
         const { interrupted } = scheduler.start();
         if (interrupted.length > 0) {
@@ -176,7 +208,6 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         }
         warnStaleJobs();
         platform.outbox.start();
-        const server = await startGatewayServer({ app: built.app, port: gateway.port, bind: gateway.bind });
         built.setReady(true);
         logger.info(
           {

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Started, startPyramid } from '../gateway/start-pyramid-process.ts';
+import { runPyramid } from './run-pyramid.ts';
+
+// Nothing listens on port 9: no model is ever called here.
+const pyramidYaml = `
+providers:
+  local: { api: ollama, baseUrl: "http://127.0.0.1:9" }
+models:
+  small: { provider: local, id: "small", cost: { input: 0, output: 0 } }
+tiers:
+  - [small]
+gateway: { probeInterval: 1h }
+`;
+
+describe('pyramid start on a port that is taken', () => {
+  let first: Started;
+  let home: string;
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'pyramid-port-'));
+    await writeFile(join(home, 'pyramid.yaml'), pyramidYaml);
+    first = await startPyramid({ PYRAMID_HOME: join(home) });
+  });
+  after(async () => {
+    first.child.kill('SIGTERM');
+    await first.exited;
+    await rm(home, { recursive: true, force: true });
+  });
+
+  test('exits 1 saying the port is in use and what to do, with no stack trace; the first keeps serving', async () => {
+    const port = new URL(first.url).port;
+    const second = await runPyramid(['start', '--port', port], { PYRAMID_HOME: home });
+    assert.equal(second.code, 1);
+    assert.match(
+      second.stderr,
+      new RegExp(
+        `error: 127\\.0\\.0\\.1:${port} is already in use \\(another pyramid start\\?\\): stop that process, or choose another port with --port or gateway\\.port`,
+      ),
+    );
+    assert.doesNotMatch(second.stderr, /internal error|at Server\./);
+    assert.doesNotMatch(second.stdout, /gateway listening/);
+    assert.equal((await fetch(`${first.url}/health`)).status, 200);
+  });
+});
