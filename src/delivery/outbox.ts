@@ -319,6 +319,8 @@ export class Outbox {
         this.#store.release(id);
         return;
       }
+      // The wait may have outlasted the lease and another worker taken the delivery over: it sends the rest.
+      if (!this.#store.renewLease(id, this.#owner, this.#now() + this.#leaseMs)) return;
       try {
         const sent = await channel.send(chunk.body, target, { deliveryId: id, seq: chunk.seq });
         const now = this.#now();

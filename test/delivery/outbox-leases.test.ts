@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { createTelegramChannel } from '../../src/delivery/channels/telegram-channel.ts';
+import { type FakeTelegram, startFakeTelegram } from './fake-telegram-server.ts';
+import { botToken, openOutbox, tempDatabasePath } from './outbox-harness.ts';
+import { waitFor } from './wait-for.ts';
+
+describe('outbox leases shared by two workers', () => {
+  let telegram: FakeTelegram;
+  beforeEach(async () => {
+    telegram = await startFakeTelegram(botToken);
+  });
+  afterEach(async () => {
+    await telegram.close();
+  });
+  const tg = (perTargetMs: number) =>
+    createTelegramChannel({
+      name: 'tg',
+      botToken,
+      apiRoot: telegram.apiRoot,
+      pacing: { perTargetMs, perSecond: 1000 },
+    });
+
+  it('stops sending a delivery whose lease another worker took while it waited between chunks', async () => {
+    const path = tempDatabasePath();
+    // The pause between chunks (400 ms) outlasts the lease (200 ms), and the second worker's clock runs
+    // 300 ms ahead, so it finds the lease run out and takes the delivery over as soon as it starts.
+    const first = openOutbox(path, [tg(400)], { leaseMs: 200 });
+    const second = openOutbox(path, [tg(400)], { leaseMs: 200, now: () => Date.now() + 300 });
+    try {
+      const text = Array.from({ length: 4 }, (_, n) => `part ${n} ${'x'.repeat(3000)}`).join('\n\n');
+      const [id] = first.outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '42' }] });
+      first.outbox.start();
+      await waitFor(() => first.outbox.get(id)?.chunksSent === 1, 5000, 'the first chunk');
+      second.outbox.start();
+      await waitFor(() => first.outbox.get(id)?.state === 'delivered', 10_000, 'the delivery');
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      const parts = telegram.accepted.map((message) => /part (\d)/.exec(message.text)?.[1]);
+      assert.deepEqual(parts, ['0', '1', '2', '3'], 'each chunk once, in order');
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
