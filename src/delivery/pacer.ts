@@ -7,15 +7,27 @@ import type { Pacing } from './channels/channel.ts';
  */
 export class Pacer {
   readonly #targetFreeAt = new Map<string, number>();
-  readonly #channelFreeAt = new Map<string, number>();
+  /** Booked send times per channel, ascending, each at least one channel gap from the next. */
+  readonly #channelSlots = new Map<string, number[]>();
 
   /** Milliseconds to wait before sending to `target` over `channel`; the slot is booked. */
   reserve(channel: string, target: string, pacing: Pacing | undefined, now: number): number {
     if (!pacing) return 0;
     const targetKey = `${channel}\u0000${target}`;
-    const at = Math.max(now, this.#targetFreeAt.get(targetKey) ?? 0, this.#channelFreeAt.get(channel) ?? 0);
+    const gap = 1000 / pacing.perSecond;
+    // The earliest free channel slot from when the target may send: a target waiting for its own next
+    // slot (or paused after a 429) books the channel then, and leaves the time before it to other targets.
+    const slots = (this.#channelSlots.get(channel) ?? []).filter((slot) => slot > now - gap);
+    let at = Math.max(now, this.#targetFreeAt.get(targetKey) ?? 0);
+    let index = 0;
+    for (; index < slots.length; index++) {
+      if (slots[index] + gap <= at) continue;
+      if (slots[index] >= at + gap) break;
+      at = slots[index] + gap;
+    }
+    slots.splice(index, 0, at);
+    this.#channelSlots.set(channel, slots);
     this.#targetFreeAt.set(targetKey, at + pacing.perTargetMs);
-    this.#channelFreeAt.set(channel, at + 1000 / pacing.perSecond);
     return at - now;
   }
 

@@ -298,4 +298,23 @@ describe('outbox', () => {
       await close();
     }
   });
+
+  it('does not hold back a chat queued while another chat waits for its next slot', async () => {
+    const { outbox, close } = openOutbox(tempDatabasePath(), [tg({ perTargetMs: 1000, perSecond: 30 })]);
+    try {
+      outbox.start();
+      const text = Array.from({ length: 2 }, (_, n) => `${n} ${'x'.repeat(3000)}`).join('\n\n');
+      const [long] = outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
+      await waitFor(() => outbox.get(long)?.chunksSent === 1, 5000, 'the first chunk to chat 1');
+      // Chat 1 has booked its next slot, a second away; the channel itself is idle.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const queuedAt = Date.now();
+      outbox.enqueue({ kind: 'message', text: 'other chat', targets: [{ channel: 'tg', to: '2' }] });
+      await waitFor(() => telegram.accepted.length === 3, 5000);
+      const other = telegram.accepted.find((message) => message.chatId === '2');
+      assert.ok(other && other.at - queuedAt < 500, `chat 2 waited ${(other?.at ?? 0) - queuedAt} ms`);
+    } finally {
+      await close();
+    }
+  });
 });
