@@ -201,6 +201,14 @@ export class Outbox {
         `delivery ${id} is ${delivery.state}; only failed ones can be retried`,
       );
     }
+    if (delivery.chunkCount === 0) {
+      // Nothing was rendered for it (its channel was not configured when it was queued), and the
+      // Markdown is not stored: sending now would deliver nothing.
+      throw new PyramidError(
+        'delivery_not_retryable',
+        `delivery ${id} has nothing stored to send (${delivery.lastError ?? 'no message was rendered'})`,
+      );
+    }
     this.#store.requeue(id, this.#now());
     this.#kick();
     return this.#store.get(id) as DeliveryRecord;
@@ -308,10 +316,23 @@ export class Outbox {
       );
       return;
     }
+    const chunks = this.#store.chunks(id);
+    if (chunks.length === 0 || chunks.length !== delivery.chunkCount) {
+      // Delivered means every chunk was accepted; with none stored there is nothing that could be.
+      this.#fail(
+        delivery,
+        new DeliveryError(
+          'delivery_failed',
+          `${chunks.length} of ${delivery.chunkCount} chunks are stored: nothing to deliver`,
+          { permanent: true },
+        ),
+      );
+      return;
+    }
     const target: DeliveryTarget = { channel: delivery.channel, to: delivery.to, thread: delivery.thread };
     const paceKey = `${delivery.to ?? ''}\u0000${delivery.thread ?? ''}`;
     let failuresInARow = delivery.failuresInARow;
-    for (const chunk of this.#store.chunks(id)) {
+    for (const chunk of chunks) {
       if (chunk.seq < delivery.chunksSent || chunk.sentAt !== undefined) continue;
       const wait = this.#pacer.reserve(channel.name, paceKey, channel.pacing, this.#now());
       if (wait > 0) await this.#sleep(wait);

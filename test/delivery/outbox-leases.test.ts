@@ -5,7 +5,7 @@ import { type FakeTelegram, startFakeTelegram } from './fake-telegram-server.ts'
 import { botToken, openOutbox, tempDatabasePath } from './outbox-harness.ts';
 import { waitFor } from './wait-for.ts';
 
-describe('outbox leases shared by two workers', () => {
+describe('outbox leases and retries', () => {
   let telegram: FakeTelegram;
   beforeEach(async () => {
     telegram = await startFakeTelegram(botToken);
@@ -40,6 +40,35 @@ describe('outbox leases shared by two workers', () => {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  it('does not call a delivery queued for an unconfigured channel delivered when it is retried later', async () => {
+    const path = tempDatabasePath();
+    const before = openOutbox(path, [tg(0)]);
+    let id = '';
+    try {
+      [id] = before.outbox.enqueue({
+        kind: 'message',
+        text: 'hello',
+        targets: [{ channel: 'ops', to: '42' }],
+      });
+      assert.equal(before.outbox.get(id)?.state, 'failed');
+    } finally {
+      await before.close();
+    }
+    // The channel is configured now, but nothing was rendered for it when the message was queued.
+    const ops = createTelegramChannel({ name: 'ops', botToken, apiRoot: telegram.apiRoot });
+    const after = openOutbox(path, [ops]);
+    try {
+      assert.throws(() => after.outbox.retry(id), { code: 'delivery_not_retryable' });
+      await after.outbox.drain();
+      const delivery = after.outbox.get(id);
+      assert.equal(delivery?.state, 'failed');
+      assert.match(delivery?.lastError ?? '', /channel "ops" is not configured/);
+      assert.equal(telegram.requests.length, 0);
+    } finally {
+      await after.close();
     }
   });
 });
