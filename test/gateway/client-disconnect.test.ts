@@ -78,4 +78,39 @@ describe('a client that goes away cancels the upstream call', () => {
     await sleep(1200);
     assert.equal(gw.cloud.requests.length, cloudCalls, 'no failover after the client left');
   });
+
+  test('a client that leaves before the answer still gets its request log line (499), and no internal error', async () => {
+    const logLines = () =>
+      gw
+        .logs()
+        .split('\n')
+        .filter((line) => line.includes('"path":"/v1/chat/completions"'))
+        .map((line) => JSON.parse(line) as { level: number; status: number; requestId?: string });
+    for (const stream of [false, true]) {
+      const before = logLines().length;
+      // The answer starts after 1.5 s; the client leaves after 300 ms, before the first token.
+      gw.local.enqueue({ delayMs: 1500 });
+      const controller = new AbortController();
+      const pending = gw
+        .call('/v1/chat/completions', {
+          method: 'POST',
+          token: clientToken,
+          signal: controller.signal,
+          body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'bye' }], stream }),
+        })
+        .catch((error: unknown) => error);
+      await sleep(300);
+      controller.abort();
+      await pending;
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline && logLines().length === before) await sleep(20);
+      const added = logLines().slice(before);
+      assert.equal(added.length, 1, `stream ${stream}: one request log line for the aborted request`);
+      assert.equal(added[0].status, 499, `stream ${stream}`);
+      assert.ok(added[0].requestId, `stream ${stream}: the log line names the request`);
+      const stored = await waitForAbortRecord(added[0].requestId, 1000);
+      assert.equal(stored?.errorCode, 'aborted');
+    }
+    assert.doesNotMatch(gw.logs(), /internal error/, 'a client leaving is not an internal error');
+  });
 });

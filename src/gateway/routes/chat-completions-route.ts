@@ -25,6 +25,21 @@ function resultHeaders(result: ChatResult): Record<string, string> {
   };
 }
 
+/**
+ * What a failure becomes once the client has gone: a 499 that nobody reads, but that the request log
+ * records. Left as it was, the router's rethrow of the abort reason (a string from @hono/node-server)
+ * skipped Hono's onError and the request log line, and any other error was logged as an internal one.
+ */
+function clientClosedRequest(error: unknown): GatewayHttpError {
+  return new GatewayHttpError(
+    499,
+    'api_error',
+    'client_closed_request',
+    'The client closed the connection before the answer was ready.',
+    { cause: error },
+  );
+}
+
 /** Reads the body as JSON; malformed JSON is a 400, never a crash. */
 async function readJson(request: Request): Promise<unknown> {
   const text = await request.text();
@@ -89,6 +104,8 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
         try {
           const result = await router.complete(request);
           return c.json(openAiCompletion(result, Math.floor(receivedAt / 1000)), 200, resultHeaders(result));
+        } catch (error) {
+          throw clientSignal.aborted ? clientClosedRequest(error) : error;
         } finally {
           metrics.requestEnded();
         }
@@ -100,7 +117,7 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
         first = await iterator.next();
       } catch (error) {
         metrics.requestEnded();
-        throw error;
+        throw clientSignal.aborted ? clientClosedRequest(error) : error;
       }
       if (first.done || first.value.type !== 'start') {
         metrics.requestEnded();
