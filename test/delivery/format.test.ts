@@ -37,6 +37,13 @@ describe('Markdown to Telegram HTML', () => {
     assert.equal(html, '<pre>name  | cost\n------+-----\nalpha | 1\nb     | 22</pre>');
   });
 
+  it('says (no output) for Markdown with nothing to show, rather than no message or an empty one', () => {
+    for (const markdown of ['[notes]: https://e.com/notes', '- ', '```\n```', '#']) {
+      assert.deepEqual(telegram(markdown), ['(no output)'], JSON.stringify(markdown));
+      assert.deepEqual(slack(markdown), ['(no output)'], JSON.stringify(markdown));
+    }
+  });
+
   it('shows a relative link as text with its target, and raw HTML as text', () => {
     const [html] = telegram('see [notes](./notes.md) and <b onclick="x">hi</b>');
     assert.equal(html, 'see notes (./notes.md) and &lt;b onclick=&quot;x&quot;&gt;hi&lt;/b&gt;');

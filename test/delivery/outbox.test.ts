@@ -95,6 +95,25 @@ describe('outbox', () => {
     }
   });
 
+  it('sends (no output) for a message whose Markdown shows nothing, instead of delivering nothing', async () => {
+    const { outbox, close } = openOutbox(tempDatabasePath(), [tg()]);
+    try {
+      const [id] = outbox.enqueue({
+        kind: 'message',
+        text: '[notes]: https://example.com/notes',
+        targets: [{ channel: 'tg', to: '42' }],
+      });
+      await outbox.drain();
+      assert.equal(outbox.get(id)?.state, 'delivered');
+      assert.deepEqual(
+        telegram.accepted.map((message) => message.text),
+        ['(no output)'],
+      );
+    } finally {
+      await close();
+    }
+  });
+
   it('retries 5xx with backoff and succeeds', async () => {
     const { outbox, close } = openOutbox(tempDatabasePath(), [tg()]);
     try {

@@ -16,7 +16,11 @@ export type RenderMarkdownOptions = {
 /** Renders Markdown for a chat channel and cuts it into messages that each fit the channel's limit. */
 export function renderMarkdown(markdown: string, options: RenderMarkdownOptions): string[] {
   const { dialect } = options;
-  const body = markdown.trim() ? markdownToPieces(markdown, dialect) : [text(dialect, '(no output)')];
+  const parsed = markdown.trim() ? markdownToPieces(markdown, dialect) : [];
+  // Markdown can parse to nothing visible (only a link definition, an empty list item or code block):
+  // no message at all would be "delivered" unseen, and Telegram refuses one with only tags.
+  const visible = parsed.some((piece) => piece.kind === 'text' && piece.text.trim() !== '');
+  const body = visible ? parsed : [text(dialect, '(no output)')];
   const pieces: MarkupPiece[] = [];
   if (options.header) {
     pieces.push({ kind: 'open', wrap: dialect.bold, splittable: false }, text(dialect, options.header));
