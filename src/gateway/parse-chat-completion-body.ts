@@ -17,7 +17,9 @@ export type ParsedChatCompletion = {
 };
 
 const textPart = z.looseObject({ type: z.string(), text: z.string().optional() });
-const content = z.union([z.string(), z.array(textPart)]);
+const content = z.union([z.string(), z.array(textPart)], {
+  error: 'expected a string, or an array of text parts like [{ "type": "text", "text": "..." }]',
+});
 const toolCall = z.looseObject({
   id: z.string(),
   type: z.literal('function').optional(),
@@ -85,11 +87,13 @@ function text(value: z.infer<typeof content> | null | undefined, param: string):
   if (typeof value === 'string') return value;
   return value
     .map((part, index) => {
-      if (part.type !== 'text' || typeof part.text !== 'string')
+      if (part.type !== 'text')
         throw invalid(
           `${param}[${index}]`,
           `Unsupported content part type '${part.type}' at '${param}[${index}]': only text parts are supported.`,
         );
+      if (part.text === undefined)
+        throw invalid(`${param}[${index}].text`, `Missing required parameter: '${param}[${index}].text'.`);
       return part.text;
     })
     .join('');

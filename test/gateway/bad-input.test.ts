@@ -58,6 +58,21 @@ describe('bad input gets OpenAI-style errors, and never crashes the gateway', ()
         /only text parts/,
       ],
       [
+        { model: 'auto', messages: [{ role: 'user', content: null }] },
+        'messages[0].content',
+        /'messages\[0\]\.content': expected a string, or an array of text parts/,
+      ],
+      [
+        { model: 'auto', messages: [{ role: 'user', content: [{ text: 'no type' }] }] },
+        'messages[0].content',
+        /expected a string, or an array of text parts/,
+      ],
+      [
+        { model: 'auto', messages: [{ role: 'user', content: [{ type: 'text' }] }] },
+        'messages[0].content[0].text',
+        /Missing required parameter: 'messages\[0\]\.content\[0\]\.text'/,
+      ],
+      [
         { model: 'auto', messages: user, response_format: { type: 'xml' } },
         'response_format.type',
         /response_format/,
