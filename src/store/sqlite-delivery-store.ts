@@ -99,9 +99,15 @@ export function createSqliteDeliveryStore(db: DatabaseSync): DeliveryStore {
     UPDATE deliveries SET state = 'pending', failures_in_a_row = 0, next_attempt_at = ?, updated_at = ?,
       lease_owner = NULL, lease_until = NULL
     WHERE delivery_id = ? AND state = 'failed'`);
-  const nextDue = db.prepare(
-    "SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS due FROM deliveries WHERE state = 'pending'",
-  );
+  // A delivery waiting behind an older one to the same target that a worker holds is not claimable
+  // before that lease ends either: counting it as due now would wake an idle worker over and over.
+  const nextDue = db.prepare(`
+    SELECT MIN(MAX(d.next_attempt_at, COALESCE(d.lease_until, 0), COALESCE((
+      SELECT MAX(o.lease_until) FROM deliveries o
+      WHERE o.state = 'pending' AND o.channel = d.channel AND o.target_to IS d.target_to
+        AND o.target_thread IS d.target_thread AND o.created_at <= d.created_at
+        AND o.delivery_id <> d.delivery_id), 0))) AS due
+    FROM deliveries d WHERE d.state = 'pending'`);
   const renew = db.prepare(`
     UPDATE deliveries SET lease_until = ? WHERE delivery_id = ? AND lease_owner = ? AND state = 'pending'`);
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createTelegramChannel } from '../../src/delivery/channels/telegram-channel.ts';
+import type { Timers } from '../../src/delivery/timers.ts';
 import { type FakeTelegram, startFakeTelegram } from './fake-telegram-server.ts';
 import { botToken, openOutbox, tempDatabasePath } from './outbox-harness.ts';
 import { waitFor } from './wait-for.ts';
@@ -69,6 +70,44 @@ describe('outbox leases and retries', () => {
       assert.equal(telegram.requests.length, 0);
     } finally {
       await after.close();
+    }
+  });
+
+  it('does not spin while the only due delivery waits behind an older one another worker holds', async () => {
+    const path = tempDatabasePath();
+    const first = openOutbox(path, [tg(600)], { pollIntervalMs: 10_000 });
+    let timersSet = 0;
+    const counted: Timers = {
+      setTimeout: (callback, ms) => {
+        timersSet += 1;
+        return setTimeout(callback, ms);
+      },
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    const second = openOutbox(path, [tg(600)], { pollIntervalMs: 50, timers: counted });
+    try {
+      const text = Array.from({ length: 2 }, (_, n) => `part ${n} ${'x'.repeat(3000)}`).join('\n\n');
+      const [older] = first.outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '42' }] });
+      first.outbox.start();
+      await waitFor(() => first.outbox.get(older)?.chunksSent === 1, 5000, 'the first chunk');
+      // The first worker holds the older delivery for a while (its next chunk is paced 600 ms later).
+      second.outbox.start();
+      const [newer] = second.outbox.enqueue({
+        kind: 'message',
+        text: 'newer',
+        targets: [{ channel: 'tg', to: '42' }],
+      });
+      timersSet = 0;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(timersSet < 30, `the second worker set ${timersSet} timers in 300 ms`);
+      await waitFor(() => second.outbox.get(newer)?.state === 'delivered', 5000, 'the newer delivery');
+      assert.deepEqual(
+        telegram.accepted.map((message) => /part (\d)|newer/.exec(message.text)?.[0]),
+        ['part 0', 'part 1', 'newer'],
+      );
+    } finally {
+      await first.close();
+      await second.close();
     }
   });
 });
