@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { clientClosedRequest } from './client-closed-request.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 
 /**
@@ -16,7 +17,11 @@ export function createBodyLimit(options: {
   const streamed = bodyLimit(options);
   return (c, next) => {
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(c, next);
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined)
+      return streamed(c, next).catch((error: unknown) => {
+        // Hono's middleware reads a chunked body itself: a client leaving mid-body fails that read.
+        throw c.env?.incoming?.readableAborted ? clientClosedRequest(error) : error;
+      });
     return Number.parseInt(length, 10) > options.maxSize ? options.onError() : next();
   };
 }

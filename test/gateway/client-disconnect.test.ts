@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientToken, startTestGateway, type TestGateway } from './start-test-gateway.ts';
@@ -112,5 +113,27 @@ describe('a client that goes away cancels the upstream call', () => {
       assert.equal(stored?.errorCode, 'aborted');
     }
     assert.doesNotMatch(gw.logs(), /internal error/, 'a client leaving is not an internal error');
+  });
+
+  test('a client that leaves while sending its body is a 499 in the log, not an internal error', async () => {
+    const { hostname, port } = new URL(gw.url);
+    for (const framing of ['Transfer-Encoding: chunked', 'Content-Length: 1000']) {
+      const before = gw.logs().length;
+      const socket = connect(Number(port), hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${clientToken}\r\n` +
+          `Content-Type: application/json\r\n${framing}\r\n\r\n`,
+      );
+      socket.write(framing.startsWith('Transfer') ? '5\r\n{"mod\r\n' : '{"mod');
+      await sleep(100);
+      socket.destroy();
+      const deadline = Date.now() + 2000;
+      while (Date.now() < deadline && !gw.logs().slice(before).includes('"msg":"request"')) await sleep(20);
+      const added = gw.logs().slice(before);
+      assert.match(added, /"path":"\/v1\/chat\/completions","status":499/, framing);
+      assert.doesNotMatch(added, /internal error/, framing);
+    }
+    assert.equal((await gw.call('/health', { token: null })).status, 200);
   });
 });

@@ -1,6 +1,7 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { ChatRequest } from '../../spec/chat-request.ts';
 import type { ChatResult, ChatStreamEvent } from '../../spec/chat-result.ts';
+import { clientClosedRequest } from '../client-closed-request.ts';
 import { createBodyLimit } from '../create-body-limit.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayEnv } from '../gateway-env.ts';
@@ -25,24 +26,14 @@ function resultHeaders(result: ChatResult): Record<string, string> {
   };
 }
 
-/**
- * What a failure becomes once the client has gone: a 499 that nobody reads, but that the request log
- * records. Left as it was, the router's rethrow of the abort reason (a string from @hono/node-server)
- * skipped Hono's onError and the request log line, and any other error was logged as an internal one.
- */
-function clientClosedRequest(error: unknown): GatewayHttpError {
-  return new GatewayHttpError(
-    499,
-    'api_error',
-    'client_closed_request',
-    'The client closed the connection before the answer was ready.',
-    { cause: error },
-  );
-}
-
-/** Reads the body as JSON; malformed JSON is a 400, never a crash. */
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+/** Reads the body as JSON; malformed JSON is a 400, a client that leaves mid-body a 499, never a crash. */
+async function readJson(c: Context<GatewayEnv>): Promise<unknown> {
+  let text: string;
+  try {
+    text = await c.req.raw.text();
+  } catch (error) {
+    throw c.env?.incoming?.readableAborted ? clientClosedRequest(error) : error;
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -76,7 +67,7 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
       const receivedAt = now();
       const requestId = newId();
       c.header('x-pyramid-request-id', requestId);
-      const parsed = parseChatCompletionBody(await readJson(c.req.raw));
+      const parsed = parseChatCompletionBody(await readJson(c));
       const selection = resolveModelField(config, parsed.model, c.req.header('x-pyramid-task'));
       // A stream can also be cancelled by its reader; an answer in one piece only by the client going
       // away. A listener instead of AbortSignal.any, which costs a composite signal per request.
