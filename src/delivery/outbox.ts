@@ -334,8 +334,11 @@ export class Outbox {
     let failuresInARow = delivery.failuresInARow;
     for (const chunk of chunks) {
       if (chunk.seq < delivery.chunksSent || chunk.sentAt !== undefined) continue;
-      const wait = this.#pacer.reserve(channel.name, paceKey, channel.pacing, this.#now());
-      if (wait > 0) await this.#sleep(wait);
+      // Checked before the wait too: stop() ends the waits it finds, not one begun after it.
+      if (!this.#stopping) {
+        const wait = this.#pacer.reserve(channel.name, paceKey, channel.pacing, this.#now());
+        if (wait > 0) await this.#sleep(wait);
+      }
       if (this.#stopping) {
         this.#store.release(id);
         return;

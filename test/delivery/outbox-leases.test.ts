@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Channel } from '../../src/delivery/channels/channel.ts';
 import { createTelegramChannel } from '../../src/delivery/channels/telegram-channel.ts';
 import type { Timers } from '../../src/delivery/timers.ts';
 import { type FakeTelegram, startFakeTelegram } from './fake-telegram-server.ts';
 import { botToken, openOutbox, tempDatabasePath } from './outbox-harness.ts';
 import { waitFor } from './wait-for.ts';
 
-describe('outbox leases and retries', () => {
+describe('outbox: leases, retries and stopping', () => {
   let telegram: FakeTelegram;
   beforeEach(async () => {
     telegram = await startFakeTelegram(botToken);
@@ -108,6 +109,44 @@ describe('outbox leases and retries', () => {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  it('stops without waiting for the next slot once the chunk in flight is accepted', async () => {
+    let accept = () => {};
+    let inFlight = false;
+    const accepted: string[] = [];
+    const slow: Channel = {
+      name: 'slow',
+      type: 'webhook',
+      pacing: { perTargetMs: 3000, perSecond: 10 },
+      render: () => ['one', 'two', 'three'],
+      send: async (body) => {
+        inFlight = true;
+        await new Promise<void>((resolve) => {
+          accept = resolve;
+        });
+        accepted.push(body);
+        return {};
+      },
+    };
+    const { outbox, close } = openOutbox(tempDatabasePath(), [slow]);
+    try {
+      const [id] = outbox.enqueue({ kind: 'message', text: 'x', targets: [{ channel: 'slow', to: '1' }] });
+      outbox.start();
+      await waitFor(() => inFlight, 2000, 'the first chunk to be in flight');
+      const started = Date.now();
+      const stopping = outbox.stop();
+      accept();
+      await stopping;
+      const took = Date.now() - started;
+      assert.ok(took < 1000, `stop took ${took} ms`);
+      assert.deepEqual(accepted, ['one']);
+      const delivery = outbox.get(id);
+      assert.equal(delivery?.state, 'pending');
+      assert.equal(delivery?.chunksSent, 1);
+    } finally {
+      await close();
     }
   });
 });
