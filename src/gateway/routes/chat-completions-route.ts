@@ -48,7 +48,7 @@ async function readJson(c: Context<GatewayEnv>): Promise<unknown> {
 
 /** POST /v1/chat/completions: the OpenAI-compatible entry to the pyramid, streaming or not. */
 export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayContext): void {
-  const { router, config, metrics, now, newId } = context;
+  const { router, config, metrics, logger, now, newId } = context;
   const limit = context.gateway.bodyLimitBytes;
   app.post(
     '/v1/chat/completions',
@@ -121,6 +121,14 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
         model: start.model,
         onFirstToken: () => metrics.observeTimeToFirstToken(start.model, (now() - receivedAt) / 1000),
         cancel: () => cancel?.abort(new DOMException('the client went away', 'AbortError')),
+        clientGone: () => cancel?.signal.aborted === true,
+        fail: (error) => {
+          logger.error(
+            { err: error, path: c.req.path, requestId },
+            'internal error after the stream started',
+          );
+          return `Internal error in the gateway (request ${requestId}) after the stream started; the gateway log has the details.`;
+        },
         end: () => metrics.requestEnded(),
       });
       return new Response(body, {
@@ -143,6 +151,10 @@ type SseOptions = {
   model: string;
   onFirstToken: () => void;
   cancel: () => void;
+  /** The client went away (its stream was cancelled or its connection closed). */
+  clientGone: () => boolean;
+  /** Logs an unexpected failure; returns the message for the client's error event. */
+  fail: (error: unknown) => string;
   end: () => void;
 };
 
@@ -186,11 +198,13 @@ function sseBody(
       try {
         next = await iterator.next();
       } catch (error) {
-        // Aborted, or a bug: the headers are gone, so the stream ends with an error event.
-        const message = error instanceof Error ? error.message : String(error);
-        controller.enqueue(sseError('stream_failed', message));
-        controller.close();
         end();
+        // Nobody is reading: end the stream without an event (erroring a cancelled stream is a no-op).
+        if (options.clientGone()) return controller.error(error);
+        // A bug, or a failed ledger commit: the headers are gone, so the stream ends with an error event
+        // naming the request (provider failures arrive as `error` events below, not here).
+        controller.enqueue(sseError('internal_error', options.fail(error)));
+        controller.close();
         return;
       }
       if (next.done) {
