@@ -3,7 +3,7 @@ import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
 import type { Alerter } from '../delivery/alerter.ts';
 import { createDelivery } from '../delivery/create-delivery.ts';
 import { deliveriesRoutes } from '../delivery/deliveries-routes.ts';
-import type { Outbox } from '../delivery/outbox.ts';
+import type { Outbox, OutboxEvent } from '../delivery/outbox.ts';
 import { createRunDeliverySink } from '../delivery/run-delivery-sink.ts';
 import { createLedger, type Ledger } from '../ledger/index.ts';
 import { createModelAdapter } from '../providers/create-model-adapter.ts';
@@ -16,7 +16,7 @@ import type { PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../spec/model-call.ts';
 import type { PyramidConfig } from '../spec/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../spec/request-ledger.ts';
-import type { SchedulerStore } from '../spec/scheduler-store.ts';
+import type { RunRecord, SchedulerStore } from '../spec/scheduler-store.ts';
 import type { SessionStore } from '../spec/session-store.ts';
 import type { Attempt } from '../spec/trace.ts';
 import {
@@ -52,6 +52,15 @@ export type Platform = {
   createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
   /** The durable delivery outbox (unstarted: `pyramid start` starts its worker; `deliveries retry` drains it). */
   outbox: Outbox;
+  /** Calls `listener` with every delivery outcome (delivered, retrying, failed); returns an unsubscribe. */
+  onDeliveryEvent(listener: (event: OutboxEvent) => void): () => void;
+  /**
+   * After a crash: finished runs whose delivery status is still `pending` are settled from their
+   * deliveries, and a run whose output never reached the outbox (the crash came between the two) is
+   * handed to it now. Returns how many runs' output was queued again. Call it before the scheduler
+   * starts, so that no run is finishing while it looks.
+   */
+  recoverRunDeliveries(): Promise<number>;
   /** Operational alerts to the `alerts:` targets (breakers are wired; schedulers report job runs). */
   alerter: Alerter;
   /** GET /api/deliveries and /api/deliveries/:id, for the gateway's `routes`. */
@@ -96,6 +105,7 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   const ledgerStore = createSqliteLedgerStore(db);
   const pruner = createSqliteHistoryPruner(db);
   const ledger = createLedger({ store: ledgerStore, config });
+  const deliveryListeners = new Set<(event: OutboxEvent) => void>();
   const { outbox, alerter } = createDelivery({
     db,
     channels: config.channels,
@@ -103,6 +113,8 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     home,
     fetch: io.fetch,
     now: io.now,
+    // Settles runs' delivery status and tells listeners (logs); defined below, called only once started.
+    outbox: { onEvent: (event) => onOutboxEvent(event) },
   });
   const adapters = new Map<string, ModelAdapter>();
   const adapterFor = (name: string): ModelAdapter => {
@@ -151,7 +163,7 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   const sessions = createSqliteSessionStore(db);
   const schedulerStore = createSqliteSchedulerStore(db);
   // A run's output goes to its job's deliver: targets, else its agent's.
-  const outputSink = createRunDeliverySink({
+  const deliverySink = createRunDeliverySink({
     outbox,
     targetsFor: (run) => {
       const job = schedulerStore.getJob(run.jobId)?.definition ?? config.jobs?.[run.jobId];
@@ -159,6 +171,22 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
       return jobTargets.length > 0 ? jobTargets : (config.agents?.[run.agentId]?.deliver ?? []);
     },
   });
+  // A run's stored delivery status follows its deliveries: `none` when it had no targets, and
+  // delivered / failed / partial once every delivery is final (the outbox reports each outcome).
+  const settleRunDelivery = (runId: string) => {
+    const status = outbox.runStatus(runId);
+    if (status !== 'pending') schedulerStore.setDeliveryStatus(runId, status);
+  };
+  const outputSink = {
+    async accept(run: RunRecord) {
+      await deliverySink.accept(run);
+      settleRunDelivery(run.id);
+    },
+  };
+  const onOutboxEvent = (event: OutboxEvent) => {
+    if (event.type !== 'retrying' && event.delivery.runId) settleRunDelivery(event.delivery.runId);
+    for (const listener of deliveryListeners) listener(event);
+  };
   const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
     new Scheduler({
       config,
@@ -203,6 +231,23 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     outbox,
     alerter,
     deliveriesRoutes: deliveriesRoutes(outbox),
+    onDeliveryEvent(listener) {
+      deliveryListeners.add(listener);
+      return () => deliveryListeners.delete(listener);
+    },
+    async recoverRunDeliveries() {
+      let handedOver = 0;
+      for (const run of schedulerStore.runsAwaitingDelivery()) {
+        const queued = () => outbox.list({ runId: run.id, limit: 1 }).length > 0;
+        if (queued()) {
+          settleRunDelivery(run.id);
+          continue;
+        }
+        await outputSink.accept(run);
+        if (queued()) handedOver++;
+      }
+      return handedOver;
+    },
     onRequestRecorded(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -78,6 +78,10 @@ export interface SchedulerStore {
   listRuns(filter?: RunFilter): RunRecord[];
   /** Runs queued or running, oldest first. */
   activeRuns(): RunRecord[];
+  /** Finished runs whose output is still on its way (deliveryStatus `pending`), oldest first. */
+  runsAwaitingDelivery(): RunRecord[];
+  /** Sets a run's delivery status alone (the outbox settles it once its deliveries are final). */
+  setDeliveryStatus(runId: string, status: DeliveryStatus): void;
   /** Marks every `running` run `interrupted` (after a crash); returns them. */
   interruptRunning(now: number): RunRecord[];
   /** Changes whenever another connection commits (to notice jobs added by the CLI). */

@@ -5,6 +5,7 @@ import { deliveryTables } from './migrations/0003-delivery-tables.ts';
 import { deliveryNote } from './migrations/0004-delivery-note.ts';
 import { historyIndexes } from './migrations/0005-history-indexes.ts';
 import { runNotBefore } from './migrations/0006-run-not-before.ts';
+import { runsAwaitingDelivery } from './migrations/0007-runs-awaiting-delivery.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   deliveryNote,
   historyIndexes,
   runNotBefore,
+  runsAwaitingDelivery,
 ];

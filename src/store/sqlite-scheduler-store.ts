@@ -43,6 +43,10 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
     "SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY queued_at, id",
   );
   const selectRunning = db.prepare("SELECT * FROM runs WHERE status = 'running'");
+  const selectAwaitingDelivery = db.prepare(
+    "SELECT * FROM runs WHERE delivery_status = 'pending' AND status NOT IN ('queued', 'running') ORDER BY queued_at, id",
+  );
+  const setDelivery = db.prepare('UPDATE runs SET delivery_status = ? WHERE id = ?');
   const markInterrupted = db.prepare(
     "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'",
   );
@@ -86,6 +90,10 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
     updateRun(run) {
       const [id, , , ...rest] = runValues(run);
       updateRunRow.run(...rest, id);
+    },
+    runsAwaitingDelivery: () => (selectAwaitingDelivery.all() as Row[]).map(toRun),
+    setDeliveryStatus(runId, status) {
+      setDelivery.run(status, runId);
     },
     getRun(id) {
       const row = selectRun.get(id) as Row | undefined;

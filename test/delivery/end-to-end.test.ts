@@ -46,6 +46,8 @@ jobs:
     payload: { kind: agentTurn, message: "Brief me." }
     deliver: [{ channel: tg, to: "42" }, log]
   - { id: brief, agent: analyst, schedule: { every: 1h }, payload: { kind: agentTurn, message: "Brief me." }, deliver: [log] }
+  - { id: quiet, agent: analyst, schedule: { every: 1h }, payload: { kind: agentTurn, message: "Brief me." } }
+  - { id: lost, agent: analyst, schedule: { every: 1h }, payload: { kind: agentTurn, message: "Brief me." }, deliver: [{ channel: tg, to: "404" }, log] }
 `,
     );
     const output = new PassThrough();
@@ -80,6 +82,11 @@ jobs:
         'the run to be delivered',
       );
 
+      await waitFor(
+        () => scheduler.getRun(run.id)?.deliveryStatus === 'delivered',
+        5000,
+        'the stored run to say delivered',
+      );
       assert.equal(telegram.accepted.length, 1);
       const [message] = telegram.accepted;
       assert.equal(message.chatId, '42');
@@ -187,5 +194,50 @@ jobs:
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.match(fixed.stdout, new RegExp(`${id}: delivered`));
     assert.doesNotMatch(listed.stdout + table.stdout + fixed.stdout, new RegExp(botToken));
+  });
+
+  it('the stored run says none without targets, and partial when one target refuses and another takes it', async () => {
+    const scheduler = platform.createScheduler();
+    scheduler.start();
+    try {
+      const quiet = await scheduler.waitForRun(scheduler.runNow('quiet').id);
+      await waitFor(
+        () => scheduler.getRun(quiet.id)?.deliveryStatus === 'none',
+        5000,
+        'none without targets',
+      );
+      assert.deepEqual(platform.outbox.list({ runId: quiet.id }), []);
+
+      telegram.answerChat('404', { status: 400, description: 'Bad Request: chat not found' });
+      const lost = await scheduler.waitForRun(scheduler.runNow('lost').id);
+      await waitFor(
+        () => scheduler.getRun(lost.id)?.deliveryStatus === 'partial',
+        10_000,
+        'partial: the file target took it, Telegram refused it',
+      );
+      assert.equal(
+        platform.outbox.list({ runId: lost.id }).find((delivery) => delivery.channel === 'tg')?.state,
+        'failed',
+      );
+    } finally {
+      await scheduler.stop();
+    }
+  });
+
+  it('after a crash between a run and its delivery, the output is queued at the next start', async () => {
+    const scheduler = platform.createScheduler();
+    // What a crash leaves: the run committed with its output, its delivery status pending, no delivery.
+    const orphan = {
+      ...scheduler.listRuns({ jobId: 'brief' })[0],
+      id: 'run-orphan',
+      output: 'Written before the crash.',
+      deliveryStatus: 'pending',
+    };
+    platform.schedulerStore.insertRun(orphan);
+    assert.equal(await platform.recoverRunDeliveries(), 1);
+    await waitFor(() => platform.schedulerStore.getRun('run-orphan')?.deliveryStatus === 'delivered', 10_000);
+    const lines = (await readFile(join(home, 'deliveries.jsonl'), 'utf8')).trimEnd().split('\n');
+    assert.equal(JSON.parse(lines.at(-1) as string).text, 'Written before the crash.');
+    assert.equal(await platform.recoverRunDeliveries(), 0, 'nothing is queued twice');
   });
 });

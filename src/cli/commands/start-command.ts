@@ -199,6 +199,28 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         // Listen first: a port in use ends the start before any job has run or any delivery was sent.
         const server = await listen(built.app, gateway);
         built.context.health.start();
+        const requeued = await platform.recoverRunDeliveries();
+        if (requeued > 0) {
+          logger.warn(
+            { runs: requeued },
+            'runs whose output had not reached the outbox before a crash were queued for delivery',
+          );
+        }
+        platform.onDeliveryEvent((event) => {
+          const { delivery } = event;
+          const fields = {
+            delivery: delivery.id,
+            run: delivery.runId,
+            channel: delivery.channel,
+            kind: delivery.kind,
+          };
+          if (event.type === 'delivered') logger.info(fields, 'delivered');
+          else
+            logger.warn(
+              { ...fields, err: event.error?.message },
+              event.type === 'failed' ? 'delivery failed' : 'delivery will be retried',
+            );
+        });
         const { interrupted } = scheduler.start();
         if (interrupted.length > 0) {
           logger.warn(
