@@ -346,7 +346,9 @@ export class Outbox {
       // The wait may have outlasted the lease and another worker taken the delivery over: it sends the rest.
       if (!this.#store.renewLease(id, this.#owner, this.#now() + this.#leaseMs)) return;
       try {
-        const sent = await channel.send(chunk.body, target, { deliveryId: id, seq: chunk.seq });
+        const sent = await channel
+          .send(chunk.body, target, { deliveryId: id, seq: chunk.seq })
+          .finally(() => this.#pacer.sent(channel.name, paceKey, channel.pacing, this.#now()));
         const now = this.#now();
         const note =
           sent.note === undefined || delivery.chunkCount < 2

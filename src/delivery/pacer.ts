@@ -31,6 +31,16 @@ export class Pacer {
     return at - now;
   }
 
+  /**
+   * A send to `target` finished at `now`. The gap is kept from here as well as from the booked start:
+   * the channel counts messages as they arrive, and a slow request can arrive late, so the next one
+   * must not start until a full gap after this one is known to have landed.
+   */
+  sent(channel: string, target: string, pacing: Pacing | undefined, now: number): void {
+    if (!pacing) return;
+    this.pause(channel, target, now + pacing.perTargetMs);
+  }
+
   /** No send to `target` before `until`. */
   pause(channel: string, target: string, until: number): void {
     const targetKey = `${channel}\u0000${target}`;

@@ -6,6 +6,8 @@ import { telegramHtmlProblems } from './telegram-html-problems.ts';
 /** How the fake answers one sendMessage. */
 export type TelegramReply =
   | 'ok'
+  /** Accepted, but only after this long: the message counts (and `at` is taken) when it is processed. */
+  | { acceptAfterMs: number }
   | { status: 429; retryAfter: number }
   | { status: 500 }
   | { status: 400; description: string }
@@ -78,7 +80,12 @@ export async function startFakeTelegram(token: string): Promise<FakeTelegram> {
     const chatId = String(payload.chat_id ?? '');
     const text = String(payload.text ?? '');
     fake.onRequest?.(chatId, text);
-    const scripted = chatReplies.get(chatId) ?? queue.shift() ?? 'ok';
+    const reply = chatReplies.get(chatId) ?? queue.shift() ?? 'ok';
+    if (typeof reply === 'object' && 'acceptAfterMs' in reply) {
+      const { acceptAfterMs } = reply;
+      await new Promise((resolve) => setTimeout(resolve, acceptAfterMs));
+    }
+    const scripted = typeof reply === 'object' && 'acceptAfterMs' in reply ? 'ok' : reply;
     const record = (status: number) => fake.requests.push({ method, chatId, text, at: Date.now(), status });
     if (method !== 'sendMessage') {
       fake.problems.push(`unexpected method ${method}`);

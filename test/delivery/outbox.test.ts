@@ -318,6 +318,22 @@ describe('outbox', () => {
     }
   });
 
+  it('keeps the gap between messages to one chat as Telegram receives them, even when one is slow to land', async () => {
+    const { outbox, close } = openOutbox(tempDatabasePath(), [tg({ perTargetMs: 1000, perSecond: 30 })]);
+    try {
+      // The first message is processed 400 ms late (a slow network, a busy server).
+      telegram.script({ acceptAfterMs: 400 });
+      outbox.start();
+      const text = Array.from({ length: 2 }, (_, n) => `${n} ${'x'.repeat(3000)}`).join('\n\n');
+      outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
+      await waitFor(() => telegram.accepted.length === 2, 6000);
+      const [first, second] = telegram.accepted.map((message) => message.at);
+      assert.ok(second - first >= 1000, `the second landed ${second - first} ms after the first`);
+    } finally {
+      await close();
+    }
+  });
+
   it('does not hold back a chat queued while another chat waits for its next slot', async () => {
     const { outbox, close } = openOutbox(tempDatabasePath(), [tg({ perTargetMs: 1000, perSecond: 30 })]);
     try {
