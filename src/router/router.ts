@@ -292,9 +292,7 @@ export class Router {
         return 'next';
       }
       state.tried = true;
-      const end = yield* this.#attempt(state, candidate, callMaxTokens);
-      if (reservation) this.#guard!.settle(reservation, end.attempt.costUsd);
-      trace.attempts.push(end.attempt);
+      const end = yield* this.#attempt(state, candidate, callMaxTokens, reservation);
       if (end.kind === 'failed') return 'next';
       if (end.kind === 'broken') return end;
       const verdict = checkAnswer(end.answer, request.responseFormat);
@@ -346,11 +344,16 @@ export class Router {
     return this.#guard.reserve(this.#now(), state.request.callerTag, amount);
   }
 
-  /** One call to one model. Yields stream events only once the answer is committed to this attempt. */
+  /**
+   * One call to one model. Yields stream events only once the answer is committed to this attempt.
+   * However it ends (an answer, a failure, an abort, or the caller leaving while an event is out), the
+   * attempt goes into the trace, its reservation is settled and its breaker slot is given back.
+   */
   async *#attempt(
     state: RouteState,
     candidate: PlanEntry,
     maxTokens: number | undefined,
+    reservation: Reservation | undefined,
   ): AsyncGenerator<ChatStreamEvent, AttemptEnd> {
     const model = this.config.models[candidate.model];
     const provider = this.config.providers[model.provider];
@@ -379,20 +382,19 @@ export class Router {
       usage: zeroUsage(),
       costUsd: 0,
     };
+    /** The call ended with an answer or a failure that tells something about the model. */
+    let finished = false;
     const finishAttempt = (usage: Usage) => {
+      finished = true;
       attempt.latencyMs = this.#now() - startedAt;
       attempt.usage = usage;
       attempt.costUsd = calculateCost(model.cost, usage);
     };
     const fail = (error: unknown): AttemptEnd => {
+      // Aborted: not the model's failure; the finally below records it as such.
+      if (state.signal.aborted) throw state.signal.reason ?? error;
       finishAttempt(attempt.usage);
       attempt.outcome = 'error';
-      if (state.signal.aborted) {
-        attempt.reason = 'aborted';
-        state.trace.attempts.push(attempt);
-        breaker.release();
-        throw state.signal.reason ?? error;
-      }
       const verdict = describeError(error);
       attempt.reason = verdict.reason;
       attempt.detail = verdict.detail;
@@ -414,55 +416,67 @@ export class Router {
       return { kind: 'failed', attempt };
     };
 
-    // Upstream calls always stream, for both complete() and stream(): a server that accepts and never
-    // answers is caught by the first-token timeout instead of the total one, and every attempt has a
-    // time to first token. complete() never commits, so it can fail over even after text started.
-    // Structured output is validated whole before any of it is sent, so it can still escalate.
-    const bufferAll =
-      !state.streaming || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
-    let text = '';
-    const toolCalls: ToolCall[] = [];
-    let finishReason: FinishReason = 'other';
-    let usage: Usage | undefined;
     try {
-      for await (const event of adapter.stream(call)) {
-        if (
-          attempt.ttftMs === undefined &&
-          (event.type === 'text-delta' || event.type === 'reasoning-delta')
-        ) {
-          attempt.ttftMs = this.#now() - startedAt;
-        }
-        if (event.type === 'text-delta') {
-          text += event.text;
-          if (bufferAll) continue;
-          if (!state.committed) {
-            if (text.trim() === '') continue; // leading whitespace alone does not commit to this model
-            state.committed = true;
-            yield {
-              type: 'start',
-              requestId: state.trace.requestId,
-              model: candidate.model,
-              tier: candidate.tier,
-            };
-            yield { type: 'text-delta', text };
-          } else {
-            yield { type: 'text-delta', text: event.text };
+      // Upstream calls always stream, for both complete() and stream(): a server that accepts and never
+      // answers is caught by the first-token timeout instead of the total one, and every attempt has a
+      // time to first token. complete() never commits, so it can fail over even after text started.
+      // Structured output is validated whole before any of it is sent, so it can still escalate.
+      const bufferAll =
+        !state.streaming || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
+      let text = '';
+      const toolCalls: ToolCall[] = [];
+      let finishReason: FinishReason = 'other';
+      let usage: Usage | undefined;
+      try {
+        for await (const event of adapter.stream(call)) {
+          if (
+            attempt.ttftMs === undefined &&
+            (event.type === 'text-delta' || event.type === 'reasoning-delta')
+          ) {
+            attempt.ttftMs = this.#now() - startedAt;
           }
-        } else if (event.type === 'tool-call') {
-          toolCalls.push(event.toolCall);
-        } else if (event.type === 'finish') {
-          finishReason = event.finishReason;
-          usage = event.usage;
+          if (event.type === 'text-delta') {
+            text += event.text;
+            if (bufferAll) continue;
+            if (!state.committed) {
+              if (text.trim() === '') continue; // leading whitespace alone does not commit to this model
+              state.committed = true;
+              yield {
+                type: 'start',
+                requestId: state.trace.requestId,
+                model: candidate.model,
+                tier: candidate.tier,
+              };
+              yield { type: 'text-delta', text };
+            } else {
+              yield { type: 'text-delta', text: event.text };
+            }
+          } else if (event.type === 'tool-call') {
+            toolCalls.push(event.toolCall);
+          } else if (event.type === 'finish') {
+            finishReason = event.finishReason;
+            usage = event.usage;
+          }
         }
+      } catch (error) {
+        return fail(error);
       }
-    } catch (error) {
-      return fail(error);
+      finishAttempt(usage ?? zeroUsage());
+      breaker.recordSuccess();
+      if (state.committed) {
+        for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
+      }
+      return { kind: 'answer', answer: { text, toolCalls, finishReason, usage: attempt.usage }, attempt };
+    } finally {
+      if (!finished) {
+        // Aborted, or the caller stopped reading while an event was out: nothing is known about the model.
+        finishAttempt(attempt.usage);
+        attempt.outcome = 'error';
+        attempt.reason = 'aborted';
+        breaker.release();
+      }
+      if (reservation) this.#guard!.settle(reservation, attempt.costUsd);
+      state.trace.attempts.push(attempt);
     }
-    finishAttempt(usage ?? zeroUsage());
-    breaker.recordSuccess();
-    if (state.committed) {
-      for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
-    }
-    return { kind: 'answer', answer: { text, toolCalls, finishReason, usage: attempt.usage }, attempt };
   }
 }

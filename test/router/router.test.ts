@@ -480,3 +480,56 @@ describe('accounting', () => {
     assert.equal(recordedBeforeReturn, true);
   });
 });
+
+describe('an attempt the caller cut short', () => {
+  test('a caller that leaves a stream during a half-open probe frees the probe: the model is probed again', async () => {
+    const { router, adapters, clock } = setup();
+    adapters.queue('qwen', { error: unreachable('qwen') });
+    await router.complete(ask('classify'));
+    clock.advance(5000);
+    adapters.queue('qwen', { chunks: ['a', 'b', 'c'] });
+    for await (const event of router.stream(ask('classify'))) {
+      if (event.type === 'text-delta') break;
+    }
+    assert.equal(adapters.callsTo('qwen'), 2);
+    const next = await router.complete(ask('classify'));
+    assert.equal(adapters.callsTo('qwen'), 3, 'the probe slot was never given back');
+    assert.equal(next.model, 'qwen');
+  });
+
+  test('the attempt of a stream the caller left is in the ledger row, marked aborted', async () => {
+    const { router, adapters, ledger } = setup();
+    adapters.queue('qwen', { chunks: ['a', 'b', 'c'] });
+    for await (const event of router.stream(ask('classify'))) {
+      if (event.type === 'text-delta') break;
+    }
+    assert.equal(ledger.rows.length, 1);
+    assert.deepEqual(
+      ledger.rows[0].attempts.map((attempt) => [attempt.model, attempt.outcome, attempt.reason]),
+      [['qwen', 'error', 'aborted']],
+    );
+  });
+
+  test('spend-cap reservations are given back when the caller aborts or stops reading', async () => {
+    // One flash call may cost up to $0.002 (1000 output tokens at $2/M plus input): one fits under $0.003, two do not.
+    const { router, adapters } = setup(
+      testConfig({ budgets: { dailyUsd: 0.003, perTag: {}, onExceeded: 'refuse', capTier: 0 } }),
+    );
+    const request = (signal?: AbortSignal) => ask('summarize', { maxTokens: 1000, maxTier: 1, signal });
+    adapters.queue('flash', { text: 'slow', delayMs: 1000 });
+    const controller = new AbortController();
+    const aborted = router.complete(request(controller.signal));
+    setTimeout(() => controller.abort(new Error('client went away')), 20);
+    await assert.rejects(aborted, /client went away/);
+    const afterAbort = await router.complete(request());
+    assert.equal(afterAbort.model, 'flash');
+
+    adapters.queue('flash', { chunks: ['a', 'b', 'c'], usage: { input: 0, output: 0 } });
+    for await (const event of router.stream(request())) {
+      if (event.type === 'text-delta') break;
+    }
+    adapters.queue('flash', { text: 'ok', usage: { input: 0, output: 0 } });
+    const afterLeaving = await router.complete(request());
+    assert.equal(afterLeaving.model, 'flash');
+  });
+});

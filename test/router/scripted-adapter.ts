@@ -16,6 +16,7 @@ export type Script = {
   error?: Error;
   /** Stream only: throw this after the chunks went out. */
   errorAfterChunks?: Error;
+  /** Wait before answering; in a stream the call's signal ends the wait with its reason, as a real adapter's would. */
   delayMs?: number;
 };
 
@@ -72,7 +73,7 @@ export class ScriptedAdapters {
   async *#stream(model: string, call: ModelCall): AsyncGenerator<ModelStreamEvent> {
     this.calls.push({ model, call, mode: 'stream' });
     const script = this.#next(model);
-    if (script.delayMs) await new Promise((resolve) => setTimeout(resolve, script.delayMs));
+    if (script.delayMs) await abortableDelay(script.delayMs, call.signal);
     if (script.error) throw script.error;
     for (const chunk of script.chunks ?? (script.text ? [script.text] : [])) {
       yield { type: 'text-delta', text: chunk };
@@ -84,4 +85,19 @@ export class ScriptedAdapters {
 
 function usageOf(script: Script): Usage {
   return { input: 100, output: 20, reasoning: 0, cachedInput: 0, ...script.usage };
+}
+
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
