@@ -11,6 +11,7 @@ import { registerPruneCommand } from './commands/prune-command.ts';
 import { registerRouteCommand } from './commands/route-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
+import { registerStatusCommand } from './commands/status-command.ts';
 import { registerUsageCommand } from './commands/usage-command.ts';
 import { exitCodes } from './exit-codes.ts';
 
@@ -37,6 +38,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerJobsCommand(program, io, setExitCode);
   registerRunsCommand(program, io);
   registerStartCommand(program, io);
+  registerStatusCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
 
