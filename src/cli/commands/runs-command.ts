@@ -12,8 +12,19 @@ import { parseLimitOption } from '../parse-limit-option.ts';
 const time = (ms: number | undefined) =>
   ms === undefined ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z');
 
+/** How long a run waited for a lane before it started; for one still queued, how long it has waited so far. */
+function waited(run: RunRecord, now: number): string {
+  const from = run.slotTime ?? run.queuedAt;
+  if (run.startedAt !== undefined) return `${Math.max(0, run.startedAt - from)}ms`;
+  if (run.status !== 'queued') return '-';
+  if (run.notBefore !== undefined && run.notBefore > now)
+    return `retry in ${Math.ceil((run.notBefore - now) / 1000)}s`;
+  return `${Math.max(0, now - from)}ms so far`;
+}
+
 /** Prints runs as a table (or JSON). */
 export function printRuns(io: CliIo, runs: RunRecord[], json: boolean | undefined): void {
+  const now = (io.now ?? Date.now)();
   if (json) {
     io.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
     return;
@@ -29,7 +40,7 @@ export function printRuns(io: CliIo, runs: RunRecord[], json: boolean | undefine
     run.trigger,
     time(run.slotTime),
     time(run.startedAt),
-    run.startedAt === undefined ? '-' : `${Math.max(0, run.startedAt - (run.slotTime ?? run.queuedAt))}ms`,
+    waited(run, now),
     run.tiers.length > 0 ? [...new Set(run.tiers)].join(',') : '-',
     formatUsd(run.costUsd),
     run.noReply ? 'NO_REPLY' : run.deliveryStatus,
