@@ -14,6 +14,13 @@ export type BreakerSnapshot = {
 };
 
 /**
+ * What `tryAcquire` granted: an ordinary call (the breaker was closed) or the single half-open probe.
+ * The caller hands it back with the outcome, so that a call started before the breaker opened is not
+ * taken for the probe.
+ */
+export type BreakerPermit = 'call' | 'probe';
+
+/**
  * A circuit breaker for one model. Closed: calls go through. Open: calls are skipped without a
  * network call until `retryAt`. Half-open: exactly one probe call goes through; success closes the
  * breaker, failure reopens it with a doubled cool-down (capped).
@@ -39,23 +46,23 @@ export class CircuitBreaker {
     this.#onChange = onChange;
   }
 
-  /** Whether a call may go out now; in half-open state this claims the single probe slot. */
-  tryAcquire(now: number): boolean {
-    if (this.#state === 'closed') return true;
+  /** Whether a call may go out now (undefined: no); in half-open state this claims the single probe slot. */
+  tryAcquire(now: number): BreakerPermit | undefined {
+    if (this.#state === 'closed') return 'call';
     if (this.#state === 'open' && now >= this.#retryAt) this.#state = 'half-open';
     if (this.#state === 'half-open' && !this.#probeInFlight) {
       this.#probeInFlight = true;
-      return true;
+      return 'probe';
     }
-    return false;
+    return undefined;
   }
 
   /** A call is made even though the breaker is open (every candidate was open). */
-  forceAcquire(): void {
-    if (this.#state !== 'closed') {
-      this.#state = 'half-open';
-      this.#probeInFlight = true;
-    }
+  forceAcquire(): BreakerPermit {
+    if (this.#state === 'closed') return 'call';
+    this.#state = 'half-open';
+    this.#probeInFlight = true;
+    return 'probe';
   }
 
   /** A call finished without a failure that counts against the model. */
@@ -70,16 +77,26 @@ export class CircuitBreaker {
 
   /**
    * A retryable failure. `immediate` opens the breaker at once (unreachable); `minCooldownMs` keeps it
-   * open at least that long (a 429's Retry-After).
+   * open at least that long (a 429's Retry-After). `permit` is what tryAcquire granted the call; without
+   * one (the health probes) a failure while not closed counts as a failed probe.
    */
   recordFailure(
     now: number,
     reason: string,
-    options: { immediate?: boolean; minCooldownMs?: number } = {},
+    options: { immediate?: boolean; minCooldownMs?: number; permit?: BreakerPermit } = {},
   ): void {
     this.#failures += 1;
     this.#lastFailureAt = now;
     this.#lastFailureReason = reason;
+    if (options.permit === 'call' && this.#state !== 'closed') {
+      // A call that went out before the breaker opened: the same outage, not a failed probe. It
+      // neither doubles the cool-down nor frees the probe slot; only a longer Retry-After counts.
+      if (options.minCooldownMs !== undefined) {
+        const wait = Math.min(options.minCooldownMs, this.#config.maxCooldownMs);
+        this.#retryAt = Math.max(this.#retryAt, now + wait);
+      }
+      return;
+    }
     const wasProbe = this.#state === 'half-open';
     this.#probeInFlight = false;
     const shouldOpen = wasProbe || options.immediate || this.#failures >= this.#config.failureThreshold;
@@ -97,9 +114,9 @@ export class CircuitBreaker {
     if (wasClosed) this.#onChange?.('open', reason);
   }
 
-  /** A call ended without telling anything about the model's health (aborted, bad request): free the probe slot. */
-  release(): void {
-    this.#probeInFlight = false;
+  /** A call ended without telling anything about the model's health (aborted, bad request): a probe frees its slot. */
+  release(permit: BreakerPermit): void {
+    if (permit === 'probe') this.#probeInFlight = false;
   }
 
   snapshot(now: number): BreakerSnapshot {

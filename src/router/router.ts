@@ -13,7 +13,7 @@ import { addUsage, type Usage, zeroUsage } from '../spec/usage.ts';
 import { BreakerBoard } from './breaker-board.ts';
 import { buildPlan, type Plan } from './build-plan.ts';
 import { checkAnswer } from './check-answer.ts';
-import type { BreakerSnapshot } from './circuit-breaker.ts';
+import type { BreakerPermit, BreakerSnapshot } from './circuit-breaker.ts';
 import { describeError } from './describe-error.ts';
 import { effectiveMaxTokens } from './effective-max-tokens.ts';
 import { type Reservation, SpendGuard } from './spend-guard.ts';
@@ -174,13 +174,14 @@ export class Router {
           index++;
           continue;
         }
-        if (!this.breakers.get(candidate.model).tryAcquire(this.#now())) {
+        const permit = this.breakers.get(candidate.model).tryAcquire(this.#now());
+        if (!permit) {
           trace.notes.push(`skipped ${candidate.model}: breaker open`);
           deferred.push(candidate);
           index++;
           continue;
         }
-        const outcome = yield* this.#runCandidate(state, candidates, index);
+        const outcome = yield* this.#runCandidate(state, candidates, index, permit);
         if (outcome === 'next') {
           index++;
           continue;
@@ -206,8 +207,8 @@ export class Router {
         trace.notes.push(
           `every candidate's breaker is open: trying ${oldest.model}, which failed longest ago`,
         );
-        this.breakers.get(oldest.model).forceAcquire();
-        const outcome = yield* this.#runCandidate(state, candidates, candidates.indexOf(oldest));
+        const permit = this.breakers.get(oldest.model).forceAcquire();
+        const outcome = yield* this.#runCandidate(state, candidates, candidates.indexOf(oldest), permit);
         if (outcome !== 'next' && !('kind' in outcome && outcome.kind === 'escalate')) final = outcome;
       }
 
@@ -272,11 +273,13 @@ export class Router {
     state: RouteState,
     candidates: PlanEntry[],
     index: number,
+    acquired: BreakerPermit,
   ): AsyncGenerator<ChatStreamEvent, CandidateEnd> {
     const { request, trace, plan } = state;
     const candidate = candidates[index];
     const model = this.config.models[candidate.model];
     let budgetMultiplier = 1;
+    let permit = acquired;
     for (;;) {
       const { maxTokens, note } = effectiveMaxTokens(model, request.maxTokens, plan.reasoning);
       if (note && budgetMultiplier === 1) trace.notes.push(note);
@@ -288,11 +291,12 @@ export class Router {
         if (!(error instanceof BudgetExceededError)) throw error;
         state.budgetError = error;
         trace.notes.push(`skipped ${candidate.model}: ${error.message}`);
-        this.breakers.get(candidate.model).release();
+        this.breakers.get(candidate.model).release(permit);
         return 'next';
       }
       state.tried = true;
-      const end = yield* this.#attempt(state, candidate, callMaxTokens, reservation);
+      const end = yield* this.#attempt(state, candidate, callMaxTokens, reservation, permit);
+      permit = 'call'; // a probe's outcome is recorded: a retry of the same model is an ordinary call
       if (end.kind === 'failed') return 'next';
       if (end.kind === 'broken') return end;
       const verdict = checkAnswer(end.answer, request.responseFormat);
@@ -354,6 +358,7 @@ export class Router {
     candidate: PlanEntry,
     maxTokens: number | undefined,
     reservation: Reservation | undefined,
+    permit: BreakerPermit,
   ): AsyncGenerator<ChatStreamEvent, AttemptEnd> {
     const model = this.config.models[candidate.model];
     const provider = this.config.providers[model.provider];
@@ -402,9 +407,10 @@ export class Router {
         breaker.recordFailure(this.#now(), verdict.reason, {
           immediate: verdict.opensImmediately,
           minCooldownMs: verdict.minCooldownMs,
+          permit,
         });
       } else {
-        breaker.release();
+        breaker.release(permit);
       }
       if (state.committed) {
         const broken =
@@ -473,7 +479,7 @@ export class Router {
         finishAttempt(attempt.usage);
         attempt.outcome = 'error';
         attempt.reason = 'aborted';
-        breaker.release();
+        breaker.release(permit);
       }
       if (reservation) this.#guard!.settle(reservation, attempt.costUsd);
       state.trace.attempts.push(attempt);

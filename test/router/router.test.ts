@@ -533,3 +533,43 @@ describe('an attempt the caller cut short', () => {
     assert.equal(afterLeaving.model, 'flash');
   });
 });
+
+describe('breakers under concurrency', () => {
+  test('calls already in flight when the breaker opened do not double the cool-down as they fail', async () => {
+    const { router, adapters } = setup();
+    adapters.setDefault('qwen', { error: unreachable('qwen'), delayMs: 20 });
+    await Promise.all([1, 2, 3].map(() => router.complete(ask('classify'))));
+    assert.equal(adapters.callsTo('qwen'), 3);
+    const breaker = router.explain(ask()).breakers.qwen;
+    assert.equal(breaker.state, 'open');
+    assert.equal(
+      breaker.cooldownMs,
+      5000,
+      'three concurrent failures are one outage, not three failed probes',
+    );
+    assert.equal(breaker.retryAt! - Date.parse('2026-11-28T10:00:00Z'), 5000);
+  });
+
+  test('a call that was in flight before the breaker opened cannot give the probe slot away when it ends', async () => {
+    const { router, adapters, clock } = setup();
+    adapters.queue(
+      'qwen',
+      { text: 'slow, then aborted', delayMs: 1000 },
+      { error: unreachable('qwen') },
+      { text: 'the probe', delayMs: 300 },
+      { text: 'a second probe' },
+    );
+    const controller = new AbortController();
+    const stale = router.complete(ask('classify', { signal: controller.signal }));
+    await router.complete(ask('classify')); // qwen unreachable: open
+    clock.advance(5000);
+    const probe = router.complete(ask('classify'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(adapters.callsTo('qwen'), 3);
+    controller.abort(new Error('client went away'));
+    await assert.rejects(stale, /client went away/);
+    const during = await router.complete(ask('classify'));
+    assert.equal(during.model, 'llama', 'a second request went to qwen while its probe was in flight');
+    assert.equal((await probe).model, 'qwen');
+  });
+});
