@@ -149,12 +149,21 @@ export class Scheduler {
         }
         const sameSchedule =
           existing && JSON.stringify(existing.definition.schedule) === JSON.stringify(definition.schedule);
+        const enabledNow =
+          existing !== undefined &&
+          !this.#enabled(existing) &&
+          (existing.enabledOverride ?? definition.enabled);
+        const nextRunAt = !sameSchedule
+          ? this.#firstSlot(definition, now)
+          : enabledNow
+            ? this.#resumeSlot(definition, existing.nextRunAt, now)
+            : existing?.nextRunAt;
         this.#store.putJob({
           id: definition.id,
           source: 'config',
           definition,
           ...(existing?.enabledOverride === undefined ? {} : { enabledOverride: existing.enabledOverride }),
-          ...this.#nextRunField(sameSchedule ? existing?.nextRunAt : this.#firstSlot(definition, now)),
+          ...this.#nextRunField(nextRunAt),
           createdAt: existing?.createdAt ?? now,
           updatedAt: now,
         });
@@ -231,8 +240,15 @@ export class Scheduler {
 
   /** Enables or disables a job (config jobs too: the switch is stored and wins over the file). */
   setEnabled(id: string, enabled: boolean): JobView {
-    this.#requireJob(id);
-    this.#store.setEnabledOverride(id, enabled, this.#clock.now());
+    const job = this.#requireJob(id);
+    const now = this.#clock.now();
+    const write = () => {
+      this.#store.setEnabledOverride(id, enabled, now);
+      if (enabled && !this.#enabled(job))
+        this.#store.setNextRun(id, this.#resumeSlot(job.definition, job.nextRunAt, now));
+    };
+    if (this.#store.transaction) this.#store.transaction(write);
+    else write();
     this.#reloadJobs();
     this.#arm();
     return this.#view(this.#requireJob(id));
@@ -530,6 +546,14 @@ export class Scheduler {
   #firstSlot(definition: JobConfig, now: number): number | undefined {
     if (definition.schedule.kind === 'at') return definition.schedule.atMs;
     return this.#slotsOf(definition).next(now - 1);
+  }
+
+  /**
+   * The next slot of a job being enabled: its slots that passed while it was disabled are not missed
+   * slots (catchUp is for downtime), so it resumes at or after now; a one-off `at` keeps its time.
+   */
+  #resumeSlot(definition: JobConfig, nextRunAt: number | undefined, now: number): number | undefined {
+    return definition.schedule.kind === 'at' ? nextRunAt : this.#firstSlot(definition, now);
   }
 
   #nextRunField(nextRunAt: number | undefined): { nextRunAt?: number } {

@@ -130,4 +130,43 @@ describe('schedules fire when they should', () => {
       await harness.close();
     }
   });
+
+  test('enabling a job after hours disabled runs no slot that passed while it was disabled', async () => {
+    const harness = await createHarness(fake, {
+      agents: [testAgent('a')],
+      jobs: [testJob('hourly', 'a', { kind: 'every', everyMs: 60 * 60_000 })],
+      start: '2026-01-01T00:30:00Z',
+    });
+    try {
+      harness.scheduler.reconcile();
+      harness.scheduler.setEnabled('hourly', false);
+      harness.scheduler.start();
+      await walk(harness, '2026-01-01T06:30:00Z', 30 * 60_000);
+      const view = harness.scheduler.setEnabled('hourly', true);
+      assert.equal(iso(view.nextRunAt), '2026-01-01T07:00:00.000Z');
+      await walk(harness, '2026-01-01T07:10:00Z', 10 * 60_000);
+      assert.deepEqual(slots(harness.scheduler.listRuns()), ['2026-01-01T07:00:00.000Z']);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  test('a config job switched from enabled: false to true runs no slot that passed while it was disabled', async () => {
+    const job = testJob('hourly', 'a', { kind: 'every', everyMs: 60 * 60_000 }, { enabled: false });
+    const harness = await createHarness(fake, {
+      agents: [testAgent('a')],
+      jobs: [job],
+      start: '2026-01-01T00:30:00Z',
+    });
+    try {
+      harness.scheduler.start();
+      await walk(harness, '2026-01-01T06:30:00Z', 30 * 60_000);
+      harness.scheduler.applyConfig({ ...harness.config, jobs: { hourly: { ...job, enabled: true } } });
+      assert.equal(iso(harness.scheduler.listJobs()[0].nextRunAt), '2026-01-01T07:00:00.000Z');
+      await walk(harness, '2026-01-01T07:10:00Z', 10 * 60_000);
+      assert.deepEqual(slots(harness.scheduler.listRuns()), ['2026-01-01T07:00:00.000Z']);
+    } finally {
+      await harness.close();
+    }
+  });
 });
