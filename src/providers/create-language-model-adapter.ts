@@ -132,7 +132,9 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
           else if (part.type === 'finish') finish = part;
         }
         yield* deltas(splitter.flush(finish?.finishReason.unified === 'length'));
-        if (!finish) {
+        // Google's SDK emits a finish when the body ends whatever came before it; without the
+        // provider's own finish reason the answer was cut short (or the body was no stream at all).
+        if (!finish || finish.finishReason.raw === undefined) {
           throw new MalformedResponseError(
             `${provider.name}/${model.name}: the stream ended before its final event`,
             {
@@ -165,6 +167,15 @@ function toModelAnswer(
   outputIncludesReasoning: boolean,
   context: ErrorContext,
 ): ModelAnswer {
+  // A 200 whose body is an error (Google's schema accepts it as an answer with no candidates).
+  const body = result.response?.body;
+  if (isObject(body) && isObject(body.error)) throw classifyProviderError(body.error, context);
+  if (result.content.length === 0 && result.finishReason.raw === undefined) {
+    throw new MalformedResponseError(
+      `${context.provider}/${context.model}: an answer with neither content nor a finish reason`,
+      { provider: context.provider, model: context.model },
+    );
+  }
   let rawText = '';
   let reasoningText = '';
   const toolCalls: ToolCall[] = [];
@@ -199,6 +210,9 @@ function fromLanguageModelUsage(usage: LanguageModelV3Usage) {
     reasoning: usage.outputTokens.reasoning,
   };
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const toToolCall = (part: { toolCallId: string; toolName: string; input: string }): ToolCall => ({
   id: part.toolCallId,

@@ -57,6 +57,8 @@ export type FakeBehaviour = {
   hang?: boolean;
   /** Streams: destroy the socket after this many chunks. */
   cutAfterChunks?: number;
+  /** Streams: end the response cleanly after this many chunks, before the protocol's final event. */
+  endAfterChunks?: number;
   /** Answer 200 with a body that is not the protocol (broken JSON, or a broken stream chunk). */
   malformed?: boolean;
   /** A reasoning model that spent its whole budget thinking: reasoning, empty text, finish `length`. */

@@ -112,6 +112,7 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
         response.socket?.destroy();
         return;
       }
+      if (behaviour.endAfterChunks !== undefined && index >= behaviour.endAfterChunks) break;
       if (index > 0) await wait(behaviour.chunkDelayMs);
       response.write(chunk);
     }

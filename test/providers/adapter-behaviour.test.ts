@@ -251,6 +251,24 @@ for (const api of apis) {
       });
     });
 
+    test('stream: a stream that ends cleanly before its final event is a MalformedResponseError, not a short answer', async () => {
+      fake.enqueue({ text: 'this answer will end half way', chunkSize: 3, endAfterChunks: 4 });
+      await assert.rejects(collect(adapter.stream(call())), (thrown: unknown) => {
+        assert.ok(thrown instanceof MalformedResponseError, inspect(thrown));
+        return true;
+      });
+    });
+
+    for (const mode of modes) {
+      test(`${mode}: a 200 whose body is the protocol's error is a provider error, not an empty answer`, async () => {
+        fake.enqueue({ error: 'server', status: 200 });
+        await assert.rejects(run(adapter, mode, call()), (thrown: unknown) => {
+          assert.ok(thrown instanceof ProviderError, inspect(thrown));
+          return true;
+        });
+      });
+    }
+
     test('a stream the consumer leaves early releases the connection', async () => {
       fake.enqueue({ text: 'x'.repeat(200), chunkSize: 2, chunkDelayMs: 20 });
       for await (const event of adapter.stream(call())) if (event.type === 'text-delta') break;
