@@ -23,9 +23,14 @@ export class Lane {
     return this.#waiting.length;
   }
 
-  /** Runs `work` once a slot is free; the slot is released when it settles. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  /**
+   * Runs `work` once a slot is free; the slot is released when it settles. A task whose `signal` aborts
+   * while it waits leaves the queue and rejects with the signal's reason, so a timed-out run does not
+   * wait for a slot only to give it back.
+   */
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    if (this.#active >= this.limit) await this.#slot(signal);
     else this.#active++;
     try {
       return await work();
@@ -35,5 +40,20 @@ export class Lane {
       if (next) next();
       else this.#active--;
     }
+  }
+
+  #slot(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiting.splice(this.#waiting.indexOf(granted), 1);
+        reject(signal?.reason);
+      };
+      const granted = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.#waiting.push(granted);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 }

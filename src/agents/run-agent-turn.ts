@@ -194,7 +194,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
             if (error instanceof AgentTurnError && error.code === 'agent_aborted') throw error;
             return { prompt, error: error instanceof Error ? error.message : String(error) };
           }
-        });
+        }, options.signal);
       }),
     );
     subagentCount += list.length;

@@ -180,6 +180,47 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     }
   });
 
+  test('a run that times out while its subagent waits for the subagent lane ends at once and leaves the queue', async () => {
+    const spawn = {
+      toolCalls: [{ name: 'spawn_subagents', arguments: JSON.stringify({ tasks: [{ prompt: 'part' }] }) }],
+    };
+    // The slow job's subagent holds the only subagent slot for 3 s of real time.
+    fake.enqueue(spawn, { text: 'slow part', delayMs: 3000 }, spawn);
+    fake.setDefault({ text: 'done' });
+    const never = { kind: 'at' as const, atMs: Date.parse('2030-01-01T00:00:00Z') };
+    const harness = await createHarness(fake, {
+      agents: [testAgent('a', { tools: ['spawn_subagents'] })],
+      concurrency: { agents: 2, subagents: 1 },
+      jobs: [
+        testJob('slow', 'a', never, { timeoutMs: 60 * minute }),
+        testJob('quick', 'a', never, { timeoutMs: 5000 }),
+      ],
+    });
+    try {
+      harness.scheduler.start();
+      harness.scheduler.runNow('slow');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const quick = harness.scheduler.runNow('quick');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(harness.scheduler.stats().subagentsWaiting, 1, "quick's subagent waits for the slot");
+      const startedWaiting = Date.now();
+      harness.clock.advance(5000); // quick's timeout
+      const finished = await harness.scheduler.waitForRun(quick.id);
+      assert.equal(finished.status, 'timeout');
+      assert.ok(Date.now() - startedWaiting < 1000, 'not held until the other subagent finished');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        [harness.scheduler.stats().running, harness.scheduler.stats().subagentsWaiting],
+        [1, 0],
+        'its agent slot and its place in the subagent queue are given back',
+      );
+      await harness.settle();
+    } finally {
+      fake.setDefault({});
+      await harness.close();
+    }
+  });
+
   /** A job whose first run times out and waits 10 s to retry; resolves once it waits. */
   async function timedOutAwaitingRetry() {
     fake.enqueue({ hang: true });
