@@ -37,8 +37,8 @@ export async function httpGet(options: HttpGetOptions): Promise<string> {
     const response = await fetchImpl(url, { redirect: 'manual', signal: options.signal });
     const location = response.headers.get('location');
     if (response.status < 300 || response.status >= 400 || location === null) {
-      const body = await response.text();
-      return `status ${response.status}\n${body.slice(0, options.bodyChars ?? defaultBodyChars)}`;
+      const body = await startOfBody(response, options.bodyChars ?? defaultBodyChars);
+      return `status ${response.status}\n${body}`;
     }
     await response.body?.cancel();
     if (hop >= maxRedirects) return `error: more than ${maxRedirects} redirects`;
@@ -48,4 +48,25 @@ export async function httpGet(options: HttpGetOptions): Promise<string> {
       return `error: the redirect location is not a URL: ${location}`;
     }
   }
+}
+
+/** The first `chars` characters of a body, reading no more than it takes (a body may be huge or endless). */
+async function startOfBody(response: Response, chars: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length < chars) {
+      const { done, value } = await reader.read();
+      if (done) {
+        text += decoder.decode();
+        break;
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text.slice(0, chars);
 }
