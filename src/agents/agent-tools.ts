@@ -59,14 +59,14 @@ export function agentToolDefinitions(agent: AgentConfig): ToolDefinition[] {
     .map((name) => definitions[name]);
 }
 
-/** Parses a tool call's JSON arguments; an object, or an empty one when the model sent garbage. */
-export function toolArguments(text: string): Record<string, unknown> {
+/** Parses a tool call's JSON arguments; undefined when they are not a JSON object (the model sent garbage). */
+export function toolArguments(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text || '{}');
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
-      : {};
+      : undefined;
   } catch {
-    return {};
+    return undefined;
   }
 }

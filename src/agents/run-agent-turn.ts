@@ -100,7 +100,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
     const escalateCall = result.toolCalls.find((call) => call.name === 'escalate');
     if (escalateCall && tools.some((tool) => tool.name === 'escalate') && result.tier < topTier) {
       // Asked again one tier up with the same context: the higher tier never sees the request to escalate.
-      const reason = String(toolArguments(escalateCall.arguments).reason ?? 'the agent asked to escalate');
+      const reason = String(toolArguments(escalateCall.arguments)?.reason ?? 'the agent asked to escalate');
       escalation = { fromTier: result.tier, reason };
       totals.escalations.push(escalation);
       continue;
@@ -128,12 +128,16 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
     const allowed = tools.some((tool) => tool.name === toolCall.name);
     if (!allowed) return `error: the tool ${toolCall.name} is not available to this agent`;
     const args = toolArguments(toolCall.arguments);
+    // Answered with an error the model can act on, rather than run with made-up empty arguments.
+    if (!args) return `error: the arguments are not a JSON object: ${toolCall.arguments.slice(0, 200)}`;
     try {
       switch (toolCall.name) {
         case 'escalate':
           return 'error: no higher tier is available; answer with what you have';
         case 'remember':
-          sessions.remember(agent.id, String(args.key ?? ''), String(args.value ?? ''), now());
+          if (typeof args.key !== 'string' || args.key === '' || typeof args.value !== 'string')
+            return 'error: remember needs a string key and a string value';
+          sessions.remember(agent.id, args.key, args.value, now());
           return 'remembered';
         case 'recall': {
           const notes = sessions.recall(agent.id, typeof args.key === 'string' ? args.key : undefined);
@@ -159,7 +163,9 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
   }
 
   async function spawnSubagents(raw: unknown): Promise<string> {
-    const list = (Array.isArray(raw) ? raw : []).slice(0, maxSubagentTasks);
+    if (!Array.isArray(raw) || raw.length === 0)
+      return 'error: spawn_subagents needs tasks: a non-empty list of { prompt, task? }';
+    const list = raw.slice(0, maxSubagentTasks);
     const outcomes = await Promise.all(
       list.map((entry: unknown, index) => {
         const item = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};

@@ -80,6 +80,30 @@ describe('an agent turn', () => {
     assert.match(toolMessage?.content ?? '', /"value":"42"/);
   });
 
+  test('a tool call with malformed or missing arguments is answered with an error and does nothing', async () => {
+    fake.enqueue(
+      {
+        toolCalls: [
+          { name: 'remember', arguments: '{"key": "k", "value": ' },
+          { name: 'remember', arguments: '{"key": "k"}' },
+          { name: 'spawn_subagents', arguments: '{"task": []}' },
+        ],
+      },
+      { text: 'ok' },
+    );
+    fake.requests.length = 0;
+    const { turn, sessions } = setup(testAgent('m', { tools: ['remember', 'spawn_subagents'] }));
+    await turn('go');
+    assert.deepEqual(sessions.recall('m'), [], 'no note stored');
+    assert.equal(fake.requests.length, 2, 'no subagent was started');
+    const tools = (
+      fake.requests[1].body as { messages: { role: string; content: string }[] }
+    ).messages.filter((m) => m.role === 'tool');
+    assert.match(tools[0].content, /^error: the arguments are not a JSON object/);
+    assert.match(tools[1].content, /^error: remember needs a string key and a string value/);
+    assert.match(tools[2].content, /^error: spawn_subagents needs tasks/);
+  });
+
   test('http_get reaches allowed hosts only', async () => {
     const fetched: string[] = [];
     const fetchImpl = (async (url: URL | string) => {
