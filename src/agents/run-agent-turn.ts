@@ -166,13 +166,16 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
     if (!Array.isArray(raw) || raw.length === 0)
       return 'error: spawn_subagents needs tasks: a non-empty list of { prompt, task? }';
     const list = raw.slice(0, maxSubagentTasks);
+    // Numbers taken before any await: calls of one answer run in parallel and must not share a session.
+    const firstIndex = subagentCount;
+    subagentCount += list.length;
     const outcomes = await Promise.all(
       list.map((entry: unknown, index) => {
         const item = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};
         const prompt = typeof item.prompt === 'string' ? item.prompt : String(entry);
         const task = typeof item.task === 'string' ? item.task : agent.task;
         const child: SessionInfo = {
-          id: subagentSessionId(session.id, subagentCount + index),
+          id: subagentSessionId(session.id, firstIndex + index),
           kind: 'subagent',
           agentId: agent.id,
           ...(session.jobId === undefined ? {} : { jobId: session.jobId }),
@@ -203,7 +206,6 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
         }, options.signal);
       }),
     );
-    subagentCount += list.length;
     return JSON.stringify(outcomes);
   }
 }

@@ -104,6 +104,32 @@ describe('an agent turn', () => {
     assert.match(tools[2].content, /^error: spawn_subagents needs tasks/);
   });
 
+  test('two spawn_subagents calls in one answer give each sub-task a session of its own', async () => {
+    const spawn = (prompts: string[]) => ({
+      name: 'spawn_subagents',
+      arguments: JSON.stringify({ tasks: prompts.map((prompt) => ({ prompt })) }),
+    });
+    fake.enqueue({ toolCalls: [spawn(['P1']), spawn(['P2', 'P3'])] });
+    fake.setDefault({ text: 'part done' });
+    try {
+      const { turn, sessions } = setup(testAgent('s', { tools: ['spawn_subagents'] }));
+      await turn('split it', 'job:j:run:7');
+      const children = [0, 1, 2].map((index) =>
+        sessions
+          .messages(`job:j:run:7:sub:${index}`)
+          .filter((entry) => entry.message.role === 'user')
+          .map((entry) => entry.message.content),
+      );
+      assert.deepEqual(children.flat().sort(), ['P1', 'P2', 'P3']);
+      assert.ok(
+        children.every((prompts) => prompts.length === 1),
+        JSON.stringify(children),
+      );
+    } finally {
+      fake.setDefault({});
+    }
+  });
+
   test('http_get reaches allowed hosts only', async () => {
     const fetched: string[] = [];
     const fetchImpl = (async (url: URL | string) => {
