@@ -381,8 +381,8 @@ export class Scheduler {
   #dispatch(): void {
     if (this.#stopping) return;
     while (this.#running.size < this.#agentLimit) {
-      const runningJobs = new Set([...this.#running.values()].map((entry) => entry.run.jobId));
-      const index = this.#queue.findIndex((run) => !runningJobs.has(run.jobId));
+      const busy = new Set([...this.#running.values()].flatMap((entry) => this.#exclusiveKeys(entry.run)));
+      const index = this.#queue.findIndex((run) => this.#exclusiveKeys(run).every((key) => !busy.has(key)));
       if (index < 0) return;
       const [run] = this.#queue.splice(index, 1);
       const controller = new AbortController();
@@ -393,6 +393,17 @@ export class Scheduler {
         this.#dispatch();
       });
     }
+  }
+
+  /**
+   * What a run holds while it runs: its job (one run per job at a time) and, for a main-session job, the
+   * agent's main session, so that two turns (or a system event and a turn) never interleave in it.
+   */
+  #exclusiveKeys(run: RunRecord): string[] {
+    const definition = this.#jobs.get(run.jobId)?.definition;
+    return definition?.session === 'main'
+      ? [`job\u0000${run.jobId}`, `session\u0000${mainSessionId(definition.agent)}`]
+      : [`job\u0000${run.jobId}`];
   }
 
   async #execute(run: RunRecord, controller: AbortController): Promise<void> {

@@ -128,4 +128,45 @@ describe('sessions: no context bleed', () => {
       await harness.close();
     }
   });
+
+  test('turns of one main session never overlap: two jobs and a system event at once join it one after another', async () => {
+    fake.requests.length = 0;
+    fake.setDefault({ text: 'answered', delayMs: 50 });
+    const main = (
+      id: string,
+      payload: { kind: 'agentTurn'; message: string } | { kind: 'systemEvent'; text: string },
+    ) => testJob(id, 'keeper', { kind: 'every', everyMs: 60_000 }, { session: 'main', payload });
+    const harness = await createHarness(fake, {
+      agents: [testAgent('keeper', { mainSession: true })],
+      concurrency: { agents: 3, subagents: 4 },
+      jobs: [
+        main('first', { kind: 'agentTurn', message: 'TURN-ONE' }),
+        main('second', { kind: 'agentTurn', message: 'TURN-TWO' }),
+        main('event', { kind: 'systemEvent', text: 'EVENT' }),
+      ],
+      start: '2026-01-01T00:00:30Z',
+    });
+    try {
+      harness.scheduler.start();
+      harness.clock.advance(30_000);
+      await harness.settle();
+      assert.deepEqual(
+        harness.scheduler.listRuns().map((run) => run.status),
+        ['ok', 'ok', 'ok'],
+      );
+      const transcript = harness.sessions
+        .messages(mainSessionId('keeper'))
+        .map((entry) => `${entry.message.role}:${entry.message.content}`);
+      // Each turn's answer follows its own message; the event sits between turns, never inside one.
+      for (const [index, line] of transcript.entries()) {
+        if (line.startsWith('user:TURN'))
+          assert.equal(transcript[index + 1], 'assistant:answered', transcript.join(' | '));
+      }
+      const second = fake.requests.map((request) => messagesOf(request.body).map(text))[1];
+      assert.ok(second.includes('answered'), 'the later turn sees the earlier answer');
+    } finally {
+      fake.setDefault({});
+      await harness.close();
+    }
+  });
 });
