@@ -59,6 +59,14 @@ export function classifyProviderError(error: unknown, context: ErrorContext, gua
       now: context.now(),
     });
   }
+  if (causeMessages(error).includes('bad port')) {
+    return new UnreachableError(
+      say(
+        'cannot connect: fetch refuses this port (a "bad port" in the Fetch standard, such as 6000 or 6665-6669); serve the provider on another port',
+      ),
+      { ...errorOptions, cause: error },
+    );
+  }
   const networkCode = findNetworkCode(error);
   if (networkCode !== undefined) {
     // After the headers, a dropped connection means the answer was cut short, not that the host is down.
@@ -88,6 +96,17 @@ function statusOf(error: unknown): number | undefined {
     return typeof status === 'number' ? status : undefined;
   }
   return undefined;
+}
+
+/** The messages along an error's cause chain (undici puts the reason for "fetch failed" in its cause). */
+function causeMessages(error: unknown): string[] {
+  const messages: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    messages.push(current.message);
+  }
+  return messages;
 }
 
 /** The system error code of a connection failure anywhere in the cause chain, or 'fetch failed'. */

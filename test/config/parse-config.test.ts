@@ -544,3 +544,17 @@ describe('parseConfig: retention', () => {
     assert.match(issueAt(issues, 'retention.deliveries').message, /or forever/);
   });
 });
+
+describe('parseConfig: provider ports fetch refuses', () => {
+  it('warns at the baseUrl that fetch will not connect to the port, and saves the rest', () => {
+    const text = minimalYaml.replace('{ api: ollama }', '{ api: ollama, baseUrl: "http://127.0.0.1:6000" }');
+    assert.notEqual(text, minimalYaml);
+    const { warnings } = parseConfig(text, { env: {} });
+    const warning = issueAt(warnings, 'providers.local.baseUrl');
+    assert.match(
+      warning.message,
+      /port 6000, which fetch refuses to connect to .* serve the provider on another port/,
+    );
+    assert.deepStrictEqual(parseConfig(minimalYaml, { env: {} }).warnings, []);
+  });
+});

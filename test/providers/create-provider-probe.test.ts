@@ -41,3 +41,16 @@ test('a probe of a refused port is an UnreachableError', async () => {
   });
   await assert.rejects(probe.probe({ timeoutMs: 1000 }), UnreachableError);
 });
+
+test('a provider on a port fetch refuses is unreachable, and the reason says so (not "malformed")', async () => {
+  for (const api of ['ollama', 'openai-completions'] as const) {
+    const probe = createProviderProbe({
+      provider: fakeProviderConfig({ api, baseUrl: 'http://127.0.0.1:6000' }),
+    });
+    await assert.rejects(probe.probe({ timeoutMs: 1000 }), (error: unknown) => {
+      assert.ok(error instanceof UnreachableError, `${api}: ${String(error)}`);
+      assert.match(error.message, /fetch refuses this port \(a "bad port" in the Fetch standard/);
+      return true;
+    });
+  }
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fetchBadPorts } from '../../spec/fetch-bad-ports.ts';
 import type { ProviderConfig } from '../../spec/pyramid-config.ts';
 import { providerApis } from '../../spec/pyramid-config.ts';
 import { didYouMean } from '../closest-name.ts';
@@ -95,6 +96,14 @@ export const providersSection: ConfigSection<typeof schema, Record<string, Provi
         issues.push({
           path: [name, 'apiKey'],
           message: `is a literal secret in the config file; put it in an environment variable and write apiKey: "env:${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY"`,
+        });
+      }
+      const port =
+        provider.baseUrl && URL.canParse(provider.baseUrl) ? Number(new URL(provider.baseUrl).port) : 0;
+      if (fetchBadPorts.has(port)) {
+        issues.push({
+          path: [name, 'baseUrl'],
+          message: `uses port ${port}, which fetch refuses to connect to (a "bad port" in the Fetch standard): health probes${provider.api === 'openai-completions' ? '' : ' and calls'} to it fail before reaching the server; serve the provider on another port`,
         });
       }
       for (const [header, value] of Object.entries(provider.headers)) {
