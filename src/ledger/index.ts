@@ -1,7 +1,7 @@
+export { formatUsd } from '../spec/format-usd.ts';
 export { attemptCost } from './attempt-cost.ts';
 export { type CloudOnlyCost, cloudOnlyCost } from './cloud-only-cost.ts';
 export { createLedger, type LedgerOptions } from './create-ledger.ts';
-export { formatUsd } from './format-usd.ts';
 export type { Ledger, RequestDetail, UsageQuery, UsageReport, UsageRow } from './ledger.ts';
 export { parseSince } from './parse-since.ts';
 export { summarizeUsage } from './summarize-usage.ts';

@@ -429,6 +429,7 @@ describe('spend caps', () => {
     assert.ok(error instanceof BudgetExceededError);
     assert.equal(error.code, 'budget_exceeded');
     assert.match(error.message, /daily budget for all callers reached/);
+    assert.match(error.message, /of \$0\.000100;/, 'a cap under a cent is shown, not rounded to $0.00');
   });
 
   test('cap-tier mode keeps the cheap tiers running and refuses the ones above', async () => {

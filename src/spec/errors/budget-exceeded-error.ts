@@ -1,3 +1,4 @@
+import { formatUsd } from '../format-usd.ts';
 import { PyramidError } from './pyramid-error.ts';
 
 /** A daily spend cap is reached (or this request's worst case would pass it). */
@@ -8,7 +9,7 @@ export class BudgetExceededError extends PyramidError {
   constructor(scope: string, capUsd: number, spentUsd: number) {
     super(
       'budget_exceeded',
-      `daily budget for ${scope} reached: $${spentUsd.toFixed(4)} spent or reserved of $${capUsd.toFixed(2)}; it resets at 00:00 UTC, or raise budgets in the config`,
+      `daily budget for ${scope} reached: ${formatUsd(spentUsd)} spent or reserved of ${formatUsd(capUsd)}; it resets at 00:00 UTC, or raise budgets in the config`,
     );
     this.scope = scope;
     this.capUsd = capUsd;
