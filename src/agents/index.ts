@@ -1,3 +1,9 @@
 export { agentToolDefinitions } from './agent-tools.ts';
 export { Lane } from './lane.ts';
-export { type AgentTurnOptions, type AgentTurnResult, noReply, runAgentTurn } from './run-agent-turn.ts';
+export {
+  type AgentTurnOptions,
+  type AgentTurnResult,
+  newTurnTotals,
+  noReply,
+  runAgentTurn,
+} from './run-agent-turn.ts';

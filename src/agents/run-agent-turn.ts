@@ -25,6 +25,8 @@ export type AgentTurnOptions = {
   signal?: AbortSignal;
   now: () => number;
   fetch?: typeof fetch;
+  /** Filled in as the turn goes (see newTurnTotals), so a turn that fails still tells what it cost. */
+  totals?: AgentTurnResult;
 };
 
 /** What a turn produced and what it cost, subagents included. */
@@ -62,16 +64,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       .explain({ task: agent.task, maxTier: agent.maxTier, messages: [] })
       .candidates.map((c) => c.tier),
   );
-  const totals: AgentTurnResult = {
-    output: '',
-    noReply: false,
-    tiers: [],
-    models: [],
-    escalations: [],
-    costUsd: 0,
-    usage: { input: 0, output: 0 },
-    steps: 0,
-  };
+  const totals = options.totals ?? newTurnTotals();
   let escalation: { fromTier: number; reason: string } | undefined;
   let subagentCount = 0;
 
@@ -184,9 +177,11 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
           createdAt: now(),
         };
         return options.subagents.run(async () => {
+          const childTotals = newTurnTotals();
           try {
             const result = await runAgentTurn({
               ...options,
+              totals: childTotals,
               agent: {
                 ...agent,
                 task,
@@ -197,17 +192,32 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
               session: child,
               message: prompt,
             });
-            mergeSubagent(totals, result);
             return { prompt, output: result.output };
           } catch (error) {
             if (error instanceof AgentTurnError && error.code === 'agent_aborted') throw error;
             return { prompt, error: error instanceof Error ? error.message : String(error) };
+          } finally {
+            mergeSubagent(totals, childTotals);
           }
         }, options.signal);
       }),
     );
     return JSON.stringify(outcomes);
   }
+}
+
+/** The totals of a turn that has not called a model yet. */
+export function newTurnTotals(): AgentTurnResult {
+  return {
+    output: '',
+    noReply: false,
+    tiers: [],
+    models: [],
+    escalations: [],
+    costUsd: 0,
+    usage: { input: 0, output: 0 },
+    steps: 0,
+  };
 }
 
 function addResult(totals: AgentTurnResult, result: ChatResult): void {

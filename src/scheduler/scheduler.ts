@@ -1,5 +1,5 @@
 import { Lane } from '../agents/lane.ts';
-import { runAgentTurn } from '../agents/run-agent-turn.ts';
+import { newTurnTotals, runAgentTurn } from '../agents/run-agent-turn.ts';
 import type { Router } from '../router/router.ts';
 import { isolatedSessionId, mainSessionId } from '../sessions/session-ids.ts';
 import { PyramidError } from '../spec/errors/pyramid-error.ts';
@@ -488,24 +488,30 @@ export class Scheduler {
       job.session === 'main'
         ? this.#session(mainSessionId(agent.id), 'main', agent, job, run)
         : this.#session(isolatedSessionId(job.id, run.id), 'isolated', agent, job, run);
-    const result = await runAgentTurn({
-      router: this.#options.router,
-      sessions: this.#options.sessions,
-      agent,
-      session,
-      message: job.payload.message,
-      subagents: this.subagents,
-      signal,
-      now,
-      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
-    });
-    run.output = result.output;
-    run.noReply = result.noReply;
-    run.tiers = result.tiers;
-    run.models = result.models;
-    run.escalations = result.escalations;
-    run.costUsd = result.costUsd;
-    run.usage = result.usage;
+    // Filled in call by call, so that a run that fails (step limit, timeout) still records what it spent.
+    const totals = newTurnTotals();
+    try {
+      const result = await runAgentTurn({
+        router: this.#options.router,
+        sessions: this.#options.sessions,
+        agent,
+        session,
+        message: job.payload.message,
+        subagents: this.subagents,
+        signal,
+        now,
+        totals,
+        ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+      });
+      run.output = result.output;
+      run.noReply = result.noReply;
+    } finally {
+      run.tiers = totals.tiers;
+      run.models = totals.models;
+      run.escalations = totals.escalations;
+      run.costUsd = totals.costUsd;
+      run.usage = totals.usage;
+    }
   }
 
   #session(

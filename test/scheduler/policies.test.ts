@@ -221,6 +221,27 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     }
   });
 
+  test('a run that fails after calling models still records their tiers, models, usage and cost', async () => {
+    fake.setDefault({ toolCalls: [{ name: 'recall', arguments: '{}' }] });
+    const harness = await createHarness(fake, {
+      agents: [testAgent('a', { tools: ['recall'], maxSteps: 2 })],
+      jobs: [testJob('j', 'a', { kind: 'at', atMs: Date.parse('2030-01-01T00:00:00Z') })],
+    });
+    try {
+      harness.scheduler.start();
+      const run = await harness.scheduler.waitForRun(harness.scheduler.runNow('j').id);
+      assert.equal(run.status, 'error');
+      assert.match(run.error ?? '', /used its 2 steps without a final answer/);
+      const stored = harness.scheduler.getRun(run.id);
+      assert.deepEqual(stored?.models, ['m0', 'm0'], 'both model calls are in the history');
+      assert.deepEqual(stored?.tiers, [0, 0]);
+      assert.ok((stored?.usage.input ?? 0) > 0 && (stored?.costUsd ?? 0) > 0, JSON.stringify(stored));
+    } finally {
+      fake.setDefault({});
+      await harness.close();
+    }
+  });
+
   /** A job whose first run times out and waits 10 s to retry; resolves once it waits. */
   async function timedOutAwaitingRetry() {
     fake.enqueue({ hang: true });
