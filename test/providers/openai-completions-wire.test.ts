@@ -153,3 +153,20 @@ test('an answer without choices is malformed, not an empty answer', async () => 
   reply = { stream: [`data: ${JSON.stringify({ object: 'chat.completion.chunk' })}\n\n`] };
   await assert.rejects(collect(adapter.stream(call())), { code: 'malformed_response' });
 });
+
+test('a 200 whose body is an error document is classified from it, asked for a stream or not', async () => {
+  reply = {
+    json: { error: { message: 'Rate limit exceeded', type: 'requests', code: 'rate_limit_exceeded' } },
+  };
+  await assert.rejects(adapter.generate(call()), RateLimitedError);
+  await assert.rejects(collect(adapter.stream(call())), RateLimitedError);
+  reply = { json: { error: { message: 'The engine is currently overloaded', type: 'server_error' } } };
+  await assert.rejects(collect(adapter.stream(call())), { code: 'server_error' });
+  reply = {
+    json: { object: 'chat.completion', choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }] },
+  };
+  await assert.rejects(collect(adapter.stream(call())), {
+    code: 'malformed_response',
+    message: /a JSON document where an event stream was asked for/,
+  });
+});

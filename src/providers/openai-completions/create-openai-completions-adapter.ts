@@ -84,6 +84,9 @@ export function createOpenaiCompletionsAdapter(options: {
         const text = await guard.race(readBodyText(response));
         guard.markComplete();
         const parsed: unknown = JSON.parse(text);
+        // Some servers answer 200 with an error document (a rate limit, an overloaded backend).
+        if (isJsonObject(parsed) && parsed.error !== undefined && parsed.error !== null)
+          throw classifyProviderError(parsed.error, context);
         const choice = isJsonObject(parsed) && Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
         if (!isJsonObject(choice) || !isJsonObject(choice.message)) {
           throw malformed('the response has no choices[0].message');
@@ -118,6 +121,13 @@ export function createOpenaiCompletionsAdapter(options: {
       const guard = startGuard(call, true);
       try {
         const response = await post(call, guard, true);
+        // A JSON document where a stream was asked for: an error some servers send with 200.
+        if (/json/i.test(String(response.headers['content-type'] ?? ''))) {
+          const parsed: unknown = JSON.parse(await guard.race(readBodyText(response)));
+          if (isJsonObject(parsed) && parsed.error !== undefined && parsed.error !== null)
+            throw classifyProviderError(parsed.error, context);
+          throw malformed('a JSON document where an event stream was asked for');
+        }
         response.setEncoding('utf8');
         const splitter = createThinkTagSplitter({ opened: model.templateOpensThink });
         const toolCalls = collectOpenaiToolCalls();
