@@ -66,6 +66,8 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
   );
   const totals = options.totals ?? newTurnTotals();
   let escalation: { fromTier: number; reason: string } | undefined;
+  // Once the agent escalated, the rest of its turn stays at least on that tier (tool results included).
+  let floorTier: number | undefined;
   let subagentCount = 0;
 
   for (let step = 0; step < agent.maxSteps; step++) {
@@ -76,7 +78,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       messages: context,
       ...(tools.length > 0 ? { tools } : {}),
       callerTag: agent.id,
-      ...(escalation ? { escalation } : {}),
+      ...(escalation ? { escalation } : floorTier !== undefined ? { startTier: floorTier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     escalation = undefined;
@@ -95,6 +97,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       // Asked again one tier up with the same context: the higher tier never sees the request to escalate.
       const reason = String(toolArguments(escalateCall.arguments)?.reason ?? 'the agent asked to escalate');
       escalation = { fromTier: result.tier, reason };
+      floorTier = result.tier + 1;
       totals.escalations.push(escalation);
       continue;
     }

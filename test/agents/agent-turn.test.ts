@@ -57,6 +57,23 @@ describe('an agent turn', () => {
     assert.equal(second.messages.length, 2, 'system + user only');
   });
 
+  test('an escalation holds for the rest of the turn: after a tool call the next step stays on the higher tier', async () => {
+    fake.requests.length = 0;
+    fake.enqueue(
+      { toolCalls: [{ name: 'escalate', arguments: '{"reason":"needs deeper analysis"}' }] },
+      { toolCalls: [{ name: 'remember', arguments: '{"key":"k","value":"v"}' }] },
+      { text: 'done' },
+    );
+    const { turn } = setup(testAgent('e', { tools: ['escalate', 'remember'] }));
+    const result = await turn('hard question');
+    assert.equal(result.output, 'done');
+    assert.deepEqual(
+      fake.requests.map((request) => (request.body as { model: string }).model),
+      ['m0', 'm1', 'm1'],
+    );
+    assert.deepEqual(result.escalations, [{ fromTier: 0, reason: 'needs deeper analysis' }], 'recorded once');
+  });
+
   test('NO_REPLY is nothing to deliver; remember and recall keep agent-scoped notes', async () => {
     fake.enqueue(
       { toolCalls: [{ name: 'remember', arguments: '{"key":"last","value":"42"}' }] },
