@@ -7,16 +7,32 @@ export type HttpGetOptions = {
   maxRedirects?: number;
   /** Characters of the body kept in the answer. */
   bodyChars?: number;
+  /** The whole fetch, redirects and body included, must be done within this (default 15 s). */
+  timeoutMs?: number;
 };
 
 const defaultMaxRedirects = 5;
 const defaultBodyChars = 4000;
+const defaultTimeoutMs = 15_000;
 
 /**
  * The `http_get` tool: GET a URL whose host is allowed, following redirects by hand so that every hop's
  * host is checked (fetch's own redirect following would let an allowed host send us anywhere).
  */
 export async function httpGet(options: HttpGetOptions): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    return await fetchWithinHosts({ ...options, signal });
+  } catch (error) {
+    // A host that does not answer in time is the tool's answer; the caller's own abort stays an abort.
+    if (timeout.aborted && !options.signal?.aborted) return `error: no answer within ${timeoutMs / 1000} s`;
+    throw error;
+  }
+}
+
+async function fetchWithinHosts(options: HttpGetOptions & { signal: AbortSignal }): Promise<string> {
   const { allowedHosts } = options;
   const fetchImpl = options.fetch ?? fetch;
   const maxRedirects = options.maxRedirects ?? defaultMaxRedirects;

@@ -34,3 +34,31 @@ test('http_get reads only the start of a body: an endless one is cut, not read i
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('http_get gives up on a host that does not answer, with an answer the agent can read', async () => {
+  const server: Server = createServer(() => {
+    // Accepts and never answers.
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const started = Date.now();
+    const answer = await httpGet({
+      url: `http://127.0.0.1:${port}/`,
+      allowedHosts: ['127.0.0.1'],
+      timeoutMs: 300,
+    });
+    assert.equal(answer, 'error: no answer within 0.3 s');
+    assert.ok(Date.now() - started < 2000);
+    // The caller's own abort is still an abort, not a tool answer.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('the run timed out')), 50);
+    await assert.rejects(
+      httpGet({ url: `http://127.0.0.1:${port}/`, allowedHosts: ['127.0.0.1'], signal: controller.signal }),
+      /the run timed out/,
+    );
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
