@@ -457,6 +457,11 @@ export class Scheduler {
       return;
     }
     this.#store.updateRun(run);
+    // Stopped by a graceful shutdown (a deploy, a restart): retried once at the next start, as a run
+    // interrupted by a crash is, when the job has retries. A stop must not lose more than a crash.
+    if (run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry') {
+      this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
+    }
     this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
     this.#options.onEvent?.({ type: 'run-finished', run });
     if (run.deliveryStatus === 'pending' && this.#options.outputSink) {

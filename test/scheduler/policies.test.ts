@@ -266,6 +266,42 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     return harness;
   }
 
+  test('a run stopped by a graceful shutdown is retried once at the next start, as after a crash', async () => {
+    fake.enqueue({ hang: true });
+    const harness = await createHarness(fake, {
+      agents: [testAgent('a')],
+      jobs: [
+        testJob('j', 'a', { kind: 'at', atMs: Date.parse('2026-01-01T00:01:00Z') }, { retries: 1 }),
+        testJob('once', 'a', { kind: 'at', atMs: Date.parse('2026-01-01T00:01:00Z') }),
+      ],
+    });
+    const restarted = harness.makeScheduler();
+    try {
+      harness.scheduler.start();
+      harness.clock.advance(minute);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await harness.scheduler.stop({ drainMs: 0 });
+      const stopped = harness.scheduler.listRuns({ jobId: 'j' });
+      assert.deepEqual(stopped.map((run) => [run.status, run.trigger]).sort(), [
+        ['interrupted', 'schedule'],
+        ['queued', 'retry'],
+      ]);
+      assert.equal(
+        harness.scheduler.listRuns({ jobId: 'once' }).filter((run) => run.trigger === 'retry').length,
+        0,
+        'a job without retries is not retried',
+      );
+      restarted.start();
+      await harness.settle(restarted);
+      const retry = restarted.listRuns({ jobId: 'j' }).find((run) => run.trigger === 'retry');
+      assert.equal(retry?.status, 'ok');
+      assert.equal(retry?.retryOf, stopped.find((run) => run.status === 'interrupted')?.id);
+    } finally {
+      await restarted.stop();
+      await harness.close();
+    }
+  });
+
   test('a run past its timeout is recorded timeout, then retried after the backoff', async () => {
     const harness = await timedOutAwaitingRetry();
     try {
