@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { clientToken, startTestGateway, type TestGateway } from './start-test-gateway.ts';
+
+type Row = {
+  key: string | null;
+  requests: number;
+  share: number;
+  attempts: number;
+  cloudOnlyCostUsd: number;
+};
+type Report = { rows: Row[]; totals: Row };
+
+describe('usage report through the gateway', () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(() => gw.close());
+
+  const ask = async (body: Record<string, unknown>) => {
+    const response = await gw.call('/v1/chat/completions', {
+      method: 'POST',
+      token: clientToken,
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], ...body }),
+    });
+    await response.text();
+    return response;
+  };
+  const usage = async (query: string) => (await (await gw.call(`/api/usage?${query}`)).json()) as Report;
+
+  test('a pinned model that returns an empty answer answered the request: its tier gets it, priced on tier 1', async () => {
+    // A pinned model never escalates: the client gets the empty answer with a 200.
+    gw.local.enqueue({ text: '', usage: { input: 1000, output: 0 } });
+    const response = await ask({ model: 'local-model' });
+    assert.equal(response.status, 200);
+
+    const report = await usage('since=1h&by=tier');
+    assert.deepEqual(
+      report.rows.map((row) => [row.key, row.requests, row.share, row.attempts]),
+      [['0', 1, 1, 1]],
+      'answered at tier 0, not counted among the requests nobody answered',
+    );
+    // The same 1000 input tokens on cloud-model ($1 per million).
+    assert.equal(report.totals.cloudOnlyCostUsd.toFixed(6), '0.001000');
+  });
+});
