@@ -205,6 +205,14 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
         }, options.signal);
       }),
     );
+    // More than the limit: the model is told which tasks did not run, so it can ask again for them.
+    if (raw.length > list.length) {
+      return JSON.stringify({
+        results: outcomes,
+        notRun: raw.slice(list.length),
+        note: `only the first ${maxSubagentTasks} of ${raw.length} tasks ran (at most ${maxSubagentTasks} per call); call spawn_subagents again for the rest`,
+      });
+    }
     return JSON.stringify(outcomes);
   }
 }

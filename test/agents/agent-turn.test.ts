@@ -147,6 +147,34 @@ describe('an agent turn', () => {
     }
   });
 
+  test('spawn_subagents with more than 8 tasks runs 8 and tells the model which did not run', async () => {
+    const prompts = Array.from({ length: 10 }, (_, index) => `T${index}`);
+    fake.enqueue({
+      toolCalls: [
+        {
+          name: 'spawn_subagents',
+          arguments: JSON.stringify({ tasks: prompts.map((prompt) => ({ prompt })) }),
+        },
+      ],
+    });
+    fake.setDefault({ text: 'part done' });
+    fake.requests.length = 0;
+    try {
+      const { turn } = setup(testAgent('m', { tools: ['spawn_subagents'] }));
+      await turn('split it into ten');
+      const last = fake.requests.at(-1)?.body as { messages: { role: string; content: string }[] };
+      const answer = JSON.parse(last.messages.find((message) => message.role === 'tool')?.content ?? '{}');
+      assert.equal(answer.results.length, 8);
+      assert.deepEqual(
+        answer.notRun.map((task: { prompt: string }) => task.prompt),
+        ['T8', 'T9'],
+      );
+      assert.match(answer.note, /only the first 8 of 10 tasks ran/);
+    } finally {
+      fake.setDefault({});
+    }
+  });
+
   test('http_get reaches allowed hosts only', async () => {
     const fetched: string[] = [];
     const fetchImpl = (async (url: URL | string) => {
