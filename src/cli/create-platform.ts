@@ -16,7 +16,7 @@ import type { PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../spec/model-call.ts';
 import type { PyramidConfig } from '../spec/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../spec/request-ledger.ts';
-import type { RunRecord, SchedulerStore } from '../spec/scheduler-store.ts';
+import type { SchedulerStore } from '../spec/scheduler-store.ts';
 import type { SessionStore } from '../spec/session-store.ts';
 import type { Attempt } from '../spec/trace.ts';
 import {
@@ -54,13 +54,8 @@ export type Platform = {
   outbox: Outbox;
   /** Calls `listener` with every delivery outcome (delivered, retrying, failed); returns an unsubscribe. */
   onDeliveryEvent(listener: (event: OutboxEvent) => void): () => void;
-  /**
-   * After a crash: finished runs whose delivery status is still `pending` are settled from their
-   * deliveries, and a run whose output never reached the outbox (the crash came between the two) is
-   * handed to it now. Returns how many runs' output was queued again. Call it before the scheduler
-   * starts, so that no run is finishing while it looks.
-   */
-  recoverRunDeliveries(): Promise<number>;
+  /** Settles runs a crash left with a pending delivery status (see RunDeliverySink.recover); before the scheduler starts. */
+  recoverRunDeliveries(): number;
   /** Operational alerts to the `alerts:` targets (breakers are wired; schedulers report job runs). */
   alerter: Alerter;
   /** GET /api/deliveries and /api/deliveries/:id, for the gateway's `routes`. */
@@ -163,28 +158,17 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   const sessions = createSqliteSessionStore(db);
   const schedulerStore = createSqliteSchedulerStore(db);
   // A run's output goes to its job's deliver: targets, else its agent's.
-  const deliverySink = createRunDeliverySink({
+  const outputSink = createRunDeliverySink({
     outbox,
+    store: schedulerStore,
     targetsFor: (run) => {
       const job = schedulerStore.getJob(run.jobId)?.definition ?? config.jobs?.[run.jobId];
       const jobTargets = job?.deliver ?? [];
       return jobTargets.length > 0 ? jobTargets : (config.agents?.[run.agentId]?.deliver ?? []);
     },
   });
-  // A run's stored delivery status follows its deliveries: `none` when it had no targets, and
-  // delivered / failed / partial once every delivery is final (the outbox reports each outcome).
-  const settleRunDelivery = (runId: string) => {
-    const status = outbox.runStatus(runId);
-    if (status !== 'pending') schedulerStore.setDeliveryStatus(runId, status);
-  };
-  const outputSink = {
-    async accept(run: RunRecord) {
-      await deliverySink.accept(run);
-      settleRunDelivery(run.id);
-    },
-  };
   const onOutboxEvent = (event: OutboxEvent) => {
-    if (event.type !== 'retrying' && event.delivery.runId) settleRunDelivery(event.delivery.runId);
+    outputSink.onOutboxEvent(event);
     for (const listener of deliveryListeners) listener(event);
   };
   const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
@@ -235,19 +219,7 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
       deliveryListeners.add(listener);
       return () => deliveryListeners.delete(listener);
     },
-    async recoverRunDeliveries() {
-      let handedOver = 0;
-      for (const run of schedulerStore.runsAwaitingDelivery()) {
-        const queued = () => outbox.list({ runId: run.id, limit: 1 }).length > 0;
-        if (queued()) {
-          settleRunDelivery(run.id);
-          continue;
-        }
-        await outputSink.accept(run);
-        if (queued()) handedOver++;
-      }
-      return handedOver;
-    },
+    recoverRunDeliveries: () => outputSink.recover(),
     onRequestRecorded(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,20 +1,42 @@
 import type { DeliveryTarget } from '../spec/delivery.ts';
-import type { RunRecord } from '../spec/scheduler-store.ts';
-import type { Outbox } from './outbox.ts';
+import type { RunRecord, SchedulerStore } from '../spec/scheduler-store.ts';
+import type { Outbox, OutboxEvent } from './outbox.ts';
+
+/** The scheduler's side of delivery: where run output goes, and how a run learns its delivery status. */
+export type RunDeliverySink = {
+  /** The scheduler's RunOutputSink: queues a finished run's output for its targets. */
+  accept(run: RunRecord): void;
+  /** For the outbox's onEvent: a delivery that became final settles its run's status. */
+  onOutboxEvent(event: OutboxEvent): void;
+  /**
+   * After a crash: finished runs whose delivery status is still `pending` are settled from their
+   * deliveries, and a run whose output never reached the outbox (the crash came between the two) is
+   * handed to it now. Returns how many runs' output was queued again. Call it before the scheduler
+   * starts, so that no run is finishing while it looks.
+   */
+  recover(): number;
+};
 
 /**
  * The scheduler's RunOutputSink on the outbox: a finished run's output goes to its job's targets (or
- * its agent's). Runs without targets are left alone (their status stays as the scheduler set it).
+ * its agent's). The run's stored delivery status follows its deliveries: `none` when it had no
+ * targets, then delivered / failed / partial once every delivery is final.
  */
 export function createRunDeliverySink(options: {
-  outbox: Pick<Outbox, 'enqueueRunOutput'>;
+  outbox: Pick<Outbox, 'enqueueRunOutput' | 'runStatus' | 'list'>;
+  store: Pick<SchedulerStore, 'setDeliveryStatus' | 'runsAwaitingDelivery'>;
   targetsFor(run: RunRecord): readonly DeliveryTarget[];
-}) {
-  return {
-    accept(run: RunRecord): void {
-      const targets = [...options.targetsFor(run)];
-      if (targets.length === 0 || run.output === undefined) return;
-      options.outbox.enqueueRunOutput({
+}): RunDeliverySink {
+  const { outbox, store } = options;
+  const settle = (runId: string) => {
+    const status = outbox.runStatus(runId);
+    if (status !== 'pending') store.setDeliveryStatus(runId, status);
+  };
+  const queued = (runId: string) => outbox.list({ runId, limit: 1 }).length > 0;
+  const accept = (run: RunRecord) => {
+    const targets = [...options.targetsFor(run)];
+    if (targets.length > 0 && run.output !== undefined) {
+      outbox.enqueueRunOutput({
         runId: run.id,
         jobId: run.jobId,
         agentId: run.agentId,
@@ -26,6 +48,25 @@ export function createRunDeliverySink(options: {
           costUsd: run.costUsd,
         },
       });
+    }
+    settle(run.id);
+  };
+  return {
+    accept,
+    onOutboxEvent(event) {
+      if (event.type !== 'retrying' && event.delivery.runId) settle(event.delivery.runId);
+    },
+    recover() {
+      let requeued = 0;
+      for (const run of store.runsAwaitingDelivery()) {
+        if (queued(run.id)) {
+          settle(run.id);
+          continue;
+        }
+        accept(run);
+        if (queued(run.id)) requeued++;
+      }
+      return requeued;
     },
   };
 }

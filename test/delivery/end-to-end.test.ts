@@ -234,10 +234,10 @@ jobs:
       deliveryStatus: 'pending',
     };
     platform.schedulerStore.insertRun(orphan);
-    assert.equal(await platform.recoverRunDeliveries(), 1);
+    assert.equal(platform.recoverRunDeliveries(), 1);
     await waitFor(() => platform.schedulerStore.getRun('run-orphan')?.deliveryStatus === 'delivered', 10_000);
     const lines = (await readFile(join(home, 'deliveries.jsonl'), 'utf8')).trimEnd().split('\n');
     assert.equal(JSON.parse(lines.at(-1) as string).text, 'Written before the crash.');
-    assert.equal(await platform.recoverRunDeliveries(), 0, 'nothing is queued twice');
+    assert.equal(platform.recoverRunDeliveries(), 0, 'nothing is queued twice');
   });
 });

@@ -199,7 +199,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         // Listen first: a port in use ends the start before any job has run or any delivery was sent.
         const server = await listen(built.app, gateway);
         built.context.health.start();
-        const requeued = await platform.recoverRunDeliveries();
+        const requeued = platform.recoverRunDeliveries();
         if (requeued > 0) {
           logger.warn(
             { runs: requeued },
