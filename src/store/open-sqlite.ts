@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { PyramidError } from '../spec/errors/pyramid-error.ts';
 import type { Migration } from './migration.ts';
 import { migrations as allMigrations } from './migrations.ts';
 import { runMigrations } from './run-migrations.ts';
+import { notPyramidDatabase, storeOpenError } from './store-open-error.ts';
 
 export type OpenSqliteOptions = {
   /**
@@ -24,21 +26,56 @@ export type OpenSqliteOptions = {
  */
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): DatabaseSync {
   const inMemory = path === ':memory:';
-  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: busyTimeoutMs });
+  const migrations = options.migrations ?? allMigrations;
+  let db: DatabaseSync;
+  try {
+    if (!inMemory) createParentFolder(path);
+    db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: busyTimeoutMs });
+  } catch (error) {
+    throw storeOpenError(path, error);
+  }
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    // Before anything writes to it: another program's database must not be switched to WAL or given our tables.
+    const { version, objects } = db
+      .prepare(
+        'SELECT (SELECT user_version FROM pragma_user_version) AS version, (SELECT COUNT(*) FROM sqlite_master) AS objects',
+      )
+      .get() as { version: number; objects: number };
+    if (version === 0 && objects > 0 && migrations.length > 0) {
+      throw notPyramidDatabase(path, 'it holds tables but no Pyramid schema version');
+    }
     // In-memory databases have no WAL; they keep journal_mode = memory.
     if (!inMemory) db.exec('PRAGMA journal_mode = WAL');
     db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'}`);
     db.exec('PRAGMA foreign_keys = ON');
-    runMigrations(db, options.migrations ?? allMigrations);
+    runMigrations(db, migrations);
   } catch (error) {
     db.close();
-    throw error;
+    throw storeOpenError(path, error);
   }
   return db;
+}
+
+function createParentFolder(path: string): void {
+  const folder = dirname(path);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way of that folder'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'permission denied'
+          : code;
+    throw new PyramidError(
+      'store_cannot_open',
+      `cannot create the folder ${folder} for the database (${why}); set PYRAMID_HOME to a folder Pyramid can write`,
+      { cause: error },
+    );
+  }
 }
 
 /** Closes a database opened by openSqlite; closing twice is harmless. The last close checkpoints the WAL. */

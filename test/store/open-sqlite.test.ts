@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Migration } from '../../src/store/migration.ts';
 import { migrations } from '../../src/store/migrations.ts';
@@ -128,6 +128,43 @@ describe('openSqlite', () => {
     db.exec(`PRAGMA user_version = ${migrations.length + 5}`);
     closeSqlite(db);
     assert.throws(() => openSqlite(path), { code: 'store_too_new' });
+  });
+
+  it('refuses a file that is not a SQLite database, naming it and what to do', () => {
+    const path = join(dir, 'pyramid.db');
+    writeFileSync(path, 'not a database at all, just some text that is long enough\n'.repeat(20));
+    assert.throws(
+      () => openSqlite(path),
+      (error: Error & { code?: string }) =>
+        error.code === 'store_not_database' &&
+        error.message.includes(path) &&
+        /not a Pyramid database/.test(error.message),
+    );
+  });
+
+  it("refuses another program's SQLite database instead of adding Pyramid's tables to it", () => {
+    const path = join(dir, 'pyramid.db');
+    const foreign = new DatabaseSync(path);
+    foreign.exec('CREATE TABLE notes (body TEXT)');
+    foreign.close();
+    assert.throws(() => openSqlite(path), { code: 'store_not_database' });
+    const after = new DatabaseSync(path);
+    try {
+      assert.deepEqual(tables(after), ['notes']);
+      assert.equal(pragma(after, 'journal_mode'), 'delete');
+    } finally {
+      after.close();
+    }
+  });
+
+  it('says a database path that is a folder is a folder', () => {
+    const path = join(dir, 'pyramid.db');
+    mkdirSync(path);
+    assert.throws(
+      () => openSqlite(path),
+      (error: Error & { code?: string }) =>
+        error.code === 'store_cannot_open' && error.message.includes(`${path} is a folder`),
+    );
   });
 
   it('opens :memory: with the schema, and closing twice is harmless', () => {

@@ -1,0 +1,52 @@
+import { statSync } from 'node:fs';
+import { PyramidError } from '../spec/errors/pyramid-error.ts';
+
+// SQLite's primary result codes (the low byte of an extended code) that mean "this file is not ours".
+const sqliteCorrupt = 11;
+const sqliteNotADatabase = 26;
+
+/**
+ * A failure to open or prepare the database at `path` as a PyramidError that names the file and what to
+ * do (the CLI exits 1), instead of SQLite's bare "file is not a database". Pyramid's own errors pass through.
+ */
+export function storeOpenError(path: string, error: unknown): unknown {
+  if (error instanceof PyramidError) return error;
+  const { code, errcode, errstr } = error as { code?: string; errcode?: number; errstr?: string };
+  if (code === 'ERR_SQLITE_ERROR' && errcode !== undefined) {
+    const primary = errcode & 0xff;
+    if (primary === sqliteNotADatabase || primary === sqliteCorrupt)
+      return notPyramidDatabase(path, errstr, error);
+    if (isFolder(path)) {
+      return new PyramidError(
+        'store_cannot_open',
+        `cannot open the database: ${path} is a folder; move it away (Pyramid creates the file), or set PYRAMID_HOME to another folder`,
+        { cause: error },
+      );
+    }
+    return new PyramidError(
+      'store_cannot_open',
+      `cannot open the database ${path}: ${errstr ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return error;
+}
+
+/** The file at `path` is not (or no longer) a Pyramid database: `reason` says what SQLite saw. */
+export function notPyramidDatabase(path: string, reason: string | undefined, cause?: unknown): PyramidError {
+  return new PyramidError(
+    'store_not_database',
+    `${path} is not a Pyramid database${reason ? ` (${reason})` : ''}: move it away (Pyramid then creates a new one), or set PYRAMID_HOME to another folder`,
+    { cause },
+  );
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
