@@ -122,6 +122,9 @@ export function createGatewayMetrics(options: {
       child(`latency\0${outcome}`, () => latency.labels({ outcome })).observe(
         (request.finishedAt - request.startedAt) / 1000,
       );
+      // A request that succeeded ends with its answer; a pinned model's is returned even when
+      // inadequate, and an answer returned was not rejected.
+      const answer = outcome === 'ok' ? attempts.at(-1) : undefined;
       for (const attempt of attempts) {
         const { usage, model } = attempt;
         for (const [field, kind] of tokenKinds) {
@@ -130,7 +133,7 @@ export function createGatewayMetrics(options: {
         }
         if (attempt.costUsd) child(`cost\0${model}`, () => cost.labels({ model })).inc(attempt.costUsd);
         const reason = attempt.reason ?? 'unknown';
-        if (attempt.outcome === 'inadequate')
+        if (attempt.outcome === 'inadequate' && attempt !== answer)
           child(`escalations\0${reason}`, () => escalations.labels({ reason })).inc();
         else if (attempt.outcome === 'error' && attempt.reason !== 'aborted')
           child(`failovers\0${reason}`, () => failovers.labels({ reason })).inc();

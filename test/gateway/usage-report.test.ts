@@ -44,4 +44,19 @@ describe('usage report through the gateway', () => {
     // The same 1000 input tokens on cloud-model ($1 per million).
     assert.equal(report.totals.cloudOnlyCostUsd.toFixed(6), '0.001000');
   });
+
+  test("a pinned model's inadequate answer, returned as it is, is not counted as an escalation", async () => {
+    gw.local.enqueue({ text: '' });
+    assert.equal((await ask({ model: 'local-model' })).status, 200);
+    const escalations = async () =>
+      /pyramid_escalations_total\{reason="empty_answer"\} (\d+)/.exec(
+        await (await gw.call('/metrics')).text(),
+      )?.[1];
+    assert.equal(await escalations(), undefined, 'nothing was rejected');
+
+    gw.local.enqueue({ text: '' });
+    gw.cloud.enqueue({ text: 'a real answer' });
+    assert.equal((await ask({})).status, 200);
+    assert.equal(await escalations(), '1', 'the unpinned empty answer escalated');
+  });
 });
