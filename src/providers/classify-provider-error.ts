@@ -13,7 +13,13 @@ import { readErrorBody } from './read-error-body.ts';
 import { scrubSecrets } from './scrub-secrets.ts';
 
 /** Who was called, for error messages, and what must never appear in them. */
-export type ErrorContext = { provider: string; model: string; apiKey?: string; now: () => number };
+export type ErrorContext = {
+  provider: string;
+  model: string;
+  /** Never to appear in a message: the key and header values (see providerSecrets). */
+  secrets: readonly string[];
+  now: () => number;
+};
 
 const networkCodes = new Set([
   'ECONNREFUSED',
@@ -41,7 +47,7 @@ export function classifyProviderError(error: unknown, context: ErrorContext, gua
   if (error instanceof ProviderError) return error;
   const errorOptions: ProviderErrorOptions = { provider: context.provider, model: context.model };
   const say = (text: string) =>
-    scrubSecrets(`${context.provider}/${context.model}: ${text}`.slice(0, 500), [context.apiKey]);
+    scrubSecrets(`${context.provider}/${context.model}: ${text}`.slice(0, 500), context.secrets);
 
   const status = statusOf(error);
   if (status !== undefined && status >= 400) {

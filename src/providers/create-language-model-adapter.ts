@@ -13,6 +13,7 @@ import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';
 import { normaliseUsage } from './normalise-usage.ts';
+import { providerSecrets } from './provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from './think-tag-splitter.ts';
 import { toFinishReason } from './to-finish-reason.ts';
 import { toLanguageModelCallOptions } from './to-language-model-call-options.ts';
@@ -42,7 +43,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
   const context: ErrorContext = {
     provider: provider.name,
     model: model.name,
-    apiKey: provider.apiKey,
+    secrets: providerSecrets(provider),
     now: options.now,
   };
   const guards = new WeakMap<AbortSignal, typeof globalThis.fetch>();

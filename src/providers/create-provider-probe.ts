@@ -6,6 +6,7 @@ import { classifyProviderError, type ErrorContext } from './classify-provider-er
 import { createGuardedFetch } from './create-guarded-fetch.ts';
 import { errorFromStatus } from './error-from-status.ts';
 import { probeRequest } from './probe-request.ts';
+import { providerSecrets } from './provider-secrets.ts';
 import { readErrorBody } from './read-error-body.ts';
 import { scrubSecrets } from './scrub-secrets.ts';
 
@@ -22,7 +23,12 @@ export function createProviderProbe(options: {
   const { provider } = options;
   const baseFetch = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
-  const context: ErrorContext = { provider: provider.name, model: '(probe)', apiKey: provider.apiKey, now };
+  const context: ErrorContext = {
+    provider: provider.name,
+    model: '(probe)',
+    secrets: providerSecrets(provider),
+    now,
+  };
   return {
     async probe({ signal, timeoutMs }) {
       const timeouts = { connectMs: timeoutMs, firstTokenMs: timeoutMs, totalMs: timeoutMs };
@@ -43,7 +49,7 @@ export function createProviderProbe(options: {
           const details = readErrorBody(text);
           const message = scrubSecrets(
             `${provider.name}: probe HTTP ${response.status}: ${details.message}`,
-            [provider.apiKey],
+            context.secrets,
           );
           throw errorFromStatus({
             status: response.status,

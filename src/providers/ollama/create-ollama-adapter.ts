@@ -6,6 +6,7 @@ import { createCallGuard } from '../call-guard.ts';
 import { classifyProviderError, type ErrorContext } from '../classify-provider-error.ts';
 import { createGuardedFetch } from '../create-guarded-fetch.ts';
 import { normaliseUsage } from '../normalise-usage.ts';
+import { providerSecrets } from '../provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from '../think-tag-splitter.ts';
 import { toOllamaChatRequest } from './to-ollama-chat-request.ts';
 
@@ -20,7 +21,7 @@ export function createOllamaAdapter(options: {
   const context: ErrorContext = {
     provider: provider.name,
     model: model.name,
-    apiKey: provider.apiKey,
+    secrets: providerSecrets(provider),
     now: options.now,
   };
   const headers = {

@@ -8,6 +8,7 @@ import { classifyProviderError, type ErrorContext } from '../classify-provider-e
 import { createJsonPoster, type PostJson, readBodyText } from '../http/create-json-poster.ts';
 import { readSseData } from '../http/read-sse-data.ts';
 import { normaliseUsage } from '../normalise-usage.ts';
+import { providerSecrets } from '../provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from '../think-tag-splitter.ts';
 import { collectOpenaiToolCalls } from './collect-openai-tool-calls.ts';
 import {
@@ -38,7 +39,7 @@ export function createOpenaiCompletionsAdapter(options: {
   const context: ErrorContext = {
     provider: provider.name,
     model: model.name,
-    apiKey: provider.apiKey,
+    secrets: providerSecrets(provider),
     now: options.now,
   };
   const postJson = options.postJson ?? createJsonPoster();
