@@ -71,4 +71,18 @@ describe('pyramid CLI usage errors exit 64 and name the flag', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout), []);
   });
+
+  test('ask number flags refuse an empty, hexadecimal or unsafe number as bad usage, never calling a model', async () => {
+    for (const [flag, value] of [
+      ['--max-tokens', '99999999999999999999'],
+      ['--max-tokens', '0'],
+      ['--tier', ''],
+      ['--max-tier', '0x1'],
+    ] as const) {
+      const run = await runPyramid(['ask', 'hi', flag, value], env);
+      assert.equal(run.code, 64, `${flag} ${value}: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`${flag} takes a whole number`));
+      assert.doesNotMatch(run.stderr, /internal error|every candidate failed/);
+    }
+  });
 });

@@ -64,11 +64,15 @@ function describeFailure(trace: Trace, message: string): string {
   return [...lines, ...notes].join('\n');
 }
 
-function parseInteger(value: string | undefined, flag: string): number | undefined {
+/** A flag's whole number (at least `min`); an empty, signed, hexadecimal or unsafe one is bad usage (exit 64). */
+function parseInteger(value: string | undefined, flag: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0)
-    throw new PyramidError('usage', `${flag} takes a whole number, not "${value}"`);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(number) || number < min)
+    throw new PyramidError(
+      'usage',
+      `${flag} takes a whole number${min > 0 ? ` of ${min} or more` : ''}, not "${value}"`,
+    );
   return number;
 }
 
@@ -118,7 +122,7 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
         const request: ChatRequest = {
           task: options.task,
           messages,
-          maxTokens: parseInteger(options.maxTokens, '--max-tokens'),
+          maxTokens: parseInteger(options.maxTokens, '--max-tokens', 1),
           model: options.model,
           startTier,
           maxTier: parseInteger(options.maxTier, '--max-tier'),
