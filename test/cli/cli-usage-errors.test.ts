@@ -85,4 +85,10 @@ describe('pyramid CLI usage errors exit 64 and name the flag', () => {
       assert.doesNotMatch(run.stderr, /internal error|every candidate failed/);
     }
   });
+
+  test('usage --since further back than a date can be is bad usage, not an internal error', async () => {
+    const run = await runPyramid(['usage', '--since', '99999999999d'], env);
+    assert.equal(run.code, 64, run.stderr);
+    assert.match(run.stderr, /--since 99999999999d/);
+  });
 });

@@ -25,12 +25,18 @@ function row(usage: UsageRow, key: string): string[] {
 
 /** `--since` parsed; a value it cannot read is bad usage (exit 64), not a failed request. */
 function sinceOption(text: string, now: number): number {
+  let sinceMs: number;
   try {
-    return parseSince(text, now);
+    sinceMs = parseSince(text, now);
   } catch (error) {
     if (!(error instanceof PyramidError)) throw error;
     throw new PyramidError('usage', `--since: ${error.message}`, { cause: error });
   }
+  // A window so long it starts before the earliest date JavaScript has (100 million days back).
+  if (Number.isNaN(new Date(sinceMs).getTime())) {
+    throw new PyramidError('usage', `--since ${text} reaches back before any date; use a shorter window`);
+  }
+  return sinceMs;
 }
 
 /** `pyramid usage`: requests, tier shares, tokens, cost and savings against cloud-only. */
