@@ -1,6 +1,7 @@
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { fileInTheWay } from './file-in-the-way.ts';
 import { starterConfigText } from './starter-config-text.ts';
 
 /**
@@ -51,13 +52,4 @@ function reason(error: unknown): string {
 
 async function isFolder(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
-}
-
-/** The nearest existing ancestor of `folder` (itself included) when it is a file rather than a folder. */
-async function fileInTheWay(folder: string): Promise<string | undefined> {
-  for (let path = folder; ; path = dirname(path)) {
-    const found = await stat(path).catch(() => undefined);
-    if (found) return found.isDirectory() ? undefined : path;
-    if (dirname(path) === path) return undefined;
-  }
 }

@@ -43,4 +43,22 @@ describe('loadConfig', () => {
   it('reports an unreadable path (a folder) as a ConfigError', async () => {
     await assert.rejects(loadConfig({ file: folder, env: {} }), ConfigError);
   });
+
+  it('says what to do when the path is a folder, or runs through a file', async () => {
+    await assert.rejects(loadConfig({ file: folder, env: {} }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(
+        error.issues[0].message,
+        /is a folder, not a file: pass --config the path of the YAML file/,
+      );
+      return true;
+    });
+    const file = join(folder, 'plain-file');
+    await writeFile(file, 'x');
+    await assert.rejects(loadConfig({ file: join(file, 'pyramid.yaml'), env: {} }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.issues[0].message, /plain-file is a file, not a folder/);
+      return true;
+    });
+  });
 });
