@@ -558,3 +558,18 @@ describe('parseConfig: provider ports fetch refuses', () => {
     assert.deepStrictEqual(parseConfig(minimalYaml, { env: {} }).warnings, []);
   });
 });
+
+describe('parseConfig: durations that become timers', () => {
+  it('refuses one longer than a Node timer can wait (about 24.8 days), naming the field; a job interval may be longer', () => {
+    const jobs = `agents:\n  - { id: a, prompt: "p" }\njobs:\n  - { id: j, agent: a, schedule: { every: 30d }, payload: { kind: agentTurn, message: m }, timeout: 30d }\n`;
+    const issues = configIssues(`${minimalYaml}${jobs}retention: { every: 25d, runs: 400d }\n`);
+    assert.match(issueAt(issues, 'jobs.0.timeout').message, /at most 24d: Node's timers cannot wait longer/);
+    assert.match(issueAt(issues, 'retention.every').message, /at most 24d/);
+    assert.equal(
+      issues.filter((issue) => issue.path.includes('schedule') || issue.path === 'retention.runs').length,
+      0,
+    );
+    const fine = parseConfig(`${minimalYaml}${jobs.replace('timeout: 30d', 'timeout: 24d')}`, { env: {} });
+    assert.equal(fine.config.jobs?.j.schedule.kind, 'every');
+  });
+});

@@ -20,7 +20,10 @@ const scheduleSchema = z
         cron: z.string().min(1).describe('A cron expression (5 fields, or 6 with seconds).'),
         tz: z.string().min(1).optional().describe('An IANA time zone (default: UTC).'),
       }),
-      z.strictObject({ every: durationSchema('The interval between runs.') }),
+      z.strictObject({
+        // Not a timer: slots are computed, and the scheduler wakes at least every poll.
+        every: durationSchema('The interval between runs.', { max: Number.POSITIVE_INFINITY }),
+      }),
       z.strictObject({
         at: z.iso.datetime({ offset: true, error: 'expected an ISO date-time such as 2026-12-01T09:00:00Z' }),
       }),
