@@ -9,20 +9,12 @@ import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
 import { createSqliteSchedulerStore } from '../../src/store/sqlite-scheduler-store.ts';
 import { startPyramid } from '../gateway/start-pyramid-process.ts';
 import { runRecord as run } from '../scheduler/run-record.ts';
+import { offlinePyramidYaml } from './offline-pyramid-yaml.ts';
 import { runPyramid } from './run-pyramid.ts';
 
 const day = 86_400_000;
 
-// Nothing listens on port 9: these tests never call a model.
-const pyramidYaml = `
-providers:
-  local: { api: ollama, baseUrl: "http://127.0.0.1:9" }
-models:
-  small: { provider: local, id: "small", cost: { input: 0, output: 0 } }
-tiers:
-  - [small]
-retention: { runs: 30d, transcripts: forever, deliveries: forever }
-`;
+const pyramidYaml = offlinePyramidYaml('retention: { runs: 30d, transcripts: forever, deliveries: forever }');
 
 describe('retention: pyramid prune and pyramid start remove finished history past it', () => {
   let home: string;

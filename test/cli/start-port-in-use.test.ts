@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Started, startPyramid } from '../gateway/start-pyramid-process.ts';
+import { offlinePyramidYaml } from './offline-pyramid-yaml.ts';
 import { runPyramid } from './run-pyramid.ts';
 
-// Nothing listens on port 9: no model is ever called here.
-const pyramidYaml = `
-providers:
-  local: { api: ollama, baseUrl: "http://127.0.0.1:9" }
-models:
-  small: { provider: local, id: "small", cost: { input: 0, output: 0 } }
-tiers:
-  - [small]
-gateway: { probeInterval: 1h }
-`;
+const pyramidYaml = offlinePyramidYaml('gateway: { probeInterval: 1h }');
 
 describe('pyramid start on a port that is taken', () => {
   let first: Started;

@@ -3,16 +3,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { offlinePyramidYaml } from './offline-pyramid-yaml.ts';
 import { runPyramid } from './run-pyramid.ts';
 
-const pyramidYaml = `
-providers:
-  local: { api: ollama, baseUrl: "http://127.0.0.1:9" }
-models:
-  small: { provider: local, id: "small", cost: { input: 0, output: 0 } }
-tiers:
-  - [small]
-`;
+const pyramidYaml = offlinePyramidYaml();
 
 describe('a pyramid.db Pyramid cannot use is a clear failure (exit 1), not an internal error', () => {
   let home: string;
