@@ -179,7 +179,9 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
         const scheduler = platform.createScheduler();
         scheduler.reconcile();
         const queued = scheduler.runNow(id);
-        const run = await scheduler.waitForRun(queued.id);
+        const finished = await scheduler.waitForRun(queued.id);
+        // Read back: the delivery sink settles the status (none without targets) after the run ends.
+        const run = scheduler.getRun(finished.id) ?? finished;
         if (run.status !== 'ok') setExitCode(1);
         if (options.json) {
           io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
@@ -188,6 +190,12 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
         printRuns(io, [run], false);
         if (run.output !== undefined) io.stdout.write(`\n${run.output}\n`);
         if (run.error) io.stderr.write(`error: ${run.error}\n`);
+        if (run.deliveryStatus === 'pending') {
+          io.stderr.write(
+            'delivery pending: the running pyramid start sends it (or the next one does); ' +
+              `see pyramid deliveries --run ${run.id}\n`,
+          );
+        }
       }),
     );
 
