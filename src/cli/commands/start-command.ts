@@ -240,7 +240,9 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           },
           'gateway listening',
         );
-        io.stderr.write(`pyramid gateway listening on ${server.url}\n`);
+        io.stderr.write(
+          `pyramid gateway listening on ${server.url} (pid ${process.pid}: kill -HUP ${process.pid} re-reads the config)\n`,
+        );
         pruning = startHistoryPruning(platform, logger, retentionEvery());
         // SIGHUP reloads the config file: agents, jobs and retention in place (see createConfigReloader).
         const onHangup = () => {

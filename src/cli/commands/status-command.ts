@@ -126,7 +126,8 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
             error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
           throw new PyramidError(
             'not_running',
-            `nothing answers at ${url} (${cause}): is pyramid start running?`,
+            `nothing answers at ${url} (${cause}): is pyramid start running?` +
+              (options.url ? '' : ' (one started with --port or --bind: pass --url http://HOST:PORT)'),
           );
         }
         if (response.status === 401 || response.status === 403) {
