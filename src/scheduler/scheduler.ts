@@ -99,14 +99,19 @@ export class Scheduler {
     if (this.#started) throw new PyramidError('scheduler_started', 'the scheduler is already started');
     this.#started = true;
     const now = this.#clock.now();
-    const interrupted = this.#store.interruptRunning(now);
     this.reconcile();
-    for (const run of interrupted) {
-      const job = this.#jobs.get(run.jobId);
-      if (job && job.definition.retries > 0 && run.trigger !== 'retry') {
-        this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
+    // One commit: a crash between marking a run interrupted and writing its retry would lose the retry
+    // (the next start finds nothing running).
+    const interrupted = this.#atomically(() => {
+      const runs = this.#store.interruptRunning(now);
+      for (const run of runs) {
+        const job = this.#jobs.get(run.jobId);
+        if (job && job.definition.retries > 0 && run.trigger !== 'retry') {
+          this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
+        }
       }
-    }
+      return runs;
+    });
     for (const run of this.#store.activeRuns()) this.#enqueue(run);
     this.#changeCounter = this.#store.changeCounter();
     this.#tick();
@@ -169,8 +174,7 @@ export class Scheduler {
         });
       }
     };
-    if (this.#store.transaction) this.#store.transaction(write);
-    else write();
+    this.#atomically(write);
     this.#reloadJobs();
   }
 
@@ -247,8 +251,7 @@ export class Scheduler {
       if (enabled && !this.#enabled(job))
         this.#store.setNextRun(id, this.#resumeSlot(job.definition, job.nextRunAt, now));
     };
-    if (this.#store.transaction) this.#store.transaction(write);
-    else write();
+    this.#atomically(write);
     this.#reloadJobs();
     this.#arm();
     return this.#view(this.#requireJob(id));
@@ -456,12 +459,15 @@ export class Scheduler {
       this.#wait(run);
       return;
     }
-    this.#store.updateRun(run);
     // Stopped by a graceful shutdown (a deploy, a restart): retried once at the next start, as a run
-    // interrupted by a crash is, when the job has retries. A stop must not lose more than a crash.
-    if (run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry') {
-      this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
-    }
+    // interrupted by a crash is, when the job has retries. A stop must not lose more than a crash, so the
+    // run and its retry are one commit (a kill -9 during the stop leaves the run `running`, retried at start).
+    this.#atomically(() => {
+      this.#store.updateRun(run);
+      if (run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry') {
+        this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
+      }
+    });
     this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
     this.#options.onEvent?.({ type: 'run-finished', run });
     if (run.deliveryStatus === 'pending' && this.#options.outputSink) {
@@ -553,6 +559,11 @@ export class Scheduler {
         earliest = job.nextRunAt;
     }
     this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(0, earliest - now));
+  }
+
+  /** Runs `work` as one commit when the store can group writes. */
+  #atomically<T>(work: () => T): T {
+    return this.#store.transaction ? this.#store.transaction(work) : work();
   }
 
   #reloadJobs(): void {

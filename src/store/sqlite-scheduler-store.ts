@@ -51,9 +51,11 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
     "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'",
   );
   const dataVersion = db.prepare('PRAGMA data_version');
+  // Joins the caller's transaction when there is one (the scheduler groups recovery steps in one).
+  const atomically = <T>(work: () => T): T => (db.isTransaction ? work() : transaction(db, work));
 
   return {
-    transaction: (work) => (db.isTransaction ? work() : transaction(db, work)),
+    transaction: atomically,
     listJobs: () => (selectJobs.all() as Row[]).map(toJob),
     getJob(id) {
       const row = selectJob.get(id) as Row | undefined;
@@ -78,7 +80,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
       setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), id);
     },
     claimSlot(run, nextRunAt) {
-      return transaction(db, () => {
+      return atomically(() => {
         const inserted = Number(insertRunIfFree.run(...runValues(run)).changes) > 0;
         setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), run.jobId);
         return inserted;
@@ -119,7 +121,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
     },
     activeRuns: () => (selectActive.all() as Row[]).map(toRun),
     interruptRunning(now) {
-      return transaction(db, () => {
+      return atomically(() => {
         const running = (selectRunning.all() as Row[]).map(toRun);
         markInterrupted.run(Math.round(now), 'the process stopped while the run was running');
         return running.map((run) => ({
