@@ -109,6 +109,12 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
         printWarnings(io, platform.warnings, { brief: true });
+        // The router quietly falls back to default for an unknown task; on the command line it is likely a typo.
+        const knownTasks = Object.keys(platform.config.tasks);
+        if (options.task !== undefined && !knownTasks.includes(options.task))
+          io.stderr.write(
+            `warning: unknown task type "${options.task}" (known: ${knownTasks.join(', ')}): using "default"\n`,
+          );
         const messages: ChatMessage[] = [];
         if (options.system) messages.push({ role: 'system', content: options.system });
         messages.push({ role: 'user', content: await readPrompt(prompt) });
