@@ -14,10 +14,13 @@ const sessionsPast = `
       SELECT 1 FROM runs r
       WHERE r.status IN ('queued', 'running') AND r.session_id IN (s.id, s.parent_id)
     )`;
-// By when the run was queued (the index), and never one that finished after the cutoff.
+// By when the run was queued (the index), and never one that finished after the cutoff. A run whose
+// delivery is `pending` stays: if a crash came before its output reached the outbox, the run row is the
+// only copy of that output, and the next start queues it from there (RunDeliverySink.recover).
 const runsPast = `
   FROM runs
-  WHERE queued_at < ?1 AND coalesce(finished_at, queued_at) < ?1 AND status NOT IN ('queued', 'running')`;
+  WHERE queued_at < ?1 AND coalesce(finished_at, queued_at) < ?1 AND status NOT IN ('queued', 'running')
+    AND delivery_status != 'pending'`;
 const deliveriesPast = `FROM deliveries WHERE created_at < ?1 AND state != 'pending'`;
 const requestsPast = 'FROM requests WHERE started_at < ?1';
 

@@ -7,7 +7,18 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { closeSqlite, createSqliteSchedulerStore, openSqlite } from '../../src/store/index.ts';
+import { createTelegramChannel } from '../../src/delivery/channels/telegram-channel.ts';
+import { Outbox } from '../../src/delivery/outbox.ts';
+import { createRunDeliverySink } from '../../src/delivery/run-delivery-sink.ts';
+import {
+  closeSqlite,
+  createSqliteHistoryPruner,
+  createSqliteSchedulerStore,
+  openSqlite,
+  pruneHistory,
+} from '../../src/store/index.ts';
+import { createSqliteDeliveryStore } from '../../src/store/sqlite-delivery-store.ts';
+import { botToken } from '../delivery/outbox-harness.ts';
 import { startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { runRecord } from './run-record.ts';
 
@@ -146,6 +157,57 @@ describe('kill -9 while an interrupted run is given its retry', () => {
         1,
         'the stopped run has its one retry',
       );
+    } finally {
+      for (const child of children) await kill(child);
+      await fake.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kill -9 between a run commit and its hand-over to the outbox', () => {
+  test('pruning the history before the restart keeps the run, and the restart queues its output', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'pyramid-recovery-'));
+    const dbPath = join(folder, 'pyramid.db');
+    const fake = await startFakeModelServer({ api: 'openai-completions' });
+    fake.setDefault({ text: 'the morning brief' });
+    const children: ChildProcess[] = [];
+    try {
+      const first = startChild([dbPath, fake.baseUrl, 'die-in-hand-over', 'run-now']);
+      children.push(first.process);
+      const runId = String((await first.line('frozen')).runId);
+      await kill(first.process);
+
+      const db = openSqlite(dbPath);
+      try {
+        const store = createSqliteSchedulerStore(db);
+        assert.equal(
+          store.getRun(runId)?.deliveryStatus,
+          'pending',
+          'committed as finished, not yet handed over',
+        );
+        // `pyramid prune` before the restart, with a retention shorter than the downtime.
+        const later = Date.now() + 3_600_000;
+        await pruneHistory(createSqliteHistoryPruner(db), {
+          runsBefore: later,
+          transcriptsBefore: later,
+          deliveriesBefore: later,
+        });
+        const outbox = new Outbox({
+          store: createSqliteDeliveryStore(db),
+          channels: new Map([['tg', createTelegramChannel({ name: 'tg', botToken, apiRoot: fake.origin })]]),
+        });
+        const sink = createRunDeliverySink({ outbox, store, targetsFor: () => [{ channel: 'tg', to: '1' }] });
+        assert.equal(sink.recover(), 1, 'the restart queues the output that never reached the outbox');
+        assert.equal(outbox.list({ runId }).length, 1);
+        assert.equal(store.getRun(runId)?.deliveryStatus, 'pending');
+        assert.equal(
+          String((db.prepare('PRAGMA integrity_check').get() as Record<string, string>).integrity_check),
+          'ok',
+        );
+      } finally {
+        closeSqlite(db);
+      }
     } finally {
       for (const child of children) await kill(child);
       await fake.close();
