@@ -21,7 +21,13 @@ const runsPast = `
   FROM runs
   WHERE queued_at < ?1 AND coalesce(finished_at, queued_at) < ?1 AND status NOT IN ('queued', 'running')
     AND delivery_status != 'pending'`;
-const deliveriesPast = `FROM deliveries WHERE created_at < ?1 AND state != 'pending'`;
+// Never a pending delivery, nor one of a run whose status is not settled yet: after a crash between a
+// delivery becoming final and its run learning it, recovery reads the run's deliveries; without them
+// it would queue the output again.
+const deliveriesPast = `
+  FROM deliveries
+  WHERE created_at < ?1 AND state != 'pending'
+    AND (run_id IS NULL OR run_id NOT IN (SELECT id FROM runs WHERE delivery_status = 'pending'))`;
 const requestsPast = 'FROM requests WHERE started_at < ?1';
 
 type Kind = {

@@ -172,6 +172,19 @@ describe('createSqliteHistoryPruner', () => {
     assert.deepEqual(pruner.count(cutoffs), { ...expected, ...zeroCounts }, 'nothing is left to remove');
   });
 
+  it('keeps the deliveries of a run whose delivery status is not settled yet, and the run', async () => {
+    // What a crash between a delivery becoming final and its run learning it leaves behind.
+    createSqliteSchedulerStore(db).insertRun({ ...run('unsettled', 'ok', old), deliveryStatus: 'pending' });
+    createSqliteDeliveryStore(db).insert([
+      { record: { ...delivery('of-unsettled', 'delivered', old), runId: 'unsettled' }, chunks: ['one'] },
+      { record: { ...delivery('of-nobody', 'delivered', old), runId: 'gone' }, chunks: ['one'] },
+    ]);
+    const cutoffs = retentionCutoffs({ runsMs: 30 * day, deliveriesMs: 30 * day, everyMs: 1 }, now);
+    await pruneHistory(createSqliteHistoryPruner(db), cutoffs);
+    assert.deepEqual(ids(db, 'SELECT id FROM runs'), ['unsettled']);
+    assert.deepEqual(ids(db, 'SELECT delivery_id AS id FROM deliveries'), ['of-unsettled']);
+  });
+
   it('keeps a kind forever when its retention is absent', async () => {
     await seed();
     const cutoffs = retentionCutoffs({ runsMs: 30 * day, everyMs: 1 }, now);
