@@ -17,6 +17,12 @@ export function configNames(raw: Record<string, unknown>): ConfigNames {
         .map((agent) => asMapping(agent)?.id)
         .filter((id): id is string => typeof id === 'string'),
     ),
+    mainSessionAgents: new Set(
+      (Array.isArray(raw.agents) ? raw.agents : [])
+        .map((agent) => asMapping(agent))
+        .filter((agent) => agent?.mainSession === true && typeof agent.id === 'string')
+        .map((agent) => agent?.id as string),
+    ),
     maxTier: isTierNumber(writtenMaxTier) && writtenMaxTier < tierCount ? writtenMaxTier : tierCount - 1,
   };
 }

@@ -20,6 +20,8 @@ export type ConfigNames = {
   tasks?: ReadonlySet<string>;
   /** Agent ids written under `agents`. */
   agents?: ReadonlySet<string>;
+  /** Agent ids written with `mainSession: true` (the only ones whose jobs may use `session: main`). */
+  mainSessionAgents?: ReadonlySet<string>;
 };
 
 export type ResolveContext = { env: Env; names: ConfigNames };

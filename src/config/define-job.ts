@@ -7,12 +7,22 @@ import { jobIssues, jobSchema, resolveJob } from './sections/jobs-section.ts';
 import { zodErrorMessage } from './zod-error-message.ts';
 
 /** What a job may refer to: agent ids, and channel names with their types (for `deliver:` targets). */
-export type JobNames = { agents: ReadonlySet<string>; channels: ReadonlyMap<string, string> };
+export type JobNames = {
+  agents: ReadonlySet<string>;
+  /** Agents with `mainSession: true`: the only ones a `session: main` job may run on. */
+  mainSessionAgents: ReadonlySet<string>;
+  channels: ReadonlyMap<string, string>;
+};
 
 /** The agents and channels a loaded config defines, for defineJob. */
 export function jobNames(config: Pick<PyramidConfig, 'agents' | 'channels'>): JobNames {
   return {
     agents: new Set(Object.keys(config.agents ?? {})),
+    mainSessionAgents: new Set(
+      Object.values(config.agents ?? {})
+        .filter((agent) => agent.mainSession)
+        .map((agent) => agent.id),
+    ),
     channels: new Map(Object.entries(config.channels ?? {}).map(([name, channel]) => [name, channel.type])),
   };
 }
@@ -25,7 +35,7 @@ export function defineJob(raw: unknown, names: JobNames): JobConfig {
   const result = jobSchema.safeParse(raw, { error: zodErrorMessage });
   const issues: ConfigIssue[] = [
     ...(result.success ? [] : flattenZodIssues(result.error.issues, jobSchema)),
-    ...jobIssues(raw, names.agents),
+    ...jobIssues(raw, names.agents, names.mainSessionAgents),
     ...deliveryTargetIssues(asMapping(raw)?.deliver, names).map((issue) => ({
       ...issue,
       path: ['deliver', ...issue.path],

@@ -16,7 +16,11 @@ test('HTTP: POST /api/jobs validates like the config, run now, GET /api/runs and
   const harness = await createHarness(fake, { agents: [testAgent('bot')] });
   try {
     const app = new Hono();
-    const names = { agents: new Set(['bot']), channels: new Map([['log', 'file']]) };
+    const names = {
+      agents: new Set(['bot']),
+      mainSessionAgents: new Set<string>(),
+      channels: new Map([['log', 'file']]),
+    };
     jobsRoutes(app, { scheduler: harness.scheduler, defineJob: (raw) => defineJob(raw, names) });
     const post = (body: unknown) =>
       app.request('/api/jobs', {

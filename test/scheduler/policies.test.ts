@@ -10,7 +10,8 @@ import { createHarness, testAgent, testJob } from './scheduler-harness.ts';
 
 const minute = 60_000;
 const names = {
-  agents: new Set(['bot']),
+  agents: new Set(['bot', 'keeper']),
+  mainSessionAgents: new Set(['keeper']),
   channels: new Map([
     ['tg', 'telegram'],
     ['log', 'file'],
@@ -405,6 +406,35 @@ jobs:
     );
   });
 
+  test('a session: main job, or a systemEvent, needs an agent with mainSession: true', () => {
+    const job = (agent: string, extra: Record<string, unknown>) =>
+      defineJob({ id: 'x', agent, schedule: { every: '1h' }, ...extra }, names);
+    assert.throws(
+      () => job('bot', { payload: { kind: 'agentTurn', message: 'm' }, session: 'main' }),
+      /session: agent "bot" keeps no main session: set mainSession: true on it, or use session: isolated/,
+    );
+    assert.throws(
+      () => job('bot', { payload: { kind: 'systemEvent', text: 't' } }),
+      /agent "bot" keeps no main session: set mainSession: true on it \(a systemEvent joins its main session\)/,
+    );
+    assert.equal(job('keeper', { payload: { kind: 'systemEvent', text: 't' } }).session, 'main');
+    assert.equal(job('bot', { payload: { kind: 'agentTurn', message: 'm' } }).session, 'isolated');
+    const yaml = `providers:
+  local: { api: ollama, baseUrl: "http://127.0.0.1:11434" }
+models:
+  m: { provider: local, id: m, cost: { input: 0, output: 0 } }
+tiers: [[m]]
+agents:
+  - { id: bot, prompt: "You help." }
+jobs:
+  - { id: ping, agent: bot, schedule: { every: 1h }, payload: { kind: agentTurn, message: hi }, session: main }
+`;
+    assert.throws(
+      () => parseConfig(yaml, { env: {} }),
+      /jobs\.0\.session: agent "bot" keeps no main session/,
+    );
+  });
+
   test('invalid cron expressions, unknown time zones and unknown agents are errors at definition time', () => {
     assert.throws(
       () =>
@@ -443,7 +473,7 @@ jobs:
           },
           names,
         ),
-      /unknown agent "nobody" \(known: bot\)/,
+      /unknown agent "nobody" \(known: bot, keeper\)/,
     );
   });
 
@@ -476,7 +506,7 @@ jobs:
       /deliver\.0: a telegram target needs to:/,
     );
     assert.throws(
-      () => defineJob(job(['log']), { agents: names.agents, channels: new Map() }),
+      () => defineJob(job(['log']), { ...names, channels: new Map() }),
       /unknown channel "log": no channels are configured/,
     );
     assert.deepEqual(defineJob(job([{ channel: 'tg', to: 42 }, 'log']), names).deliver, [

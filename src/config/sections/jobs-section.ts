@@ -81,7 +81,11 @@ export const jobSchema = z
 const schema = z.array(jobSchema).default([]).describe('Scheduled jobs: which agent runs, when, with what.');
 
 /** Cross-field problems of one raw job (schedule, time zone, agent, systemEvent + isolated). */
-export function jobIssues(raw: unknown, agents: ReadonlySet<string> | undefined): SectionIssue[] {
+export function jobIssues(
+  raw: unknown,
+  agents: ReadonlySet<string> | undefined,
+  mainSessionAgents?: ReadonlySet<string>,
+): SectionIssue[] {
   const job = asMapping(raw);
   if (!job) return [];
   const issues: SectionIssue[] = [];
@@ -94,8 +98,23 @@ export function jobIssues(raw: unknown, agents: ReadonlySet<string> | undefined)
     const issue = cronIssue(schedule.cron, typeof schedule.tz === 'string' ? schedule.tz : undefined);
     if (issue) issues.push({ path: ['schedule', issue.field], message: issue.message });
   }
-  if (asMapping(job.payload)?.kind === 'systemEvent' && job.session === 'isolated') {
+  const systemEvent = asMapping(job.payload)?.kind === 'systemEvent';
+  if (systemEvent && job.session === 'isolated') {
     issues.push({ path: ['session'], message: systemEventIsolatedMessage });
+  }
+  // A main session is the agent's to keep: only an agent with mainSession: true has one.
+  const usesMain = job.session === 'main' || (systemEvent && job.session === undefined);
+  if (
+    usesMain &&
+    mainSessionAgents &&
+    typeof job.agent === 'string' &&
+    agents?.has(job.agent) &&
+    !mainSessionAgents.has(job.agent)
+  ) {
+    issues.push({
+      path: ['session'],
+      message: `agent "${job.agent}" keeps no main session: set mainSession: true on it${systemEvent ? ' (a systemEvent joins its main session)' : ', or use session: isolated'}`,
+    });
   }
   return issues;
 }
@@ -136,7 +155,7 @@ export const jobsSection: ConfigSection<typeof schema, Record<string, JobConfig>
         if (seen.has(id)) issues.push({ path: [index, 'id'], message: `duplicate job id "${id}"` });
         seen.add(id);
       }
-      for (const issue of jobIssues(entry, names.agents))
+      for (const issue of jobIssues(entry, names.agents, names.mainSessionAgents))
         issues.push({ ...issue, path: [index, ...issue.path] });
       for (const issue of deliveryTargetIssues(asMapping(entry)?.deliver, names))
         issues.push({ ...issue, path: [index, 'deliver', ...issue.path] });
