@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { PyramidError } from '../spec/errors/pyramid-error.ts';
@@ -30,7 +30,12 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
   const migrations = options.migrations ?? allMigrations;
   let db: DatabaseSync;
   try {
-    if (!inMemory) createParentFolder(path);
+    if (!inMemory) {
+      createParentFolder(path);
+      // Prompts, outputs and costs live here: readable by its owner only. SQLite gives the -wal and
+      // -shm files the database file's mode, so creating it 0600 covers them too.
+      if (!existsSync(path)) createPrivateFile(path);
+    }
     db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: busyTimeoutMs });
   } catch (error) {
     throw storeOpenError(path, error);
@@ -83,4 +88,13 @@ export function closeSqlite(db: DatabaseSync): void {
   if (!db.isOpen) return;
   db.exec('PRAGMA optimize');
   db.close();
+}
+
+/** An empty file (a valid empty SQLite database) with mode 0600; another process creating it first is fine. */
+function createPrivateFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }

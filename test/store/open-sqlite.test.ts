@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -50,6 +50,19 @@ describe('openSqlite', () => {
       assert.equal(pragma(db, 'synchronous'), 1); // NORMAL
       assert.equal(schemaVersion(db), migrations.length);
       assertSchemaTables(tables(db));
+    } finally {
+      closeSqlite(db);
+    }
+  });
+
+  it('creates the database, its WAL and shared-memory files readable by their owner only', () => {
+    const file = join(dir, 'private', 'pyramid.db');
+    const db = openSqlite(file);
+    try {
+      db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+        assert.equal(statSync(path).mode & 0o777, 0o600, path);
+      }
     } finally {
       closeSqlite(db);
     }
