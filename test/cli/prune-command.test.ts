@@ -80,6 +80,12 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
         .find((entry) => entry.includes('pruned history past retention'));
       assert.ok(line, `no prune logged:\n${started.output()}`);
       assert.equal(JSON.parse(line).runs, 1);
+      const resumed = started
+        .output()
+        .split('\n')
+        .find((entry) => entry.includes('resuming work left in the store'));
+      assert.ok(resumed, 'the queued run left by the last process is reported');
+      assert.equal(JSON.parse(resumed).runs, 1);
     } finally {
       started.child.kill('SIGTERM');
       assert.equal(await started.exited, 0);

@@ -228,6 +228,15 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             'runs left running by the last process were marked interrupted',
           );
         }
+        // What this start took over from the last process: work waiting in the store resumes now.
+        const { running, queued, retryWaiting } = scheduler.stats();
+        const pendingDeliveries = platform.outbox.list({ state: 'pending', limit: 1000 }).length;
+        if (running + queued + retryWaiting + pendingDeliveries > 0) {
+          logger.info(
+            { runs: running + queued, retriesWaiting: retryWaiting, pendingDeliveries },
+            'resuming work left in the store (pending deliveries held by a killed process wait for its lease to expire)',
+          );
+        }
         warnStaleJobs();
         platform.outbox.start();
         built.setReady(true);
