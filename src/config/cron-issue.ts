@@ -1,28 +1,33 @@
 import { Cron } from 'croner';
 
-/** Why a cron expression or time zone is invalid, or undefined when croner accepts both. */
-export function cronIssue(
-  expression: string,
-  timeZone?: string,
-): { field: 'cron' | 'tz'; message: string } | undefined {
-  let cron: Cron;
+export type CronIssue = { field: 'cron' | 'tz'; message: string };
+
+/** What is wrong with a cron expression and its time zone: each problem, both when both are wrong. */
+export function cronIssues(expression: string, timeZone?: string): CronIssue[] {
+  const issues: CronIssue[] = [];
   try {
-    cron = new Cron(expression, { paused: true });
+    new Cron(expression, { paused: true }).stop();
   } catch (error) {
-    return { field: 'cron', message: `invalid cron expression "${expression}": ${cronMessage(error)}` };
+    issues.push({ field: 'cron', message: `invalid cron expression "${expression}": ${cronMessage(error)}` });
   }
-  cron.stop();
-  if (timeZone === undefined) return undefined;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    new Cron(expression, { paused: true, timezone: timeZone }).nextRun(new Date(0));
-  } catch {
-    return {
+  if (timeZone !== undefined && !knownTimeZone(timeZone)) {
+    issues.push({
       field: 'tz',
       message: `unknown time zone "${timeZone}": use an IANA name such as Europe/Berlin or UTC`,
-    };
+    });
   }
-  return undefined;
+  return issues;
+}
+
+/** Whether Intl and croner both accept the zone (checked with a cron that is always valid). */
+function knownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    new Cron('0 0 * * *', { paused: true, timezone: timeZone }).nextRun(new Date(0));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const cronMessage = (error: unknown) =>

@@ -467,6 +467,20 @@ jobs:
         defineJob(
           {
             id: 'x',
+            agent: 'bot',
+            schedule: { cron: 'bad', tz: 'Mars/Olympus' },
+            payload: { kind: 'agentTurn', message: 'm' },
+          },
+          names,
+        ),
+      /schedule\.cron: invalid cron expression "bad".*\n.*schedule\.tz: unknown time zone "Mars\/Olympus"/s,
+      'both problems at once',
+    );
+    assert.throws(
+      () =>
+        defineJob(
+          {
+            id: 'x',
             agent: 'nobody',
             schedule: { every: '5m' },
             payload: { kind: 'agentTurn', message: 'm' },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { JobConfig } from '../../spec/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
-import { cronIssue } from '../cron-issue.ts';
+import { cronIssues } from '../cron-issue.ts';
 import { durationSchema } from '../duration-schema.ts';
 import { nameSchema } from '../names.ts';
 import { parseDuration } from '../parse-duration.ts';
@@ -95,8 +95,8 @@ export function jobIssues(
   }
   const schedule = asMapping(job.schedule);
   if (schedule && typeof schedule.cron === 'string') {
-    const issue = cronIssue(schedule.cron, typeof schedule.tz === 'string' ? schedule.tz : undefined);
-    if (issue) issues.push({ path: ['schedule', issue.field], message: issue.message });
+    for (const issue of cronIssues(schedule.cron, typeof schedule.tz === 'string' ? schedule.tz : undefined))
+      issues.push({ path: ['schedule', issue.field], message: issue.message });
   }
   const systemEvent = asMapping(job.payload)?.kind === 'systemEvent';
   if (systemEvent && job.session === 'isolated') {
