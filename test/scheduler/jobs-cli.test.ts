@@ -109,6 +109,12 @@ jobs:
       enabled: boolean;
     }[];
     assert.equal(after.find((job) => job.id === 'hourly')?.enabled, false);
+    const table = await runPyramid(['jobs', 'list'], env);
+    assert.match(
+      table.stdout.split('\n').find((line) => line.startsWith('hourly')) ?? '',
+      /no +config +- \(disabled\)$/,
+      'a disabled job shows no next run',
+    );
     assert.equal((await runPyramid(['jobs', 'rm', 'quick'], env)).code, 0);
     const removed = await runPyramid(['jobs', 'rm', 'hourly'], env);
     assert.notEqual(removed.code, 0);

@@ -30,7 +30,7 @@ function printJobs(io: CliIo, jobs: JobView[], json: boolean | undefined): void 
     job.definition.session,
     job.enabled ? 'yes' : 'no',
     job.source,
-    when(job.nextRunAt),
+    job.enabled ? when(job.nextRunAt) : '- (disabled)',
   ]);
   io.stdout.write(
     `${formatTable(['job', 'agent', 'schedule', 'payload', 'session', 'enabled', 'from', 'next run'], rows)}\n`,
