@@ -9,7 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DatabaseSync } from 'node:sqlite';
-import type { PruneCutoffs } from '../src/spec/history-pruner.ts';
+import type { PruneCutoffs } from '../src/contracts/history-pruner.ts';
 import {
   closeSqlite,
   createSqliteHistoryPruner,

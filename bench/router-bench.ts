@@ -5,11 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { ModelCall } from '../src/contracts/model-call.ts';
+import type { PyramidConfig } from '../src/contracts/pyramid-config.ts';
 import { createLedger } from '../src/ledger/index.ts';
 import { createModelAdapter } from '../src/providers/create-model-adapter.ts';
 import { Router } from '../src/router/router.ts';
-import type { ModelCall } from '../src/spec/model-call.ts';
-import type { PyramidConfig } from '../src/spec/pyramid-config.ts';
 import {
   closeSqlite,
   createSqliteLedgerStore,

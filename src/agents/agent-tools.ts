@@ -1,5 +1,5 @@
-import type { ToolDefinition } from '../spec/message.ts';
-import type { AgentConfig, AgentToolName } from '../spec/pyramid-config.ts';
+import type { ToolDefinition } from '../contracts/message.ts';
+import type { AgentConfig, AgentToolName } from '../contracts/pyramid-config.ts';
 
 const definitions: Record<AgentToolName, ToolDefinition> = {
   spawn_subagents: {

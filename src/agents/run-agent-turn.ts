@@ -1,11 +1,11 @@
+import type { ChatResult } from '../contracts/chat-result.ts';
+import { AgentTurnError } from '../contracts/errors/agent-turn-error.ts';
+import type { ChatMessage, ToolCall } from '../contracts/message.ts';
+import type { AgentConfig } from '../contracts/pyramid-config.ts';
+import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
 import type { Router } from '../router/router.ts';
 import { boundedHistory } from '../sessions/bounded-history.ts';
 import { subagentSessionId } from '../sessions/session-ids.ts';
-import type { ChatResult } from '../spec/chat-result.ts';
-import { AgentTurnError } from '../spec/errors/agent-turn-error.ts';
-import type { ChatMessage, ToolCall } from '../spec/message.ts';
-import type { AgentConfig } from '../spec/pyramid-config.ts';
-import type { SessionInfo, SessionStore } from '../spec/session-store.ts';
 import { agentToolDefinitions, toolArguments } from './agent-tools.ts';
 import { httpGet } from './http-get.ts';
 import type { Lane } from './lane.ts';

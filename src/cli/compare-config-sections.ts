@@ -1,5 +1,5 @@
 import { configSections } from '../config/config-sections.ts';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 
 /** Sections a running `pyramid start` takes from a reloaded file; any other change needs a restart. */
 export const reloadableSections = ['agents', 'jobs', 'retention'] as const;

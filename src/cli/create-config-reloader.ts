@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { ConfigReloadOutcome } from '../contracts/config-reload.ts';
+import { ConfigError } from '../contracts/errors/config-error.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
-import type { ConfigReloadOutcome } from '../spec/config-reload.ts';
-import { ConfigError } from '../spec/errors/config-error.ts';
 import type { Platform } from './create-platform.ts';
 
 /**

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
+import type { ConfigIssue } from '../contracts/errors/config-error.ts';
+import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
+import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
+import type { SchedulerStore } from '../contracts/scheduler-store.ts';
+import type { SessionStore } from '../contracts/session-store.ts';
+import type { Attempt } from '../contracts/trace.ts';
 import type { Alerter } from '../delivery/alerter.ts';
 import { createDelivery } from '../delivery/create-delivery.ts';
 import { deliveriesRoutes } from '../delivery/deliveries-routes.ts';
@@ -11,14 +19,6 @@ import { createProviderProbe } from '../providers/create-provider-probe.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
-import type { ConfigIssue } from '../spec/errors/config-error.ts';
-import type { PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
-import type { ModelAdapter, ProviderProbe } from '../spec/model-call.ts';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
-import type { RequestLedger, RequestRecord } from '../spec/request-ledger.ts';
-import type { SchedulerStore } from '../spec/scheduler-store.ts';
-import type { SessionStore } from '../spec/session-store.ts';
-import type { Attempt } from '../spec/trace.ts';
 import {
   closeSqlite,
   createSqliteHistoryPruner,

@@ -1,6 +1,6 @@
 import { defineJob, type JobNames } from '../config/define-job.ts';
+import { ConfigError } from '../contracts/errors/config-error.ts';
 import type { JobView } from '../scheduler/scheduler.ts';
-import { ConfigError } from '../spec/errors/config-error.ts';
 import { jobToRaw } from './commands/job-options.ts';
 
 /** An added job that no longer fits the config (its agent or a deliver channel was removed from the file). */

@@ -1,4 +1,4 @@
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 
 /** `--limit <n>` read as a positive whole number; anything else is bad usage (exit 64) naming the flag. */
 export function parseLimitOption(text: string): number {

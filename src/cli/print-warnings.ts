@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../spec/errors/config-error.ts';
+import type { ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { CliIo } from './cli-io.ts';
 
 /** Config warnings on stderr; `brief` prints one line each, for commands whose output is something else. */

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../spec/errors/config-error.ts';
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { ConfigError } from '../contracts/errors/config-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';

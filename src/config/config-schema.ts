@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import { type ConfigSections, configSections } from './config-sections.ts';
 
 type Shape = { [Key in keyof ConfigSections]: ConfigSections[Key]['schema'] };

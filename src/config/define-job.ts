@@ -1,5 +1,5 @@
-import { ConfigError, type ConfigIssue } from '../spec/errors/config-error.ts';
-import type { JobConfig, PyramidConfig } from '../spec/pyramid-config.ts';
+import { ConfigError, type ConfigIssue } from '../contracts/errors/config-error.ts';
+import type { JobConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
 import { flattenZodIssues } from './flatten-zod-issues.ts';
 import { asMapping } from './raw-value.ts';
 import { deliveryTargetIssues } from './sections/channels-section.ts';

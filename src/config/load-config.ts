@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConfigError } from '../spec/errors/config-error.ts';
+import { ConfigError } from '../contracts/errors/config-error.ts';
 import type { Env } from './config-section.ts';
 import { fileInTheWay } from './file-in-the-way.ts';
 import { type LoadedConfig, parseConfig } from './parse-config.ts';

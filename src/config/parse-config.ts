@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { ConfigError, type ConfigIssue } from '../spec/errors/config-error.ts';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
+import { ConfigError, type ConfigIssue } from '../contracts/errors/config-error.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import { configNames } from './config-names.ts';
 import { configSchema } from './config-schema.ts';
 import type { ConfigSection, Env, ResolveContext } from './config-section.ts';

@@ -1,6 +1,6 @@
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import { fileInTheWay } from './file-in-the-way.ts';
 import { starterConfigText } from './starter-config-text.ts';
 

@@ -1,4 +1,4 @@
-import type { AlertsConfig } from '../spec/delivery.ts';
+import type { AlertsConfig } from '../contracts/delivery.ts';
 import type { OutboxMessage } from './outbox.ts';
 
 const hourMs = 3_600_000;

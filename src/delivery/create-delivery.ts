@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import type { AlertsConfig, ChannelConfig } from '../spec/delivery.ts';
+import type { AlertsConfig, ChannelConfig } from '../contracts/delivery.ts';
 import { createSqliteDeliveryStore } from '../store/sqlite-delivery-store.ts';
 import { Alerter } from './alerter.ts';
 import type { Channel } from './channels/channel.ts';

@@ -1,5 +1,5 @@
 import type { Env, Hono } from 'hono';
-import type { DeliveryRecord, DeliveryState } from '../spec/delivery.ts';
+import type { DeliveryRecord, DeliveryState } from '../contracts/delivery.ts';
 import type { Outbox } from './outbox.ts';
 
 const states: DeliveryState[] = ['pending', 'delivered', 'failed'];

@@ -6,9 +6,9 @@ import type {
   DeliveryStore,
   DeliveryTarget,
   RunDeliveryStatus,
-} from '../spec/delivery.ts';
-import { DeliveryError } from '../spec/errors/delivery-error.ts';
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+} from '../contracts/delivery.ts';
+import { DeliveryError } from '../contracts/errors/delivery-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { Channel, OutgoingMessage } from './channels/channel.ts';
 import { formatFooter, type RunMeta } from './format-footer.ts';
 import { Pacer } from './pacer.ts';

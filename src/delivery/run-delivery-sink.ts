@@ -1,5 +1,5 @@
-import type { DeliveryTarget } from '../spec/delivery.ts';
-import type { RunRecord, SchedulerStore } from '../spec/scheduler-store.ts';
+import type { DeliveryTarget } from '../contracts/delivery.ts';
+import type { RunRecord, SchedulerStore } from '../contracts/scheduler-store.ts';
 import type { Outbox, OutboxEvent } from './outbox.ts';
 
 /** The scheduler's side of delivery: where run output goes, and how a run learns its delivery status. */

@@ -1,4 +1,4 @@
-import type { DeliveryRecord, RunDeliveryStatus } from '../spec/delivery.ts';
+import type { DeliveryRecord, RunDeliveryStatus } from '../contracts/delivery.ts';
 
 /** A run's deliveries taken together: delivered only when every one was delivered. */
 export function runDeliveryStatus(deliveries: readonly Pick<DeliveryRecord, 'state'>[]): RunDeliveryStatus {

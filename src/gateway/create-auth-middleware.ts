@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { GatewayScope } from '../spec/pyramid-config.ts';
+import type { GatewayScope } from '../contracts/pyramid-config.ts';
 import { AuthThrottle } from './auth-throttle.ts';
 import type { GatewayCaller } from './gateway-caller.ts';
 import type { GatewayEnv } from './gateway-env.ts';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { GatewayToken } from '../spec/pyramid-config.ts';
+import type { GatewayToken } from '../contracts/pyramid-config.ts';
 import { createAuthMiddleware } from './create-auth-middleware.ts';
 import { createTokenVerifier } from './create-token-verifier.ts';
 import type { GatewayContext } from './gateway-context.ts';

@@ -1,11 +1,11 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { ProviderProbe } from '../contracts/model-call.ts';
+import type { GatewayConfig, GatewayToken, PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { RequestRecord } from '../contracts/request-ledger.ts';
+import type { Attempt } from '../contracts/trace.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Router } from '../router/router.ts';
-import type { ProviderProbe } from '../spec/model-call.ts';
-import type { GatewayConfig, GatewayToken, PyramidConfig } from '../spec/pyramid-config.ts';
-import type { RequestRecord } from '../spec/request-ledger.ts';
-import type { Attempt } from '../spec/trace.ts';
 import { createGatewayApp, type GatewayRoutes } from './create-gateway-app.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import type { GatewayEnv } from './gateway-env.ts';

@@ -1,5 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto';
-import type { GatewayToken } from '../spec/pyramid-config.ts';
+import type { GatewayToken } from '../contracts/pyramid-config.ts';
 import type { GatewayCaller } from './gateway-caller.ts';
 
 // crypto.hash is the one-shot form: no Hash object per request.

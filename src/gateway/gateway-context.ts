@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { GatewayConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Router } from '../router/router.ts';
-import type { GatewayConfig, PyramidConfig } from '../spec/pyramid-config.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import type { HealthMonitor } from './health-monitor.ts';
 import type { RecentOutcomes } from './recent-outcomes.ts';

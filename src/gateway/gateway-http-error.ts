@@ -1,4 +1,4 @@
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 
 /** OpenAI's error `type` values that Pyramid answers with. */
 export type OpenAiErrorType =

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestRecord } from '../contracts/request-ledger.ts';
+import type { Attempt } from '../contracts/trace.ts';
 import type { BreakerBoard } from '../router/breaker-board.ts';
-import type { RequestRecord } from '../spec/request-ledger.ts';
-import type { Attempt } from '../spec/trace.ts';
 
 const breakerValue = { closed: 0, 'half-open': 1, open: 2 } as const;
 

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import { ProviderError } from '../contracts/errors/provider-error.ts';
+import type { ProviderProbe } from '../contracts/model-call.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { BreakerBoard } from '../router/breaker-board.ts';
 import { describeError } from '../router/describe-error.ts';
-import { ProviderError } from '../spec/errors/provider-error.ts';
-import type { ProviderProbe } from '../spec/model-call.ts';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
 
 /** What the last probe of one provider found. `reachable` is null before the first probe. */
 export type ProviderHealth = {

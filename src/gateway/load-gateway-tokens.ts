@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../spec/errors/config-error.ts';
-import { type GatewayConfig, type GatewayToken, gatewayScopes } from '../spec/pyramid-config.ts';
+import { ConfigError } from '../contracts/errors/config-error.ts';
+import { type GatewayConfig, type GatewayToken, gatewayScopes } from '../contracts/pyramid-config.ts';
 
 /** The tokens the gateway accepts, and what start-up should tell the operator (never a token). */
 export type GatewayTokens = {

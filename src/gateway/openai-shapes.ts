@@ -1,7 +1,7 @@
-import type { ChatResult } from '../spec/chat-result.ts';
-import type { ToolCall } from '../spec/message.ts';
-import type { FinishReason } from '../spec/model-call.ts';
-import type { Usage } from '../spec/usage.ts';
+import type { ChatResult } from '../contracts/chat-result.ts';
+import type { ToolCall } from '../contracts/message.ts';
+import type { FinishReason } from '../contracts/model-call.ts';
+import type { Usage } from '../contracts/usage.ts';
 
 const finishReasons: Record<FinishReason, string> = {
   stop: 'stop',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ChatMessage, ResponseFormat, ToolDefinition } from '../spec/message.ts';
-import type { ReasoningLevel } from '../spec/model-call.ts';
+import type { ChatMessage, ResponseFormat, ToolDefinition } from '../contracts/message.ts';
+import type { ReasoningLevel } from '../contracts/model-call.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 
 /** The fields of an OpenAI chat completion request that Pyramid uses, in spec terms. */

@@ -1,4 +1,4 @@
-import type { Attempt } from '../spec/trace.ts';
+import type { Attempt } from '../contracts/trace.ts';
 
 /** Attempts per model over a recent window, for the error rate in `/api/health`. */
 export class RecentOutcomes {

@@ -1,4 +1,4 @@
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 
 /** How the `model` field (and `x-pyramid-task`) steer the router: a task, a start tier or a pinned model. */

@@ -1,6 +1,6 @@
-import { AllCandidatesFailedError } from '../spec/errors/all-candidates-failed-error.ts';
-import { BudgetExceededError } from '../spec/errors/budget-exceeded-error.ts';
-import { UnknownModelError } from '../spec/errors/unknown-model-error.ts';
+import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
+import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 
 /** The HTTP answer for an error from the router; undefined for an unexpected one (a bug: 500). */

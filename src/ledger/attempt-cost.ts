@@ -1,7 +1,7 @@
-import { calculateCost } from '../spec/calculate-cost.ts';
-import { UnknownModelError } from '../spec/errors/unknown-model-error.ts';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
-import type { Usage } from '../spec/usage.ts';
+import { calculateCost } from '../contracts/calculate-cost.ts';
+import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { Usage } from '../contracts/usage.ts';
 
 /** USD for one attempt on a configured model; throws UnknownModelError for a model the config lacks. */
 export function attemptCost(config: Pick<PyramidConfig, 'models'>, model: string, usage: Usage): number {

@@ -1,7 +1,7 @@
-import { calculateCost } from '../spec/calculate-cost.ts';
-import type { ModelConfig, PyramidConfig } from '../spec/pyramid-config.ts';
-import type { RequestRecord } from '../spec/request-ledger.ts';
-import type { Attempt } from '../spec/trace.ts';
+import { calculateCost } from '../contracts/calculate-cost.ts';
+import type { ModelConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { RequestRecord } from '../contracts/request-ledger.ts';
+import type { Attempt } from '../contracts/trace.ts';
 
 /** A request's cloud-only counterfactual, and how it splits over the request's attempts. */
 export type CloudOnlyCost = {

@@ -1,5 +1,5 @@
-import type { LedgerStore } from '../spec/ledger-store.ts';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
+import type { LedgerStore } from '../contracts/ledger-store.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import { cloudOnlyCost } from './cloud-only-cost.ts';
 import type { Ledger } from './ledger.ts';
 import { summarizeUsage } from './summarize-usage.ts';

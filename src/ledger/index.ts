@@ -1,4 +1,4 @@
-export { formatUsd } from '../spec/format-usd.ts';
+export { formatUsd } from '../contracts/format-usd.ts';
 export { attemptCost } from './attempt-cost.ts';
 export { type CloudOnlyCost, cloudOnlyCost } from './cloud-only-cost.ts';
 export { createLedger, type LedgerOptions } from './create-ledger.ts';

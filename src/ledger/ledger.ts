@@ -1,7 +1,7 @@
-import type { LedgerAttemptRow, LedgerGroupBy, LedgerRequestRow } from '../spec/ledger-store.ts';
-import type { RequestLedger, RequestRecord } from '../spec/request-ledger.ts';
-import type { Attempt } from '../spec/trace.ts';
-import type { Usage } from '../spec/usage.ts';
+import type { LedgerAttemptRow, LedgerGroupBy, LedgerRequestRow } from '../contracts/ledger-store.ts';
+import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
+import type { Attempt } from '../contracts/trace.ts';
+import type { Usage } from '../contracts/usage.ts';
 
 /** A usage report's window and grouping; `untilMs` (exclusive) defaults to no end. */
 export type UsageQuery = { sinceMs: number; untilMs?: number; by: LedgerGroupBy };

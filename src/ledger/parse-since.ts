@@ -1,4 +1,4 @@
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 
 const unitMs: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const duration = /^(\d+(?:\.\d+)?)([smhdw])$/;

@@ -1,4 +1,4 @@
-import type { LedgerGroupBy, LedgerSums } from '../spec/ledger-store.ts';
+import type { LedgerGroupBy, LedgerSums } from '../contracts/ledger-store.ts';
 import type { UsageRow } from './ledger.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { TimeoutError } from '../spec/errors/index.ts';
-import type { CallTimeouts } from '../spec/model-call.ts';
+import { TimeoutError } from '../contracts/errors/index.ts';
+import type { CallTimeouts } from '../contracts/model-call.ts';
 import { flattenHeaders } from './http/flatten-headers.ts';
 
 /** The abort signal and timers of one call: why it was cut short, and what had happened by then. */

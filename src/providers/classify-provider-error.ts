@@ -6,7 +6,7 @@ import {
   RateLimitedError,
   ServerError,
   UnreachableError,
-} from '../spec/errors/index.ts';
+} from '../contracts/errors/index.ts';
 import type { CallGuard } from './call-guard.ts';
 import { errorFromStatus } from './error-from-status.ts';
 import { readErrorBody } from './read-error-body.ts';

@@ -5,10 +5,10 @@ import type {
   LanguageModelV3Usage,
   SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
-import { ContentFilteredError, MalformedResponseError } from '../spec/errors/index.ts';
-import type { ToolCall } from '../spec/message.ts';
-import type { ModelAdapter, ModelAnswer, ModelCall, ModelStreamEvent } from '../spec/model-call.ts';
-import type { ModelConfig, ProviderConfig } from '../spec/pyramid-config.ts';
+import { ContentFilteredError, MalformedResponseError } from '../contracts/errors/index.ts';
+import type { ToolCall } from '../contracts/message.ts';
+import type { ModelAdapter, ModelAnswer, ModelCall, ModelStreamEvent } from '../contracts/model-call.ts';
+import type { ModelConfig, ProviderConfig } from '../contracts/pyramid-config.ts';
 import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';

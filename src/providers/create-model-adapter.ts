@@ -1,5 +1,5 @@
-import type { ModelAdapter } from '../spec/model-call.ts';
-import type { ModelConfig, ProviderConfig } from '../spec/pyramid-config.ts';
+import type { ModelAdapter } from '../contracts/model-call.ts';
+import type { ModelConfig, ProviderConfig } from '../contracts/pyramid-config.ts';
 import { createAnthropicMessagesAdapter } from './anthropic-messages/create-anthropic-messages-adapter.ts';
 import { createGoogleGenerativeAiAdapter } from './google-generative-ai/create-google-generative-ai-adapter.ts';
 import { createOllamaAdapter } from './ollama/create-ollama-adapter.ts';

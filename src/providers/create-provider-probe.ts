@@ -1,6 +1,6 @@
-import { MalformedResponseError } from '../spec/errors/index.ts';
-import type { ProviderProbe } from '../spec/model-call.ts';
-import type { ProviderConfig } from '../spec/pyramid-config.ts';
+import { MalformedResponseError } from '../contracts/errors/index.ts';
+import type { ProviderProbe } from '../contracts/model-call.ts';
+import type { ProviderConfig } from '../contracts/pyramid-config.ts';
 import { createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';

@@ -8,7 +8,7 @@ import {
   type ProviderErrorOptions,
   RateLimitedError,
   ServerError,
-} from '../spec/errors/index.ts';
+} from '../contracts/errors/index.ts';
 import { parseRetryAfter } from './parse-retry-after.ts';
 import type { ErrorDetails } from './read-error-body.ts';
 

@@ -1,4 +1,4 @@
-import { type Usage, zeroUsage } from '../spec/usage.ts';
+import { type Usage, zeroUsage } from '../contracts/usage.ts';
 
 /** Token counts as a protocol reports them, before normalisation. Missing counts are undefined. */
 export type ReportedUsage = {

@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../spec/pyramid-config.ts';
+import type { ProviderConfig } from '../contracts/pyramid-config.ts';
 
 /** The cheapest authenticated call of each protocol: listing models. */
 export function probeRequest(provider: ProviderConfig): { url: string; headers: Record<string, string> } {

@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../spec/pyramid-config.ts';
+import type { ProviderConfig } from '../contracts/pyramid-config.ts';
 
 /**
  * What must never appear in an error message about a provider: its key and every header value it

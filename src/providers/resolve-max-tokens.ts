@@ -1,5 +1,5 @@
-import type { ModelCall } from '../spec/model-call.ts';
-import type { ModelConfig } from '../spec/pyramid-config.ts';
+import type { ModelCall } from '../contracts/model-call.ts';
+import type { ModelConfig } from '../contracts/pyramid-config.ts';
 
 /**
  * The output token limit for a call: the caller's, else the model's default; on a reasoning model

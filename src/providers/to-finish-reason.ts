@@ -1,5 +1,5 @@
 import type { LanguageModelV3FinishReason } from '@ai-sdk/provider';
-import type { FinishReason } from '../spec/model-call.ts';
+import type { FinishReason } from '../contracts/model-call.ts';
 
 /** Maps the AI SDK's unified finish reason to the spec's; `error` (say, a malformed tool call) is `other`. */
 export function toFinishReason(reason: LanguageModelV3FinishReason): FinishReason {

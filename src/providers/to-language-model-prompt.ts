@@ -1,5 +1,5 @@
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
-import type { ChatMessage } from '../spec/message.ts';
+import type { ChatMessage } from '../contracts/message.ts';
 
 /** Converts spec messages to the AI SDK's prompt, which every AI SDK provider package accepts. */
 export function toLanguageModelPrompt(messages: ChatMessage[]): LanguageModelV3Prompt {

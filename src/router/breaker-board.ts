@@ -1,4 +1,4 @@
-import type { BreakerConfig } from '../spec/pyramid-config.ts';
+import type { BreakerConfig } from '../contracts/pyramid-config.ts';
 import { type BreakerSnapshot, CircuitBreaker } from './circuit-breaker.ts';
 
 /**

@@ -1,8 +1,8 @@
-import type { ChatRequest } from '../spec/chat-request.ts';
-import { UnknownModelError } from '../spec/errors/unknown-model-error.ts';
-import type { ReasoningLevel } from '../spec/model-call.ts';
-import type { PyramidConfig } from '../spec/pyramid-config.ts';
-import type { PlanEntry } from '../spec/trace.ts';
+import type { ChatRequest } from '../contracts/chat-request.ts';
+import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
+import type { ReasoningLevel } from '../contracts/model-call.ts';
+import type { PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { PlanEntry } from '../contracts/trace.ts';
 
 export type Plan = {
   task: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ResponseFormat, ToolCall } from '../spec/message.ts';
-import type { FinishReason } from '../spec/model-call.ts';
+import type { ResponseFormat, ToolCall } from '../contracts/message.ts';
+import type { FinishReason } from '../contracts/model-call.ts';
 
 /** Why an answer was not good enough, or undefined when it is. */
 export type Inadequacy = 'empty_answer' | 'length_no_text' | 'invalid_json' | 'schema_mismatch';

@@ -1,7 +1,7 @@
-import { ProviderError } from '../spec/errors/provider-error.ts';
-import { RateLimitedError } from '../spec/errors/rate-limited-error.ts';
-import { TimeoutError } from '../spec/errors/timeout-error.ts';
-import { UnreachableError } from '../spec/errors/unreachable-error.ts';
+import { ProviderError } from '../contracts/errors/provider-error.ts';
+import { RateLimitedError } from '../contracts/errors/rate-limited-error.ts';
+import { TimeoutError } from '../contracts/errors/timeout-error.ts';
+import { UnreachableError } from '../contracts/errors/unreachable-error.ts';
 
 /** How a failed attempt is recorded and what it does to the model's breaker. */
 export type FailureVerdict = {

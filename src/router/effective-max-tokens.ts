@@ -1,5 +1,5 @@
-import type { ReasoningLevel } from '../spec/model-call.ts';
-import type { ModelConfig } from '../spec/pyramid-config.ts';
+import type { ReasoningLevel } from '../contracts/model-call.ts';
+import type { ModelConfig } from '../contracts/pyramid-config.ts';
 
 /**
  * The token-budget guard. A reasoning model spends tokens thinking before it writes the answer; under

@@ -1,6 +1,6 @@
-import { BudgetExceededError } from '../spec/errors/budget-exceeded-error.ts';
-import type { BudgetConfig } from '../spec/pyramid-config.ts';
-import type { RequestLedger } from '../spec/request-ledger.ts';
+import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import type { BudgetConfig } from '../contracts/pyramid-config.ts';
+import type { RequestLedger } from '../contracts/request-ledger.ts';
 
 /** A hold on budget for one attempt; settle it with the real cost when the attempt ends. */
 export type Reservation = { scopes: string[]; amountUsd: number; day: string };

@@ -1,6 +1,6 @@
-import { calculateCost } from '../spec/calculate-cost.ts';
-import type { ChatMessage } from '../spec/message.ts';
-import type { ModelConfig } from '../spec/pyramid-config.ts';
+import { calculateCost } from '../contracts/calculate-cost.ts';
+import type { ChatMessage } from '../contracts/message.ts';
+import type { ModelConfig } from '../contracts/pyramid-config.ts';
 
 /** Output tokens assumed when neither the caller nor the model config sets a limit. */
 const DEFAULT_WORST_CASE_OUTPUT = 8192;

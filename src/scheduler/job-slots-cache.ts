@@ -1,4 +1,4 @@
-import type { JobSchedule } from '../spec/pyramid-config.ts';
+import type { JobSchedule } from '../contracts/pyramid-config.ts';
 import { type JobSlots, jobSlots } from './job-slots.ts';
 
 /**

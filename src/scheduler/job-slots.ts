@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import type { JobSchedule } from '../spec/pyramid-config.ts';
+import type { JobSchedule } from '../contracts/pyramid-config.ts';
 
 /** Slot arithmetic of one schedule: the first slot after a time, and the latest slot at or before one. */
 export type JobSlots = {

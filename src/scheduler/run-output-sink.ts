@@ -1,4 +1,4 @@
-import type { RunRecord } from '../spec/scheduler-store.ts';
+import type { RunRecord } from '../contracts/scheduler-store.ts';
 
 /**
  * Where a finished run's output goes (the delivery outbox plugs in here). `accept` is called once per

@@ -1,11 +1,17 @@
 import { Lane } from '../agents/lane.ts';
 import { newTurnTotals, runAgentTurn } from '../agents/run-agent-turn.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
+import type { AgentConfig, JobConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
+import type {
+  RunFilter,
+  RunRecord,
+  RunTrigger,
+  SchedulerStore,
+  StoredJob,
+} from '../contracts/scheduler-store.ts';
+import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
 import type { Router } from '../router/router.ts';
 import { isolatedSessionId, mainSessionId } from '../sessions/session-ids.ts';
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
-import type { AgentConfig, JobConfig, PyramidConfig } from '../spec/pyramid-config.ts';
-import type { RunFilter, RunRecord, RunTrigger, SchedulerStore, StoredJob } from '../spec/scheduler-store.ts';
-import type { SessionInfo, SessionStore } from '../spec/session-store.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { JobSlots } from './job-slots.ts';
 import { JobSlotsCache } from './job-slots-cache.ts';

@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../spec/message.ts';
-import type { StoredMessage } from '../spec/session-store.ts';
+import type { ChatMessage } from '../contracts/message.ts';
+import type { StoredMessage } from '../contracts/session-store.ts';
 
 /**
  * The newest whole turns of a transcript that fit in `tokenLimit` (a turn starts at a user message and

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { Migration } from './migration.ts';
 import { migrations as allMigrations } from './migrations.ts';
 import { runMigrations } from './run-migrations.ts';

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
-import type { RetentionConfig } from '../spec/pyramid-config.ts';
+import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
+import type { RetentionConfig } from '../contracts/pyramid-config.ts';
 
 /** The times before which each kind of history may go, from `retention:` and the current time. */
 export function retentionCutoffs(retention: RetentionConfig, now: number): PruneCutoffs {

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { Migration } from './migration.ts';
 import { transaction } from './transaction.ts';
 

@@ -7,7 +7,7 @@ import type {
   DeliveryRecord,
   DeliveryState,
   DeliveryStore,
-} from '../spec/delivery.ts';
+} from '../contracts/delivery.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;

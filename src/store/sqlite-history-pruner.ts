@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../spec/history-pruner.ts';
+import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import { transaction } from './transaction.ts';
 
 /** Rows deleted per transaction: short write locks, so gateway commits never wait long behind a prune. */

@@ -6,8 +6,8 @@ import type {
   LedgerStore,
   LedgerSums,
   LedgerWindow,
-} from '../spec/ledger-store.ts';
-import type { AttemptOutcome } from '../spec/trace.ts';
+} from '../contracts/ledger-store.ts';
+import type { AttemptOutcome } from '../contracts/trace.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;

@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { JobConfig } from '../spec/pyramid-config.ts';
-import type { RunRecord, SchedulerStore, StoredJob } from '../spec/scheduler-store.ts';
+import type { JobConfig } from '../contracts/pyramid-config.ts';
+import type { RunRecord, SchedulerStore, StoredJob } from '../contracts/scheduler-store.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;

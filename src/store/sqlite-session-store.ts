@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { ChatMessage } from '../spec/message.ts';
-import type { SessionInfo, SessionStore } from '../spec/session-store.ts';
+import type { ChatMessage } from '../contracts/message.ts';
+import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { PyramidError } from '../spec/errors/pyramid-error.ts';
+import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 
 // SQLite's primary result codes (the low byte of an extended code) that mean "this file is not ours".
 const sqliteCorrupt = 11;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../src/config/parse-config.ts';
-import { ConfigError, type ConfigIssue } from '../../src/spec/errors/config-error.ts';
+import { ConfigError, type ConfigIssue } from '../../src/contracts/errors/config-error.ts';
 
 /** The contract example from the brief, verbatim. */
 export const contractYaml = readFileSync(new URL('./fixtures/contract.yaml', import.meta.url), 'utf8');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { ConfigError } from '../../src/spec/errors/config-error.ts';
+import { ConfigError } from '../../src/contracts/errors/config-error.ts';
 import { contractYaml } from './config-test-helpers.ts';
 
 const folder = await mkdtemp(join(tmpdir(), 'pyramid-load-'));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/parse-config.ts';
-import { ConfigError } from '../../src/spec/errors/config-error.ts';
-import type { PyramidConfig } from '../../src/spec/pyramid-config.ts';
+import { ConfigError } from '../../src/contracts/errors/config-error.ts';
+import type { PyramidConfig } from '../../src/contracts/pyramid-config.ts';
 import { configIssues, contractYaml, issueAt, minimalYaml } from './config-test-helpers.ts';
 
 const defaultTimeouts = { connectMs: 10_000, firstTokenMs: 60_000, totalMs: 300_000 };

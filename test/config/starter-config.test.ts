@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { parseConfig } from '../../src/config/parse-config.ts';
 import { starterConfigText } from '../../src/config/starter-config-text.ts';
 import { writeStarterConfig } from '../../src/config/write-starter-config.ts';
-import { PyramidError } from '../../src/spec/errors/pyramid-error.ts';
+import { PyramidError } from '../../src/contracts/errors/pyramid-error.ts';
 
 const folder = await mkdtemp(join(tmpdir(), 'pyramid-starter-'));
 after(() => rm(folder, { recursive: true, force: true }));

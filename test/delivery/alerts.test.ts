@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { AlertsConfig } from '../../src/contracts/delivery.ts';
 import { Alerter } from '../../src/delivery/alerter.ts';
 import type { OutboxMessage } from '../../src/delivery/outbox.ts';
 import { BreakerBoard } from '../../src/router/breaker-board.ts';
-import type { AlertsConfig } from '../../src/spec/delivery.ts';
 
 function harness(config: Partial<AlertsConfig> = {}) {
   let now = Date.UTC(2025, 0, 1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/index.ts';
-import { ConfigError } from '../../src/spec/errors/config-error.ts';
+import { ConfigError } from '../../src/contracts/errors/config-error.ts';
 
 const base = `providers:
   ollama: { api: ollama }

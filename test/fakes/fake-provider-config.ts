@@ -1,4 +1,4 @@
-import type { ModelConfig, ProviderApi, ProviderConfig } from '../../src/spec/pyramid-config.ts';
+import type { ModelConfig, ProviderApi, ProviderConfig } from '../../src/contracts/pyramid-config.ts';
 
 /** Defaults generous enough for tests; override `timeouts` to test them. */
 export const testTimeouts = { connectMs: 2_000, firstTokenMs: 2_000, totalMs: 5_000 };

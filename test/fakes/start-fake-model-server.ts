@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ProviderApi } from '../../src/spec/pyramid-config.ts';
+import type { ProviderApi } from '../../src/contracts/pyramid-config.ts';
 import { planAnswer } from './answer-plan.ts';
 import { anthropicFakeProtocol } from './anthropic-fake-protocol.ts';
 import type { FakeBehaviour, RecordedRequest } from './fake-behaviour.ts';

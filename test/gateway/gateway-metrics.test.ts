@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { RequestRecord } from '../../src/contracts/request-ledger.ts';
+import { zeroUsage } from '../../src/contracts/usage.ts';
 import { createGatewayMetrics } from '../../src/gateway/gateway-metrics.ts';
 import { BreakerBoard } from '../../src/router/breaker-board.ts';
-import type { RequestRecord } from '../../src/spec/request-ledger.ts';
-import { zeroUsage } from '../../src/spec/usage.ts';
 
 const request = (startedAt: number, finishedAt: number): RequestRecord => ({
   requestId: `r${finishedAt}`,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UnknownModelError } from '../../src/contracts/errors/unknown-model-error.ts';
 import { attemptCost } from '../../src/ledger/attempt-cost.ts';
-import { UnknownModelError } from '../../src/spec/errors/unknown-model-error.ts';
 import { assertUsd } from './approx.ts';
 import { config, usage } from './fixture-data.ts';
 

@@ -1,8 +1,8 @@
+import type { ModelConfig, ModelCost, PyramidConfig } from '../../src/contracts/pyramid-config.ts';
+import type { RequestRecord } from '../../src/contracts/request-ledger.ts';
+import type { Attempt, AttemptOutcome } from '../../src/contracts/trace.ts';
+import { addUsage, type Usage, zeroUsage } from '../../src/contracts/usage.ts';
 import { attemptCost } from '../../src/ledger/attempt-cost.ts';
-import type { ModelConfig, ModelCost, PyramidConfig } from '../../src/spec/pyramid-config.ts';
-import type { RequestRecord } from '../../src/spec/request-ledger.ts';
-import type { Attempt, AttemptOutcome } from '../../src/spec/trace.ts';
-import { addUsage, type Usage, zeroUsage } from '../../src/spec/usage.ts';
 
 const model = (name: string, cost: ModelCost): ModelConfig => ({
   name,

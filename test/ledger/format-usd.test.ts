@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { formatUsd } from '../../src/spec/format-usd.ts';
+import { formatUsd } from '../../src/contracts/format-usd.ts';
 
 it('formatUsd rounds for display by size', () => {
   assert.equal(formatUsd(0), '$0.00');

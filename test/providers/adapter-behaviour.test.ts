@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import {
   AuthError,
   BadRequestError,
@@ -13,7 +12,8 @@ import {
   ServerError,
   TimeoutError,
   UnreachableError,
-} from '../../src/spec/errors/index.ts';
+} from '../../src/contracts/errors/index.ts';
+import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import { refusedConnectionUrl } from '../fakes/refused-connection-url.ts';
 import type { FakeModelServer } from '../fakes/start-fake-model-server.ts';

@@ -1,6 +1,6 @@
+import type { ModelAnswer, ModelCall, ModelStreamEvent } from '../../src/contracts/model-call.ts';
+import type { ModelConfig, ProviderApi, ProviderConfig } from '../../src/contracts/pyramid-config.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
-import type { ModelAnswer, ModelCall, ModelStreamEvent } from '../../src/spec/model-call.ts';
-import type { ModelConfig, ProviderApi, ProviderConfig } from '../../src/spec/pyramid-config.ts';
 import { fakeModelConfig, fakeProviderConfig, testTimeouts } from '../fakes/fake-provider-config.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 

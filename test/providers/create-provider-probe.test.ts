@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { AuthError, ServerError, TimeoutError, UnreachableError } from '../../src/contracts/errors/index.ts';
 import { createProviderProbe } from '../../src/providers/create-provider-probe.ts';
-import { AuthError, ServerError, TimeoutError, UnreachableError } from '../../src/spec/errors/index.ts';
 import { fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import { refusedConnectionUrl } from '../fakes/refused-connection-url.ts';
 import { startFakeModelServer } from '../fakes/start-fake-model-server.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { AuthError, ContentFilteredError, type RateLimitedError } from '../../src/spec/errors/index.ts';
+import { AuthError, ContentFilteredError, type RateLimitedError } from '../../src/contracts/errors/index.ts';
 import { call, collect, startHarness } from './adapter-harness.ts';
 
 let harness: Awaited<ReturnType<typeof startHarness>>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ReasoningLevel } from '../../src/spec/model-call.ts';
+import type { ReasoningLevel } from '../../src/contracts/model-call.ts';
 import { call, collect, startHarness, summarise } from './adapter-harness.ts';
 
 let harness: Awaited<ReturnType<typeof startHarness>>;

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { ContentFilteredError, RateLimitedError } from '../../src/contracts/errors/index.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
-import { ContentFilteredError, RateLimitedError } from '../../src/spec/errors/index.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import { call, collect, summarise } from './adapter-harness.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ContentFilteredError, type RateLimitedError } from '../../src/spec/errors/index.ts';
-import type { ReasoningLevel } from '../../src/spec/model-call.ts';
+import { ContentFilteredError, type RateLimitedError } from '../../src/contracts/errors/index.ts';
+import type { ReasoningLevel } from '../../src/contracts/model-call.ts';
 import { call, collect, startHarness, summarise } from './adapter-harness.ts';
 
 let harness: Awaited<ReturnType<typeof startHarness>>;

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ChatRequest } from '../../src/contracts/chat-request.ts';
+import type { ChatStreamEvent } from '../../src/contracts/chat-result.ts';
+import { AllCandidatesFailedError } from '../../src/contracts/errors/all-candidates-failed-error.ts';
+import { AuthError } from '../../src/contracts/errors/auth-error.ts';
+import { BudgetExceededError } from '../../src/contracts/errors/budget-exceeded-error.ts';
+import { RateLimitedError } from '../../src/contracts/errors/rate-limited-error.ts';
+import { ServerError } from '../../src/contracts/errors/server-error.ts';
+import { TimeoutError } from '../../src/contracts/errors/timeout-error.ts';
+import { UnknownModelError } from '../../src/contracts/errors/unknown-model-error.ts';
+import { UnreachableError } from '../../src/contracts/errors/unreachable-error.ts';
+import type { PyramidConfig } from '../../src/contracts/pyramid-config.ts';
 import { Router } from '../../src/router/router.ts';
-import type { ChatRequest } from '../../src/spec/chat-request.ts';
-import type { ChatStreamEvent } from '../../src/spec/chat-result.ts';
-import { AllCandidatesFailedError } from '../../src/spec/errors/all-candidates-failed-error.ts';
-import { AuthError } from '../../src/spec/errors/auth-error.ts';
-import { BudgetExceededError } from '../../src/spec/errors/budget-exceeded-error.ts';
-import { RateLimitedError } from '../../src/spec/errors/rate-limited-error.ts';
-import { ServerError } from '../../src/spec/errors/server-error.ts';
-import { TimeoutError } from '../../src/spec/errors/timeout-error.ts';
-import { UnknownModelError } from '../../src/spec/errors/unknown-model-error.ts';
-import { UnreachableError } from '../../src/spec/errors/unreachable-error.ts';
-import type { PyramidConfig } from '../../src/spec/pyramid-config.ts';
 import { ScriptedAdapters } from './scripted-adapter.ts';
 import { MemoryLedger, testConfig, testProvider } from './test-config.ts';
 

@@ -4,8 +4,8 @@ import type {
   ModelAnswer,
   ModelCall,
   ModelStreamEvent,
-} from '../../src/spec/model-call.ts';
-import type { Usage } from '../../src/spec/usage.ts';
+} from '../../src/contracts/model-call.ts';
+import type { Usage } from '../../src/contracts/usage.ts';
 
 /** What one scripted call does. */
 export type Script = {

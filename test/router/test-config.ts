@@ -1,6 +1,6 @@
-import type { ModelConfig, ProviderConfig, PyramidConfig } from '../../src/spec/pyramid-config.ts';
-import type { RequestLedger, RequestRecord } from '../../src/spec/request-ledger.ts';
-import type { Attempt } from '../../src/spec/trace.ts';
+import type { ModelConfig, ProviderConfig, PyramidConfig } from '../../src/contracts/pyramid-config.ts';
+import type { RequestLedger, RequestRecord } from '../../src/contracts/request-ledger.ts';
+import type { Attempt } from '../../src/contracts/trace.ts';
 
 const timeouts = { connectMs: 1000, firstTokenMs: 1000, totalMs: 5000 };
 

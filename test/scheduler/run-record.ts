@@ -1,4 +1,4 @@
-import type { RunRecord, RunStatus } from '../../src/spec/scheduler-store.ts';
+import type { RunRecord, RunStatus } from '../../src/contracts/scheduler-store.ts';
 
 /** A manual run of job `job` by agent `agent` as the store keeps it, for seeding a database in tests. */
 export function runRecord(

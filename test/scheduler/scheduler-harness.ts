@@ -2,12 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChatRequest } from '../../src/contracts/chat-request.ts';
+import type {
+  AgentConfig,
+  JobConfig,
+  JobSchedule,
+  PyramidConfig,
+} from '../../src/contracts/pyramid-config.ts';
+import type { RequestLedger } from '../../src/contracts/request-ledger.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import { Router } from '../../src/router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler.ts';
-import type { ChatRequest } from '../../src/spec/chat-request.ts';
-import type { AgentConfig, JobConfig, JobSchedule, PyramidConfig } from '../../src/spec/pyramid-config.ts';
-import type { RequestLedger } from '../../src/spec/request-ledger.ts';
 import {
   closeSqlite,
   createSqliteSchedulerStore,

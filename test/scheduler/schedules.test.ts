@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RunRecord } from '../../src/spec/scheduler-store.ts';
+import type { RunRecord } from '../../src/contracts/scheduler-store.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { createHarness, type Harness, testAgent, testJob } from './scheduler-harness.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { LedgerAttemptRow, LedgerRequestRow, LedgerStore } from '../../src/spec/ledger-store.ts';
+import type { LedgerAttemptRow, LedgerRequestRow, LedgerStore } from '../../src/contracts/ledger-store.ts';
 import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
 import { createSqliteLedgerStore } from '../../src/store/sqlite-ledger-store.ts';
 

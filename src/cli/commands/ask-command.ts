@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
-import type { ChatRequest } from '../../spec/chat-request.ts';
-import type { ChatResult, ChatStreamEvent } from '../../spec/chat-result.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
-import { UnknownModelError } from '../../spec/errors/unknown-model-error.ts';
-import type { ChatMessage } from '../../spec/message.ts';
-import type { Attempt, Trace } from '../../spec/trace.ts';
+import type { ChatRequest } from '../../contracts/chat-request.ts';
+import type { ChatResult, ChatStreamEvent } from '../../contracts/chat-result.ts';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import { UnknownModelError } from '../../contracts/errors/unknown-model-error.ts';
+import type { ChatMessage } from '../../contracts/message.ts';
+import type { Attempt, Trace } from '../../contracts/trace.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { exitCodes } from '../exit-codes.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { configJsonSchema, loadConfig, resolvePyramidPaths } from '../../config/index.ts';
-import type { PyramidConfig } from '../../spec/pyramid-config.ts';
+import type { PyramidConfig } from '../../contracts/pyramid-config.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { printWarnings } from '../print-warnings.ts';
 

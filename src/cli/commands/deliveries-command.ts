@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import type { DeliveryRecord } from '../../contracts/delivery.ts';
 import { deliveryView } from '../../delivery/deliveries-routes.ts';
-import type { DeliveryRecord } from '../../spec/delivery.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { exitCodes } from '../exit-codes.ts';

@@ -1,5 +1,5 @@
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
-import type { JobConfig } from '../../spec/pyramid-config.ts';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import type { JobConfig } from '../../contracts/pyramid-config.ts';
 
 /** The options `jobs add` and `jobs edit` take. */
 export type JobOptions = {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { defineJob, jobNames } from '../../config/define-job.ts';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import { describeSchedule } from '../../scheduler/job-slots.ts';
 import type { JobView } from '../../scheduler/scheduler.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform, type Platform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';

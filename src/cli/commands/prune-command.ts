@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { PruneCounts, PruneCutoffs } from '../../spec/history-pruner.ts';
+import type { PruneCounts, PruneCutoffs } from '../../contracts/history-pruner.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { formatTable } from '../format-table.ts';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import type { DeliveryRecord } from '../../contracts/delivery.ts';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import { type RunRecord, type RunStatus, runStatuses } from '../../contracts/scheduler-store.ts';
 import { deliveryView } from '../../delivery/deliveries-routes.ts';
 import { formatUsd } from '../../ledger/index.ts';
-import type { DeliveryRecord } from '../../spec/delivery.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
-import { type RunRecord, type RunStatus, runStatuses } from '../../spec/scheduler-store.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { formatTable } from '../format-table.ts';

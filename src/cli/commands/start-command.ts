@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { defineJob, jobNames } from '../../config/define-job.ts';
 import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
+import { ConfigError } from '../../contracts/errors/config-error.ts';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import {
   createGateway,
   createGatewayLogger,
@@ -13,8 +15,6 @@ import {
 } from '../../gateway/index.ts';
 import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
-import { ConfigError } from '../../spec/errors/config-error.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
 import { createPlatform } from '../create-platform.ts';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig, resolvePyramidPaths } from '../../config/index.ts';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import { credentialsFile } from '../../gateway/load-gateway-tokens.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { formatTable } from '../format-table.ts';
 

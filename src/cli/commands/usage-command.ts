@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import type { LedgerGroupBy } from '../../contracts/ledger-store.ts';
 import { formatUsd, parseSince, type UsageRow } from '../../ledger/index.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
-import type { LedgerGroupBy } from '../../spec/ledger-store.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { formatTable } from '../format-table.ts';

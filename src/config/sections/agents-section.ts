@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AgentConfig, agentToolNames } from '../../spec/pyramid-config.ts';
+import { type AgentConfig, agentToolNames } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, positiveInteger, tierNumber } from '../names.ts';
 import { asMapping } from '../raw-value.ts';

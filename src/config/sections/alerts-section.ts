@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AlertsConfig } from '../../spec/delivery.ts';
+import type { AlertsConfig } from '../../contracts/delivery.ts';
 import type { ConfigSection } from '../config-section.ts';
 import { durationSchema } from '../duration-schema.ts';
 import { positiveInteger } from '../names.ts';

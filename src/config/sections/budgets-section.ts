@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BudgetConfig } from '../../spec/pyramid-config.ts';
+import type { BudgetConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, tierNumber } from '../names.ts';
 import { asMapping } from '../raw-value.ts';

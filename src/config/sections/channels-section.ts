@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ChannelConfig, channelTypes, type DeliveryTarget } from '../../spec/delivery.ts';
+import { type ChannelConfig, channelTypes, type DeliveryTarget } from '../../contracts/delivery.ts';
 import { didYouMean } from '../closest-name.ts';
 import type { ConfigNames, ConfigSection, SectionIssue } from '../config-section.ts';
 import { durationSchema } from '../duration-schema.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConcurrencyConfig } from '../../spec/pyramid-config.ts';
+import type { ConcurrencyConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection } from '../config-section.ts';
 import { positiveInteger } from '../names.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { GatewayConfig, GatewayScope } from '../../spec/pyramid-config.ts';
-import { gatewayScopes } from '../../spec/pyramid-config.ts';
+import type { GatewayConfig, GatewayScope } from '../../contracts/pyramid-config.ts';
+import { gatewayScopes } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { durationSchema } from '../duration-schema.ts';
 import { nameSchema, positiveInteger } from '../names.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JobConfig } from '../../spec/pyramid-config.ts';
+import type { JobConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { cronIssues } from '../cron-issue.ts';
 import { durationSchema } from '../duration-schema.ts';

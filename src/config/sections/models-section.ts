@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ModelConfig } from '../../spec/pyramid-config.ts';
+import type { ModelConfig } from '../../contracts/pyramid-config.ts';
 import { didYouMean } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, positiveInteger } from '../names.ts';

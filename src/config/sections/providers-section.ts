@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { fetchBadPorts } from '../../spec/fetch-bad-ports.ts';
-import type { ProviderConfig } from '../../spec/pyramid-config.ts';
-import { providerApis } from '../../spec/pyramid-config.ts';
+import { fetchBadPorts } from '../../contracts/fetch-bad-ports.ts';
+import type { ProviderConfig } from '../../contracts/pyramid-config.ts';
+import { providerApis } from '../../contracts/pyramid-config.ts';
 import { didYouMean } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { durationSchema } from '../duration-schema.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RetentionConfig } from '../../spec/pyramid-config.ts';
+import type { RetentionConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { durationSchema } from '../duration-schema.ts';
 import { parseDuration, tryParseDuration } from '../parse-duration.ts';

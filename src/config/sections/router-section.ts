@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BreakerConfig } from '../../spec/pyramid-config.ts';
+import type { BreakerConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { durationSchema } from '../duration-schema.ts';
 import { positiveInteger, tierNumber } from '../names.ts';

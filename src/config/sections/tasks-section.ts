@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TaskConfig } from '../../spec/pyramid-config.ts';
+import type { TaskConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, tierNumber } from '../names.ts';
 import { asMapping, isTierNumber, mappingEntries } from '../raw-value.ts';

@@ -1,4 +1,4 @@
-import type { ChannelType, DeliveryKind, DeliveryTarget } from '../../spec/delivery.ts';
+import type { ChannelType, DeliveryKind, DeliveryTarget } from '../../contracts/delivery.ts';
 
 /** What the outbox hands a channel to render: Markdown plus the header and footer lines it may use. */
 export type OutgoingMessage = {

@@ -1,4 +1,4 @@
-import type { ChannelConfig } from '../../spec/delivery.ts';
+import type { ChannelConfig } from '../../contracts/delivery.ts';
 import type { Channel } from './channel.ts';
 import { createFileChannel } from './file-channel.ts';
 import { createSlackChannel } from './slack-channel.ts';

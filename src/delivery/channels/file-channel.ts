@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DeliveryError } from '../../spec/errors/delivery-error.ts';
+import { DeliveryError } from '../../contracts/errors/delivery-error.ts';
 import type { Channel, OutgoingMessage } from './channel.ts';
 import { runPayload } from './run-payload.ts';
 

@@ -1,5 +1,5 @@
 import { ErrorCode, type Logger, LogLevel, WebClient } from '@slack/web-api';
-import { DeliveryError } from '../../spec/errors/delivery-error.ts';
+import { DeliveryError } from '../../contracts/errors/delivery-error.ts';
 import { renderMarkdown } from '../format/render-markdown.ts';
 import { slackMrkdwnDialect } from '../format/slack-mrkdwn-dialect.ts';
 import type { Channel, OutgoingMessage, Pacing } from './channel.ts';

@@ -1,5 +1,5 @@
 import { Api, GrammyError, HttpError } from 'grammy';
-import { DeliveryError } from '../../spec/errors/delivery-error.ts';
+import { DeliveryError } from '../../contracts/errors/delivery-error.ts';
 import { renderMarkdown } from '../format/render-markdown.ts';
 import { telegramHtmlDialect } from '../format/telegram-html-dialect.ts';
 import { telegramHtmlToText } from '../format/telegram-html-to-text.ts';

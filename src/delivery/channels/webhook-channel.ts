@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DeliveryError } from '../../spec/errors/delivery-error.ts';
+import { DeliveryError } from '../../contracts/errors/delivery-error.ts';
 import type { Channel, OutgoingMessage } from './channel.ts';
 import { parseRetryAfter } from './parse-retry-after.ts';
 import { runPayload } from './run-payload.ts';

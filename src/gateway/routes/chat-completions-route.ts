@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
-import type { ChatRequest } from '../../spec/chat-request.ts';
-import type { ChatResult, ChatStreamEvent } from '../../spec/chat-result.ts';
+import type { ChatRequest } from '../../contracts/chat-request.ts';
+import type { ChatResult, ChatStreamEvent } from '../../contracts/chat-result.ts';
 import { clientClosedRequest } from '../client-closed-request.ts';
 import { createBodyLimit } from '../create-body-limit.ts';
 import type { GatewayContext } from '../gateway-context.ts';

@@ -1,5 +1,5 @@
 import type { Env, Hono } from 'hono';
-import type { ConfigReloadOutcome } from '../../spec/config-reload.ts';
+import type { ConfigReloadOutcome } from '../../contracts/config-reload.ts';
 
 /**
  * POST /api/config/reload (admin, like every /api route): reads the config file again, as SIGHUP does.

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import type { LedgerGroupBy } from '../../contracts/ledger-store.ts';
 import { parseSince } from '../../ledger/parse-since.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
-import type { LedgerGroupBy } from '../../spec/ledger-store.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayEnv } from '../gateway-env.ts';
 import { GatewayHttpError } from '../gateway-http-error.ts';

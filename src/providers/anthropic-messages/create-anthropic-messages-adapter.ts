@@ -1,6 +1,6 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
-import type { ModelAdapter } from '../../spec/model-call.ts';
-import type { ModelConfig, ProviderConfig } from '../../spec/pyramid-config.ts';
+import type { ModelAdapter } from '../../contracts/model-call.ts';
+import type { ModelConfig, ProviderConfig } from '../../contracts/pyramid-config.ts';
 import { createLanguageModelAdapter } from '../create-language-model-adapter.ts';
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
 import { anthropicThinkingOptions } from './anthropic-thinking-options.ts';

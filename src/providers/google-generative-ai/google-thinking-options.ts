@@ -1,6 +1,6 @@
 import type { SharedV3ProviderOptions } from '@ai-sdk/provider';
-import type { ReasoningLevel } from '../../spec/model-call.ts';
-import type { ModelConfig } from '../../spec/pyramid-config.ts';
+import type { ReasoningLevel } from '../../contracts/model-call.ts';
+import type { ModelConfig } from '../../contracts/pyramid-config.ts';
 
 const budgets = { low: 1024, medium: 8192, high: 24576 };
 const shares = { low: 0.25, medium: 0.5, high: 0.75 };

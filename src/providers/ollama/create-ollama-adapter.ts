@@ -1,7 +1,7 @@
 import { type ChatResponse, Ollama, type ToolCall as OllamaToolCall } from 'ollama';
-import type { ToolCall } from '../../spec/message.ts';
-import type { FinishReason, ModelAdapter, ModelCall, ModelStreamEvent } from '../../spec/model-call.ts';
-import type { ModelConfig, ProviderConfig } from '../../spec/pyramid-config.ts';
+import type { ToolCall } from '../../contracts/message.ts';
+import type { FinishReason, ModelAdapter, ModelCall, ModelStreamEvent } from '../../contracts/model-call.ts';
+import type { ModelConfig, ProviderConfig } from '../../contracts/pyramid-config.ts';
 import { createCallGuard } from '../call-guard.ts';
 import { classifyProviderError, type ErrorContext } from '../classify-provider-error.ts';
 import { createGuardedFetch } from '../create-guarded-fetch.ts';

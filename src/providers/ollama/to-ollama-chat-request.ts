@@ -1,6 +1,6 @@
 import type { ChatRequest, Message } from 'ollama';
-import type { ModelCall } from '../../spec/model-call.ts';
-import type { ModelConfig } from '../../spec/pyramid-config.ts';
+import type { ModelCall } from '../../contracts/model-call.ts';
+import type { ModelConfig } from '../../contracts/pyramid-config.ts';
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
 import { parseArguments } from '../to-language-model-prompt.ts';
 import { ollamaThinkOption } from './ollama-think-option.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ToolCall } from '../../spec/message.ts';
+import type { ToolCall } from '../../contracts/message.ts';
 import { isJsonObject, type JsonObject } from './read-openai-response.ts';
 
 type Pending = { id?: string; name?: string; arguments: string };

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { ContentFilteredError, MalformedResponseError } from '../../spec/errors/index.ts';
-import type { ToolCall } from '../../spec/message.ts';
-import type { ModelAdapter, ModelCall, ModelStreamEvent } from '../../spec/model-call.ts';
-import type { ModelConfig, ProviderConfig } from '../../spec/pyramid-config.ts';
+import { ContentFilteredError, MalformedResponseError } from '../../contracts/errors/index.ts';
+import type { ToolCall } from '../../contracts/message.ts';
+import type { ModelAdapter, ModelCall, ModelStreamEvent } from '../../contracts/model-call.ts';
+import type { ModelConfig, ProviderConfig } from '../../contracts/pyramid-config.ts';
 import { type CallGuard, createCallGuard } from '../call-guard.ts';
 import { classifyProviderError, type ErrorContext } from '../classify-provider-error.ts';
 import { createJsonPoster, type PostJson, readBodyText } from '../http/create-json-poster.ts';

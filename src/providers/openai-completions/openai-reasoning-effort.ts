@@ -1,5 +1,5 @@
-import type { ReasoningLevel } from '../../spec/model-call.ts';
-import type { ModelConfig } from '../../spec/pyramid-config.ts';
+import type { ReasoningLevel } from '../../contracts/model-call.ts';
+import type { ModelConfig } from '../../contracts/pyramid-config.ts';
 
 /**
  * `reasoning_effort` for a call. Sent only to models configured `reasoning: true`: OpenAI and

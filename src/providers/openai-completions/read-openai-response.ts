@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../spec/model-call.ts';
+import type { FinishReason } from '../../contracts/model-call.ts';
 import type { ReportedUsage } from '../normalise-usage.ts';
 
 /** Any JSON object; the protocol's fields are read with type checks, never trusted. */

@@ -1,6 +1,6 @@
-import type { ChatMessage } from '../../spec/message.ts';
-import type { ModelCall } from '../../spec/model-call.ts';
-import type { ModelConfig } from '../../spec/pyramid-config.ts';
+import type { ChatMessage } from '../../contracts/message.ts';
+import type { ModelCall } from '../../contracts/model-call.ts';
+import type { ModelConfig } from '../../contracts/pyramid-config.ts';
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
 import { openaiReasoningEffort } from './openai-reasoning-effort.ts';
 

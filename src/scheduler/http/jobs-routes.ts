@@ -1,8 +1,8 @@
 import type { Context, Env, Hono } from 'hono';
-import { ConfigError } from '../../spec/errors/config-error.ts';
-import { PyramidError } from '../../spec/errors/pyramid-error.ts';
-import type { JobConfig } from '../../spec/pyramid-config.ts';
-import { type RunStatus, runStatuses } from '../../spec/scheduler-store.ts';
+import { ConfigError } from '../../contracts/errors/config-error.ts';
+import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import type { JobConfig } from '../../contracts/pyramid-config.ts';
+import { type RunStatus, runStatuses } from '../../contracts/scheduler-store.ts';
 import type { Scheduler } from '../scheduler.ts';
 
 export type JobsRoutesOptions = {
