@@ -76,7 +76,7 @@ export function registerUsageCommand(program: Command, io: CliIo): void {
         rows.push(row(report.totals, 'total'));
         io.stdout.write(`since ${new Date(sinceMs).toISOString()}\n${formatTable(header, rows)}\n`);
       } finally {
-        platform.close();
+        await platform.close();
       }
     });
 }
