@@ -161,11 +161,32 @@ export class Scheduler {
 
   /** Brings stored config jobs in line with the config file: added, changed (next slot kept when the schedule is), removed. */
   async reconcile(): Promise<void> {
-    const now = this.#clock.now();
+    const writes = this.#reconcileWrites(await this.#store.listJobs(), this.#clock.now());
+    // One commit, however many jobs changed.
+    if (writes.length > 0) await this.#store.batch(writes);
+    await this.#reloadJobs();
+  }
+
+  /**
+   * Every job as reconcile would leave it, without writing anything: for read-only commands (`jobs
+   * list`), so that looking at the jobs before the first start stores no slot that the start would
+   * then find missed and catch up.
+   */
+  async previewJobs(): Promise<JobView[]> {
+    const stored = new Map((await this.#store.listJobs()).map((job) => [job.id, job]));
+    for (const write of this.#reconcileWrites([...stored.values()], this.#clock.now())) {
+      if (write.op === 'deleteJob') stored.delete(write.id);
+      else if (write.op === 'putJob') stored.set(write.job.id, write.job);
+    }
+    return [...stored.values()].sort((a, b) => a.id.localeCompare(b.id)).map((job) => this.#view(job));
+  }
+
+  /** The writes that bring stored config jobs in line with the config file. */
+  #reconcileWrites(jobs: StoredJob[], now: number): SchedulerWrite[] {
     const configured = this.#config.jobs ?? {};
     const writes: SchedulerWrite[] = [];
     {
-      const stored = new Map((await this.#store.listJobs()).map((job) => [job.id, job]));
+      const stored = new Map(jobs.map((job) => [job.id, job]));
       for (const job of stored.values()) {
         if (job.source === 'config' && !(job.id in configured)) writes.push({ op: 'deleteJob', id: job.id });
       }
@@ -203,9 +224,7 @@ export class Scheduler {
         });
       }
     }
-    // One commit, however many jobs changed.
-    if (writes.length > 0) await this.#store.batch(writes);
-    await this.#reloadJobs();
+    return writes;
   }
 
   /**

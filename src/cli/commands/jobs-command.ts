@@ -83,9 +83,8 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }, command: Command) =>
       withPlatform(command, async (platform) => {
-        const scheduler = platform.createScheduler();
-        await scheduler.reconcile();
-        const list = await scheduler.listJobs();
+        // Read-only: nothing is stored, so a later first start has no missed slot to catch up.
+        const list = await platform.createScheduler().previewJobs();
         printJobs(io, list, options.json);
         for (const stale of findStaleJobs(list, jobNames(platform.config))) {
           io.stderr.write(
