@@ -15,6 +15,7 @@ import {
 } from '../../gateway/index.ts';
 import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
+import { claimHome } from '../../service/claim-home.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
 import { createPlatform } from '../create-platform.ts';
@@ -93,12 +94,14 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option('--bind <address>', 'address to listen on (default: gateway.bind, 127.0.0.1)')
     .action(async (options: StartOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const { configFile } = resolvePyramidPaths({
+      const { home, configFile } = resolvePyramidPaths({
         env: io.env,
         explicitConfigPath: globals.config,
         homedir: io.homedir,
         cwd: io.cwd,
       });
+      // One start per home: a second one is refused here, naming the first one's pid and address.
+      const claim = await claimHome({ home, version, now: io.now });
       const explicit = Boolean(globals.config || io.env.PYRAMID_CONFIG);
       if (!explicit && !(await exists(configFile))) {
         await writeStarterConfig(configFile);
@@ -198,6 +201,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         });
         // Listen first: a port in use ends the start before any job has run or any delivery was sent.
         const server = await listen(built.app, gateway);
+        claim.announce(server.url);
         built.context.health.start();
         const requeued = platform.recoverRunDeliveries();
         if (requeued > 0) {
@@ -283,6 +287,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         logger.info({ dropped }, 'stopped');
       } finally {
         closePlatform();
+        await claim.release();
       }
     });
 }
