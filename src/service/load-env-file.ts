@@ -28,7 +28,11 @@ export function parseEnvFile(text: string, file: string): Record<string, string>
     const equals = assignment.indexOf('=');
     const name = equals > 0 ? assignment.slice(0, equals).trim() : '';
     if (!namePattern.test(name)) {
-      issues.push({ path: '', line: index + 1, message: 'expected NAME=value (NAME: letters, digits, _)' });
+      issues.push({
+        path: 'syntax',
+        line: index + 1,
+        message: 'expected NAME=value (NAME: letters, digits, _)',
+      });
       return;
     }
     if (name === 'PYRAMID_HOME') {
@@ -63,7 +67,7 @@ export function loadEnvFile(home: string, env: Env): Env {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return env;
     throw new ConfigError(
-      [{ path: '', message: `cannot read it (${(error as NodeJS.ErrnoException).code})` }],
+      [{ path: 'read', message: `cannot read it (${(error as NodeJS.ErrnoException).code})` }],
       file,
       'env file',
     );
@@ -73,7 +77,7 @@ export function loadEnvFile(home: string, env: Env): Env {
     throw new ConfigError(
       [
         {
-          path: '',
+          path: 'mode',
           message: `its group or others can read it (mode ${octal}) and it holds secrets: run chmod 600 ${file}`,
         },
       ],
@@ -86,7 +90,7 @@ export function loadEnvFile(home: string, env: Env): Env {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError(
-      [{ path: '', message: `cannot read it (${(error as NodeJS.ErrnoException).code})` }],
+      [{ path: 'read', message: `cannot read it (${(error as NodeJS.ErrnoException).code})` }],
       file,
       'env file',
     );
