@@ -9,6 +9,7 @@ import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
+import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
 import { registerPruneCommand } from './commands/prune-command.ts';
@@ -51,6 +52,7 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
   registerServiceCommand(program, io, setExitCode);
+  registerDoctorCommand(program, io, setExitCode);
   program.hook('preAction', (_program, actionCommand) => {
     // Run by a service manager: logs go to the size-rotated PYRAMID_HOME/logs, and the exit is recorded.
     const kind = io.env[serviceEnvName];
