@@ -65,7 +65,9 @@ export function loadEnvFile(home: string, env: Env): Env {
   try {
     mode = statSync(file).mode;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return env;
+    // No file, or a PYRAMID_HOME that is not a folder (the command itself says so).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return env;
     throw new ConfigError(
       [{ path: 'read', message: `cannot read it (${(error as NodeJS.ErrnoException).code})` }],
       file,
