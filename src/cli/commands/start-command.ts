@@ -15,6 +15,7 @@ import {
 } from '../../gateway/index.ts';
 import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
+import { claimHome } from '../../service/claim-home.ts';
 import { createBackoffFailures } from '../../store/create-backoff-failures.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
@@ -98,12 +99,14 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option('--bind <address>', 'address to listen on (default: gateway.bind, 127.0.0.1)')
     .action(async (options: StartOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const { configFile } = resolvePyramidPaths({
+      const { home, configFile } = resolvePyramidPaths({
         env: io.env,
         explicitConfigPath: globals.config,
         homedir: io.homedir,
         cwd: io.cwd,
       });
+      // One start per home: a second one is refused here, naming the first one's pid and address.
+      const claim = await claimHome({ home, version, now: io.now });
       const explicit = Boolean(globals.config || io.env.PYRAMID_CONFIG);
       if (!explicit && !(await exists(configFile))) {
         await writeStarterConfig(configFile);
@@ -114,7 +117,10 @@ export function registerStartCommand(program: Command, io: CliIo): void {
       const platform = await createPlatform(io, globals, { store: 'worker' });
       // Everything started so far, stopped in reverse order whatever fails: a start that fails after
       // listening must not stay half-started (200 on /health, 503 on /health/ready, nothing running).
-      const cleanups: Array<() => Promise<unknown> | unknown> = [() => platform.close()];
+      const cleanups: Array<() => Promise<unknown> | unknown> = [
+        () => claim.release(),
+        () => platform.close(),
+      ];
       const cleanUp = async (log?: (error: unknown) => void) => {
         for (const cleanup of cleanups.splice(0).reverse()) {
           try {
@@ -257,6 +263,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         const server = await listen(built.app, gateway);
         let forced = false;
         cleanups.push(() => server.close(forced ? 0 : gateway.drainMs));
+        claim.announce(server.url);
         built.context.health.start();
         const requeued = await platform.recoverRunDeliveries();
         if (requeued > 0) {
