@@ -41,7 +41,7 @@ export function checkAnswer(
 }
 
 /** Models often wrap JSON in a Markdown fence even when asked not to; that is still valid JSON. */
-function stripCodeFence(text: string): string {
+export function stripCodeFence(text: string): string {
   const match = /^\s*```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/.exec(text);
   return match ? match[1] : text;
 }
