@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { didYouMean } from './closest-name.ts';
+import { flattenZodIssues } from './flatten-zod-issues.ts';
+import { zodErrorMessage } from './zod-error-message.ts';
 
 const typeNames = ['string', 'number', 'integer', 'boolean', 'object', 'array', 'null'] as const;
 const count = z.number().int({ error: 'expected a whole number' }).min(0);
@@ -116,6 +118,7 @@ const knownKeywords = new Set([
  * A JSON Schema document (a mapping) as config accepts it: known keywords with values of the right
  * kind at every depth, so a mistake is reported at its path (`...schema.properties.label.type`),
  * and a schema Pyramid can check answers against (zod's `fromJSONSchema` must understand it).
+ * The value is kept as written (key order included): the checks only read it.
  */
 export const jsonSchemaDocument = z
   .record(z.string(), z.unknown(), {
@@ -124,8 +127,13 @@ export const jsonSchemaDocument = z
         ? 'is required: the JSON Schema goes under schema (output: { schema: { type: object, ... } })'
         : 'expected a JSON Schema (a mapping such as { type: object })',
   })
-  .pipe(documentShape)
   .superRefine((schema, context) => {
+    const checked = documentShape.safeParse(schema, { error: zodErrorMessage });
+    if (!checked.success) {
+      for (const issue of flattenZodIssues(checked.error.issues, documentShape))
+        context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      return;
+    }
     try {
       z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
     } catch (error) {
