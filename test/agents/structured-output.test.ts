@@ -116,7 +116,7 @@ jobs:
     assert.deepEqual(run.tiers, [1]);
     assert.equal(run.escalations.length, 1);
     assert.equal(run.escalations[0].fromTier, 0);
-    assert.match(run.escalations[0].reason, /^invalid_json: /);
+    assert.equal(run.escalations[0].reason, 'invalid_json: the answer was cut off at the token limit');
     assert.deepEqual(await ledgerAttempts('labeller'), [
       { tier: 0, outcome: 'inadequate', reason: 'invalid_json' },
       { tier: 1, outcome: 'ok' },
