@@ -10,7 +10,6 @@ import { defineJob, jobNames } from '../../src/config/define-job.ts';
 import type { RunRecord } from '../../src/contracts/scheduler-store.ts';
 import { jobsRoutes } from '../../src/scheduler/http/jobs-routes.ts';
 import type { Scheduler } from '../../src/scheduler/index.ts';
-import { waitFor } from '../delivery/wait-for.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 
 type WireMessage = { role: string; content: string };
@@ -108,8 +107,14 @@ jobs:
     reset();
     local.enqueue({ text: '{"label": "bug", "confid', finishReason: 'length' });
     cloud.enqueue({ text: '{"label":"bug","confidence":0.9}' });
-    await waitFor(() => scheduler.listRuns({ jobId: 'label' }).length > 0, 20_000, 'the at: slot to fire');
-    const run = await scheduler.waitForRun(scheduler.listRuns({ jobId: 'label' })[0].id);
+    let runs: RunRecord[] = [];
+    const deadline = Date.now() + 20_000;
+    while (runs.length === 0 && Date.now() < deadline) {
+      runs = await scheduler.listRuns({ jobId: 'label' });
+      if (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(runs.length > 0, 'the at: slot fired');
+    const run = await scheduler.waitForRun(runs[0].id);
     assert.equal(run.status, 'ok', run.error);
     assert.equal(run.trigger, 'schedule');
     assert.equal(run.output, '{"label":"bug","confidence":0.9}');
@@ -135,7 +140,7 @@ jobs:
     reset();
     local.enqueue({ text: '{"label": "feature"}' });
     cloud.enqueue({ text: '```json\n{"label": "billing"}\n```' });
-    const run = await scheduler.waitForRun(scheduler.runNow('typed').id);
+    const run = await scheduler.waitForRun((await scheduler.runNow('typed')).id);
     assert.equal(run.status, 'ok', run.error);
     assert.equal(run.output, '{"label": "billing"}');
     assert.equal(run.escalations[0]?.fromTier, 0);
@@ -158,12 +163,12 @@ jobs:
       { text: 'I noted it.' },
     );
     cloud.enqueue({ text: '{"noted":"crash"}' });
-    const run = await scheduler.waitForRun(scheduler.runNow('notes').id);
+    const run = await scheduler.waitForRun((await scheduler.runNow('notes')).id);
     assert.equal(run.status, 'ok', run.error);
     assert.equal(run.output, '{"noted":"crash"}');
     assert.deepEqual(run.tiers, [0, 1], 'the tool step at tier 0, the final answer at tier 1');
     assert.deepEqual(
-      platform.sessions.recall('noter', 'topic').map((note) => note.value),
+      (await platform.sessions.recall('noter', 'topic')).map((note) => note.value),
       ['crash'],
       'the tool call ran',
     );
@@ -184,7 +189,7 @@ jobs:
   test("a job's output: text wins over its agent's json: no format, the prompt as written", async () => {
     reset();
     local.enqueue({ text: 'Plain words.' });
-    const run = await scheduler.waitForRun(scheduler.runNow('prose').id);
+    const run = await scheduler.waitForRun((await scheduler.runNow('prose')).id);
     assert.equal(run.status, 'ok', run.error);
     assert.equal(run.output, 'Plain words.');
     assert.deepEqual(run.tiers, [0]);

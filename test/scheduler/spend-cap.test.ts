@@ -45,7 +45,7 @@ describe("an agent's daily spend cap (spendCap)", () => {
     try {
       const { scheduler } = harness;
       scheduler.start();
-      const run = (job: string) => scheduler.waitForRun(scheduler.runNow(job).id);
+      const run = async (job: string) => scheduler.waitForRun((await scheduler.runNow(job)).id);
       assert.equal((await run('c')).status, 'ok', 'nothing spent yet');
       assert.equal((await run('c')).status, 'ok', '$0.01 spent, under $0.015');
       const callsBefore = fake.requests.length;
@@ -101,7 +101,7 @@ jobs:
     const scheduler = platform.createScheduler({ clock });
     try {
       scheduler.start();
-      const run = () => scheduler.waitForRun(scheduler.runNow('c').id);
+      const run = async () => scheduler.waitForRun((await scheduler.runNow('c')).id);
       const first = await run();
       assert.equal(first.status, 'ok', first.error);
       const second = await run();

@@ -36,11 +36,11 @@ describe('sessions: an agent that keeps a main session still runs its isolated j
     try {
       const { scheduler, sessions } = harness;
       scheduler.start();
-      const run = (job: string) => scheduler.waitForRun(scheduler.runNow(job).id);
+      const run = async (job: string) => scheduler.waitForRun((await scheduler.runNow(job)).id);
       fake.enqueue({ text: 'MAIN-ANSWER' });
       assert.equal((await run('main-turn')).status, 'ok');
       assert.equal((await run('main-event')).status, 'ok');
-      const mainBefore = sessions.messages(mainSessionId('keeper')).length;
+      const mainBefore = (await sessions.messages(mainSessionId('keeper'))).length;
       assert.equal(mainBefore, 3, 'turn, answer and event are in the main session');
 
       fake.enqueue({ text: 'ISOLATED-ANSWER' });
@@ -57,11 +57,11 @@ describe('sessions: an agent that keeps a main session still runs its isolated j
         'the isolated run sees its prompt and its message, nothing of the main session',
       );
       assert.deepEqual(
-        sessions.messages(isolated.sessionId ?? '').map((entry) => entry.message.content),
+        (await sessions.messages(isolated.sessionId ?? '')).map((entry) => entry.message.content),
         ['ISOLATED-TURN', 'ISOLATED-ANSWER'],
       );
       assert.equal(
-        sessions.messages(mainSessionId('keeper')).length,
+        (await sessions.messages(mainSessionId('keeper'))).length,
         mainBefore,
         'the main session is untouched',
       );
