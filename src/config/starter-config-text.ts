@@ -18,9 +18,12 @@ providers:
 # per 1M tokens (cacheRead defaults to the input price). The ledger prices every call from these.
 # Reasoning models think before they answer and spend output tokens doing it: qwen3 given fewer than
 # 500 max tokens returns empty answers, so minOutputTokens (default 1024) is the floor Pyramid asks for.
+# Gemini 2.5 Flash thinks by default too (up to 24k tokens, billed as output): marked reasoning: true,
+# a task with reasoning: off switches its thinking off (reasoning_effort "none", thinkingBudget 0 on
+# api: google-generative-ai); a task without a level lets it think as much as it likes.
 models:
   qwen3-14b:    { provider: ollama, id: "qwen3:14b", reasoning: true, minOutputTokens: 1024, cost: { input: 0, output: 0 } }
-  gemini-flash: { provider: gemini, id: gemini-2.5-flash, cost: { input: 0.30, output: 2.50, cacheRead: 0.075 } }
+  gemini-flash: { provider: gemini, id: gemini-2.5-flash, reasoning: true, minOutputTokens: 1024, cost: { input: 0.30, output: 2.50, cacheRead: 0.075 } }
   deepseek-v3:  { provider: deepseek, id: deepseek-chat, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
   claude-opus:  { provider: anthropic, id: claude-opus-4-1, cost: { input: 15, output: 75, cacheRead: 1.5 } }
 
@@ -34,10 +37,11 @@ tiers:
 
 # Tasks: task type -> minimum tier. Routing is deterministic: a request names its task and starts at
 # that tier; no classifier model decides. "default" serves requests without a task (tier 0 if absent).
-# Long form: research: { tier: 2, reasoning: medium, maxTier: 3 }
+# Long form: research: { tier: 2, reasoning: medium, maxTier: 3 }. reasoning: off|low|medium|high sets how
+# hard reasoning models think (off: not at all, so no thinking tokens are paid for a label).
 tasks:
   default: 0
-  classify: 0
+  classify: { tier: 0, reasoning: off }
   summarize: 1
   research: 2
   strategy: 3

@@ -1,4 +1,5 @@
 import type { AlertsConfig, ChannelConfig, DeliveryTarget } from './delivery.ts';
+import type { ResponseFormat } from './message.ts';
 import type { CallTimeouts, ReasoningLevel } from './model-call.ts';
 
 export const providerApis = [
@@ -129,6 +130,8 @@ export type AgentConfig = {
   httpAllowedHosts: string[];
   /** USD per UTC day for this agent's runs; undefined for none. */
   spendCapUsd?: number;
+  /** The format of its final answers (a job's own wins); undefined is text. */
+  output?: ResponseFormat;
   /** Default delivery targets of its jobs. */
   deliver: DeliveryTarget[];
 };
@@ -154,6 +157,8 @@ export type JobConfig = {
   enabled: boolean;
   /** Where a run's output goes; empty: the agent's targets. */
   deliver: DeliveryTarget[];
+  /** The format of the run's final answer, over the agent's; undefined: the agent's. */
+  output?: ResponseFormat;
 };
 
 export const gatewayScopes = ['admin', 'client'] as const;

@@ -12,6 +12,7 @@ import type { ModelConfig, ProviderConfig } from '../contracts/pyramid-config.ts
 import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';
+import { dropFormatWithTools } from './drop-format-with-tools.ts';
 import { normaliseUsage } from './normalise-usage.ts';
 import { providerSecrets } from './provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from './think-tag-splitter.ts';
@@ -29,6 +30,8 @@ export type LanguageModelAdapterOptions = {
   providerOptions: (call: ModelCall) => SharedV3ProviderOptions | undefined;
   /** Whether the protocol's output token total counts thinking (see normaliseUsage). */
   outputIncludesReasoning: boolean;
+  /** False when the API refuses a native response format together with tools (see dropFormatWithTools). */
+  formatWithTools?: boolean;
 };
 
 /**
@@ -73,7 +76,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
       const guard = startGuard(call, false);
       try {
         const callOptions = toLanguageModelCallOptions(
-          call,
+          options.formatWithTools === false ? dropFormatWithTools(call) : call,
           model,
           options.providerOptions(call),
           guard.signal,
@@ -92,7 +95,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
       let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
       try {
         const callOptions = toLanguageModelCallOptions(
-          call,
+          options.formatWithTools === false ? dropFormatWithTools(call) : call,
           model,
           options.providerOptions(call),
           guard.signal,

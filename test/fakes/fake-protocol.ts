@@ -17,6 +17,10 @@ export type FakeProtocol = {
   malformedStreamChunks(plan: AnswerPlan): string[];
   modelsBody(models: string[]): unknown;
   errorResponse(kind: FakeErrorKind, model: string): { status: number; body: unknown };
+  /** A request the real API refuses whatever the behaviour (an unsupported combination of fields). */
+  refuse?(body: unknown): { status: number; body: unknown } | undefined;
+  /** What the request does to the answer (Ollama's `format` grammar leaves no room for tool calls). */
+  constrain?(plan: AnswerPlan, body: unknown): AnswerPlan;
 };
 
 /** The canned error kind that matches an HTTP status, for `{ status }` behaviours without `error`. */

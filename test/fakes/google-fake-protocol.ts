@@ -122,6 +122,25 @@ export const googleFakeProtocol: FakeProtocol = {
       })),
     };
   },
+  refuse(body) {
+    // Gemini 2.5 (not 3): structured output and function calling cannot be combined.
+    const request = body as {
+      generationConfig?: { responseMimeType?: string };
+      tools?: { functionDeclarations?: unknown[] }[];
+    };
+    const functions = request.tools?.some((tool) => tool.functionDeclarations?.length);
+    if (!functions || request.generationConfig?.responseMimeType !== 'application/json') return undefined;
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: 400,
+          message: "Function calling with a response mime type: 'application/json' is unsupported",
+          status: 'INVALID_ARGUMENT',
+        },
+      },
+    };
+  },
   errorResponse(kind, model) {
     const [status, grpcStatus, message] = errors[kind];
     const details =

@@ -107,6 +107,14 @@ export const ollamaFakeProtocol: FakeProtocol = {
       })),
     };
   },
+  constrain(plan, body) {
+    // With `format`, decoding is held to JSON: a model that meant to call a tool writes the call as text.
+    if (!(body as { format?: unknown }).format || plan.toolCalls.length === 0) return plan;
+    const text = JSON.stringify(
+      plan.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
+    );
+    return { ...plan, text: plan.text || text, toolCalls: [], finishReason: 'stop' };
+  },
   errorResponse(kind, model) {
     const [status, message] = errors[kind];
     return { status, body: { error: message.replace('MODEL', model) } };

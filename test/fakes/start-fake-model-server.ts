@@ -88,7 +88,10 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
       return sendJson(response, errorStatus, errorBody, extraHeaders);
     }
     if (route.kind === 'models') return sendJson(response, status, protocol.modelsBody(models), extraHeaders);
-    const plan = planAnswer(behaviour, route.model);
+    const refusal = protocol.refuse?.(body);
+    if (refusal) return sendJson(response, refusal.status, refusal.body, extraHeaders);
+    const planned = planAnswer(behaviour, route.model);
+    const plan = protocol.constrain ? protocol.constrain(planned, body) : planned;
     if (route.kind === 'generate') {
       if (behaviour.malformed)
         return sendText(response, status, '{"id": "broken", "choices": [', {

@@ -1,3 +1,4 @@
+import { outputFormatToRaw } from '../../config/output-format-schema.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import type { JobConfig } from '../../contracts/pyramid-config.ts';
 
@@ -19,6 +20,8 @@ export type JobOptions = {
   disabled?: boolean;
   /** `--deliver`, repeated: `channel`, `channel:to` or `channel:to:thread`; `""` alone means the agent's targets. */
   deliver?: string[];
+  /** `--output`: `text`, `json`, or a JSON Schema as JSON text. */
+  output?: string;
 };
 
 /** A resolved job back in its YAML shape, so an edit can change some fields and be validated whole. */
@@ -42,6 +45,7 @@ export function jobToRaw(job: JobConfig): Record<string, unknown> {
     catchUp: job.catchUp,
     enabled: job.enabled,
     deliver: [...job.deliver],
+    ...(job.output ? { output: outputFormatToRaw(job.output) } : {}),
   };
 }
 
@@ -76,12 +80,28 @@ export function applyJobOptions(raw: Record<string, unknown>, options: JobOption
   if (options.catchUp !== undefined) next.catchUp = options.catchUp;
   if (options.disabled) next.enabled = false;
   if (options.deliver !== undefined) next.deliver = options.deliver.filter(Boolean).map(parseDeliverOption);
+  // `--output ""` goes back to the agent's format.
+  if (options.output !== undefined)
+    next.output = options.output === '' ? undefined : parseOutputOption(options.output);
   return next;
 }
 
 /** Collects repeated `--deliver` values (commander calls it once per occurrence). */
 export function collectDeliverOption(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** `--output json`, `--output text` or `--output '{"type":"object",...}'` (a JSON Schema; defineJob checks it). */
+function parseOutputOption(text: string): unknown {
+  if (!text.trimStart().startsWith('{')) return text;
+  try {
+    return { schema: JSON.parse(text) };
+  } catch (error) {
+    throw new PyramidError(
+      'usage',
+      `--output: the JSON Schema is not valid JSON: ${(error as Error).message}`,
+    );
+  }
 }
 
 /**

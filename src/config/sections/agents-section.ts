@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type AgentConfig, agentToolNames } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, positiveInteger, tierNumber } from '../names.ts';
+import { outputFormatSchema, resolveOutputFormat } from '../output-format-schema.ts';
 import { asMapping } from '../raw-value.ts';
 import { tierRangeIssue } from '../tier-range-issue.ts';
 import { deliveryTargetIssues, deliveryTargetsSchema, resolveDeliveryTargets } from './channels-section.ts';
@@ -32,6 +33,7 @@ const agentSchema = z
       .default([])
       .describe('Hosts http_get may fetch from (http_get is off unless it is in tools).'),
     spendCap: z.number().min(0).optional().describe('USD per UTC day for this agent; runs past it fail.'),
+    output: outputFormatSchema.optional(),
     deliver: deliveryTargetsSchema.default([]).describe('Default delivery targets for its jobs.'),
   })
   .describe('An autonomous agent: a system prompt, a task type and the tools it may use.');
@@ -90,6 +92,7 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
         maxSteps: agent.maxSteps,
         httpAllowedHosts: [...agent.httpAllowedHosts],
         ...(agent.spendCap === undefined ? {} : { spendCapUsd: agent.spendCap }),
+        ...(agent.output === undefined ? {} : { output: resolveOutputFormat(agent.output) }),
         deliver: resolveDeliveryTargets(agent.deliver),
       };
     }

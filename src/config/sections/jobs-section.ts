@@ -4,6 +4,7 @@ import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { cronIssues } from '../cron-issue.ts';
 import { durationSchema } from '../duration-schema.ts';
 import { nameSchema } from '../names.ts';
+import { outputFormatSchema, resolveOutputFormat } from '../output-format-schema.ts';
 import { parseDuration } from '../parse-duration.ts';
 import { asMapping } from '../raw-value.ts';
 import { deliveryTargetIssues, deliveryTargetsSchema, resolveDeliveryTargets } from './channels-section.ts';
@@ -75,6 +76,7 @@ export const jobSchema = z
       .describe('Slots missed while Pyramid was down: run once for all of them, or skip them.'),
     enabled: z.boolean().default(true),
     deliver: deliveryTargetsSchema.default([]).describe('Delivery targets (default: the agent ones).'),
+    output: outputFormatSchema.optional().describe("The run's final answer format (default: the agent's)."),
   })
   .describe('A scheduled job.');
 
@@ -140,6 +142,7 @@ export function resolveJob(job: z.output<typeof jobSchema>): JobConfig {
     catchUp: job.catchUp,
     enabled: job.enabled,
     deliver: resolveDeliveryTargets(job.deliver),
+    ...(job.output === undefined ? {} : { output: resolveOutputFormat(job.output) }),
   };
 }
 

@@ -25,5 +25,7 @@ export function createGoogleGenerativeAiAdapter(options: {
     providerOptions: (call) => googleThinkingOptions(call.reasoning, model, resolveMaxTokens(call, model)),
     // candidatesTokenCount excludes thoughts, which come separately as thoughtsTokenCount.
     outputIncludesReasoning: false,
+    // Gemini 2.5 refuses function calling with responseMimeType application/json.
+    formatWithTools: false,
   });
 }

@@ -1,13 +1,15 @@
 import type { ChatRequest, Message } from 'ollama';
 import type { ModelCall } from '../../contracts/model-call.ts';
 import type { ModelConfig } from '../../contracts/pyramid-config.ts';
+import { dropFormatWithTools } from '../drop-format-with-tools.ts';
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
 import { parseArguments } from '../to-language-model-prompt.ts';
 import { ollamaThinkOption } from './ollama-think-option.ts';
 
 /** Converts a spec call to an Ollama `/api/chat` request (without `stream`). */
 export function toOllamaChatRequest(call: ModelCall, model: ModelConfig): ChatRequest {
-  const format = call.responseFormat;
+  // `format` constrains decoding to JSON, which keeps a model from emitting tool calls: never both.
+  const format = dropFormatWithTools(call).responseFormat;
   const maxTokens = resolveMaxTokens(call, model);
   const think = ollamaThinkOption(call.reasoning, model);
   return {
