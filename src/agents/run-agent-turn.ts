@@ -78,6 +78,8 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       messages: context,
       ...(tools.length > 0 ? { tools } : {}),
       callerTag: agent.id,
+      callerKind: 'scheduled',
+      failover: agent.failover, // nobody waits: the scheduled failover policy
       ...(escalation ? { escalation } : floorTier !== undefined ? { startTier: floorTier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

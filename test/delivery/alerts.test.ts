@@ -20,6 +20,7 @@ function harness(config: Partial<AlertsConfig> = {}) {
       jobFailures: 3,
       repeatMs: 15 * 60_000,
       maxPerHour: 5,
+      settleMs: 0,
       ...config,
     },
     now: () => now,
@@ -34,9 +35,10 @@ describe('alerts', () => {
       { failureThreshold: 1, cooldownMs: 10, maxCooldownMs: 100 },
       { onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason) },
     );
-    board.get('deepseek-v3').recordFailure(0, 'HTTP 503');
-    board.get('deepseek-v3').recordFailure(1, 'HTTP 503'); // already open: no second alert
-    board.get('deepseek-v3').recordSuccess();
+    const breaker = board.get('deepseek-v3');
+    breaker.recordFailure(0, 'HTTP 503', { permit: breaker.ticket() });
+    breaker.recordFailure(1, 'HTTP 503', { permit: breaker.ticket() }); // already open: no second alert
+    breaker.recordSuccess(breaker.ticket());
     assert.equal(sent.length, 2);
     assert.match(sent[0].text, /Breaker open.*deepseek-v3.*HTTP 503/);
     assert.match(sent[1].text, /Breaker closed.*deepseek-v3/);
@@ -47,12 +49,12 @@ describe('alerts', () => {
   it('holds back repeats of one subject within the repeat window and reports how many were held', () => {
     const { alerter, sent, advance } = harness();
     for (let n = 0; n < 10; n++) {
-      alerter.breakerChanged('m', 'open');
+      alerter.alert('breaker:m:open', 'Breaker open for m');
       advance(60_000);
     }
-    assert.equal(sent.length, 1, 'a flapping breaker alerts once per 15 minutes');
+    assert.equal(sent.length, 1, 'one subject alerts once per 15 minutes');
     advance(6 * 60_000);
-    alerter.breakerChanged('m', 'open');
+    alerter.alert('breaker:m:open', 'Breaker open for m');
     assert.equal(sent.length, 2);
     assert.match(sent[1].text, /9 similar alerts held back/);
   });
@@ -62,7 +64,7 @@ describe('alerts', () => {
     for (let n = 0; n < 20; n++) alerter.breakerChanged(`model-${n}`, 'open');
     assert.equal(sent.length, 5);
     advance(3_600_000);
-    alerter.breakerChanged('model-19', 'open');
+    alerter.breakerChanged('model-19', 'closed');
     assert.equal(sent.length, 6);
   });
 
@@ -83,7 +85,7 @@ describe('alerts', () => {
 
   it('sends nothing without alert targets', () => {
     const { alerter, sent } = harness({ targets: [] });
-    assert.equal(alerter.breakerChanged('m', 'open'), false);
+    alerter.breakerChanged('m', 'open');
     assert.equal(sent.length, 0);
   });
 });
