@@ -54,14 +54,18 @@ export class Alerter {
     this.#timers = options.timers ?? systemTimers;
   }
 
-  /** Sends `text` about `subject` unless the rate limits hold it back; true when it was queued. */
-  alert(subject: string, text: string): boolean {
+  /**
+   * Sends `text` about `subject` unless the rate limits hold it back; true when it was queued.
+   * `ignoreRepeat` is for news that contradicts the last alert (a breaker that was told closed is open
+   * again): the per-subject repeat limit would leave the chat saying something false.
+   */
+  alert(subject: string, text: string, options: { ignoreRepeat?: boolean } = {}): boolean {
     if (this.#config.targets.length === 0) return false;
     const now = this.#now();
     while (this.#sentTimes.length > 0 && this.#sentTimes[0] <= now - hourMs) this.#sentTimes.shift();
     const last = this.#lastSent.get(subject);
     if (
-      (last !== undefined && now - last < this.#config.repeatMs) ||
+      (!options.ignoreRepeat && last !== undefined && now - last < this.#config.repeatMs) ||
       this.#sentTimes.length >= this.#config.maxPerHour
     ) {
       this.#heldBack.set(subject, (this.#heldBack.get(subject) ?? 0) + 1);
@@ -137,7 +141,9 @@ export class Alerter {
       brief.length > 0
         ? `\n\n(since the last breaker alert it also ${brief.join(' and ')} for less than ${settle}; not sent, as it did not hold)`
         : '';
-    this.alert(`breaker:${model}:${state}`, `${text}${note}`);
+    // Each breaker alert differs from the one before (it is sent only when the state held and changed),
+    // so only maxPerHour limits it: the repeat limit would silence a reopening after a true close.
+    this.alert(`breaker:${model}:${state}`, `${text}${note}`, { ignoreRepeat: true });
   }
 
   /** A job's run ended; `jobFailures` failures in a row raise one alert, and the next success says so. */

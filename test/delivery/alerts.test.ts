@@ -4,6 +4,7 @@ import type { AlertsConfig } from '../../src/contracts/delivery.ts';
 import { Alerter } from '../../src/delivery/alerter.ts';
 import type { OutboxMessage } from '../../src/delivery/outbox.ts';
 import { BreakerBoard } from '../../src/router/breaker-board.ts';
+import { ManualClock } from '../scheduler/manual-clock.ts';
 
 function harness(config: Partial<AlertsConfig> = {}) {
   let now = Date.UTC(2025, 0, 1);
@@ -87,5 +88,54 @@ describe('alerts', () => {
     const { alerter, sent } = harness({ targets: [] });
     alerter.breakerChanged('m', 'open');
     assert.equal(sent.length, 0);
+  });
+
+  it('alerts a breaker state only once it has held: a close that reopens within seconds is not sent, and the next alert says so', () => {
+    const clock = new ManualClock(Date.UTC(2025, 0, 1));
+    const sent: OutboxMessage[] = [];
+    const alerter = new Alerter({
+      outbox: { enqueue: (message) => (sent.push(message), ['id']) },
+      config: {
+        targets: [{ channel: 'tg', to: '1' }],
+        jobFailures: 3,
+        repeatMs: 15 * 60_000,
+        maxPerHour: 20,
+        settleMs: 5000,
+      },
+      now: () => clock.now(),
+      timers: clock,
+    });
+    alerter.breakerChanged('deepseek', 'open', 'rate_limited:429');
+    assert.equal(sent.length, 0, 'not before it held');
+    clock.advance(5000);
+    assert.equal(sent.length, 1);
+    assert.match(sent[0].text, /Breaker open.*deepseek.*rate_limited:429/);
+
+    clock.advance(60_000);
+    alerter.breakerChanged('deepseek', 'closed');
+    clock.advance(2000);
+    alerter.breakerChanged('deepseek', 'open', 'rate_limited:429'); // flapping: reopened after 2 s
+    clock.advance(60_000);
+    assert.equal(sent.length, 1, 'no "answers again" while it was still rate-limiting');
+
+    alerter.breakerChanged('deepseek', 'closed');
+    clock.advance(5000);
+    assert.equal(sent.length, 2);
+    assert.match(sent[1].text, /Breaker closed.*deepseek.*answers again/);
+    assert.match(sent[1].text, /it also closed 1 time for less than 5 s; not sent/);
+
+    alerter.breakerChanged('deepseek', 'open', 'unreachable'); // a new outage, after the close was told
+    clock.advance(5000);
+    assert.equal(
+      sent.length,
+      3,
+      'the next opening is heard (the repeat limit is per state, and nothing false used it)',
+    );
+  });
+
+  it('with settle 0 a change is sent at once', () => {
+    const { alerter, sent } = harness({ settleMs: 0 });
+    alerter.breakerChanged('m', 'open');
+    assert.equal(sent.length, 1);
   });
 });
