@@ -94,7 +94,12 @@ describe('alerts', () => {
     const clock = new ManualClock(Date.UTC(2025, 0, 1));
     const sent: OutboxMessage[] = [];
     const alerter = new Alerter({
-      outbox: { enqueue: (message) => (sent.push(message), ['id']) },
+      outbox: {
+        enqueue(message) {
+          sent.push(message);
+          return ['id'];
+        },
+      },
       config: {
         targets: [{ channel: 'tg', to: '1' }],
         jobFailures: 3,
