@@ -463,13 +463,15 @@ export class Router {
     const { index, readyAt, setback } = best;
     const candidate = candidates[index];
     const startedAt = now;
-    await this.#sleep(readyAt - now, state.signal, this.breakers.get(candidate.model));
+    if (readyAt > now) await this.#sleep(readyAt - now, state.signal, this.breakers.get(candidate.model));
     const waited = Math.max(0, this.#now() - startedAt);
     state.waitedMs += Math.max(waited, 1); // a wait that took no time still spends, so the loop ends
     state.setbacks.delete(candidate.model);
-    const detail = `waited ${waited} ms for ${candidate.model} (${setback.reason}) instead of climbing to ${climbTo.model} on tier ${climbTo.tier}`;
-    this.#decide(state, candidate, 'waited', setback.reason, detail, waited, startedAt);
-    state.trace.notes.push(detail);
+    if (waited > 0) {
+      const detail = `waited ${waited} ms for ${candidate.model} (${setback.reason}) instead of climbing to ${climbTo.model} on tier ${climbTo.tier}`;
+      this.#decide(state, candidate, 'waited', setback.reason, detail, waited, startedAt);
+      state.trace.notes.push(detail);
+    }
     return index;
   }
 
