@@ -89,6 +89,8 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       ...(tools.length > 0 ? { tools } : {}),
       ...(format ? { responseFormat: format } : {}),
       callerTag: agent.id,
+      callerKind: 'scheduled',
+      failover: agent.failover, // nobody waits: the scheduled failover policy
       ...(escalation ? { escalation } : floorTier !== undefined ? { startTier: floorTier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -50,6 +50,9 @@ tasks:
 # router:
 #   maxTier: 3                # default: the last tier
 #   breaker: { failureThreshold: 3, cooldown: 5s, maxCooldown: 60s }
+#   failover:                 # how far a provider failure (not a bad answer) may move a request
+#     scheduled: { maxWait: 30s }   # agent runs wait out a Retry-After instead of climbing; add maxClimb: 1 to cap
+#     gateway: { maxWait: 0s }      # callers waiting on an answer fail over at once
 
 # Budgets: daily spend caps in USD (none unless set). At the cap, refuse requests or cap the tier.
 # budgets:
@@ -136,6 +139,7 @@ jobs:
 #   jobFailures: 3
 #   repeat: 15m               # the same alert at most once per this long
 #   maxPerHour: 20
+#   settle: 5s                # a breaker's new state is alerted once it held this long
 
 # Retention: how long finished history stays in pyramid.db (pyramid start prunes hourly; pyramid prune
 # on demand). Queued and running runs, pending deliveries and main sessions are never pruned.

@@ -1,5 +1,6 @@
 import type { ChatMessage, ResponseFormat, ToolDefinition } from './message.ts';
 import type { ReasoningLevel } from './model-call.ts';
+import type { CallerKind, FailoverPolicy } from './pyramid-config.ts';
 
 /** What a caller (gateway, agent runner, CLI) asks the router. Callers never pick models. */
 export type ChatRequest = {
@@ -20,6 +21,13 @@ export type ChatRequest = {
   reasoning?: ReasoningLevel;
   /** Who asked (agent id, token name): budgets and ledger aggregations use it. */
   callerTag?: string;
+  /**
+   * `scheduled`: an agent run, nobody is waiting (the agent runner sets it). `gateway` (the default): an
+   * HTTP or CLI caller waiting for the answer. Picks the `router.failover` defaults.
+   */
+  callerKind?: CallerKind;
+  /** Failover overrides for this request (an agent's `failover:`), over the task's and the caller kind's. */
+  failover?: FailoverPolicy;
   /** The caller judged an earlier answer inadequate: start above `fromTier`, recording `reason`. */
   escalation?: { fromTier: number; reason: string };
   requestId?: string;

@@ -45,7 +45,39 @@ export type ModelConfig = {
   cost: ModelCost;
 };
 
-export type TaskConfig = { name: string; tier: number; reasoning?: ReasoningLevel; maxTier?: number };
+export type TaskConfig = {
+  name: string;
+  tier: number;
+  reasoning?: ReasoningLevel;
+  maxTier?: number;
+  /** Overrides of `router.failover` for this task's requests. */
+  failover?: FailoverPolicy;
+};
+
+/** Who is waiting for a request: an agent run (`scheduled`) or an HTTP or CLI caller (`gateway`). */
+export type CallerKind = 'scheduled' | 'gateway';
+
+/**
+ * How far a provider failure (not an inadequate answer) may move a request. Every field optional: an
+ * override names only what it changes. Undefined `maxClimb` and `maxPrice` mean no cap.
+ */
+export type FailoverPolicy = {
+  /** Total time one request may wait for a rate-limited or briefly failing model instead of climbing a tier. */
+  maxWaitMs?: number;
+  /** Tiers a provider failure may push the request above the tier it is at (0: never climb). */
+  maxClimb?: number;
+  /** The highest output price (USD per million tokens) a provider failure may push the request to. */
+  maxPrice?: number;
+};
+
+/** `router.failover`: a policy per caller kind. */
+export type FailoverConfig = Record<CallerKind, FailoverPolicy>;
+
+/** Scheduled runs wait up to 30 s for a Retry-After rather than climb; a caller waiting on an answer does not wait. */
+export const defaultFailover: FailoverConfig = {
+  scheduled: { maxWaitMs: 30_000 },
+  gateway: { maxWaitMs: 0 },
+};
 
 export type BreakerConfig = {
   /** Retryable failures in a row that open the breaker (unreachable opens it at once). */
@@ -71,7 +103,7 @@ export type PyramidConfig = {
   /** tiers[n] lists model names in failover order. */
   tiers: string[][];
   tasks: Record<string, TaskConfig>;
-  router: { maxTier: number; breaker: BreakerConfig };
+  router: { maxTier: number; breaker: BreakerConfig; failover?: FailoverConfig };
   budgets?: BudgetConfig;
   /** Optional in the type (defaults are filled by the config loader). */
   concurrency?: ConcurrencyConfig;
@@ -132,6 +164,8 @@ export type AgentConfig = {
   spendCapUsd?: number;
   /** The format of its final answers (a job's own wins); undefined is text. */
   output?: ResponseFormat;
+  /** Overrides of `router.failover` (its `scheduled` policy) and of its task's for this agent's calls. */
+  failover?: FailoverPolicy;
   /** Default delivery targets of its jobs. */
   deliver: DeliveryTarget[];
 };

@@ -47,7 +47,8 @@ function findAnsweringAttempt(request: RequestRecord, attempts: Attempt[]): numb
   if (request.outcome !== 'ok') return -1;
   return attempts.findLastIndex(
     (attempt) =>
-      attempt.outcome !== 'error' && (request.model === undefined || attempt.model === request.model),
+      (attempt.outcome === 'ok' || attempt.outcome === 'inadequate') &&
+      (request.model === undefined || attempt.model === request.model),
   );
 }
 

@@ -3,6 +3,7 @@ import type { ChatRequest } from '../contracts/chat-request.ts';
 import type { ChatResult, ChatStreamEvent } from '../contracts/chat-result.ts';
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import { InternalError } from '../contracts/errors/internal-error.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { ToolCall } from '../contracts/message.ts';
 import type { FinishReason, ModelAdapter, ModelCall } from '../contracts/model-call.ts';
@@ -16,6 +17,7 @@ import { checkAnswer } from './check-answer.ts';
 import type { BreakerPermit, BreakerSnapshot } from './circuit-breaker.ts';
 import { describeError } from './describe-error.ts';
 import { effectiveMaxTokens } from './effective-max-tokens.ts';
+import { climbRefusal, type ResolvedFailover, resolveFailover } from './resolve-failover.ts';
 import { type Reservation, SpendGuard } from './spend-guard.ts';
 import { worstCaseCost } from './worst-case-cost.ts';
 
@@ -27,7 +29,19 @@ export type RouterOptions = {
   /** Shared with the health probes; a fresh board when omitted. */
   breakers?: BreakerBoard;
   now?: () => number;
+  /** For failover waits (with `now`, so tests control both); the global timers when omitted. */
+  timers?: RouterTimers;
   newId?: () => string;
+};
+
+export type RouterTimers = {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+};
+
+const systemTimers: RouterTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 /** A plan as `pyramid route explain` shows it: each candidate with its breaker. */
@@ -40,7 +54,12 @@ type AttemptEnd =
   | { kind: 'answer'; answer: Answer; attempt: Attempt }
   | { kind: 'failed'; attempt: Attempt }
   /** A stream failed after visible text went out: nothing can be taken back, the request ends. */
-  | { kind: 'broken'; attempt: Attempt; error: PyramidError };
+  | { kind: 'broken'; attempt: Attempt; error: PyramidError }
+  /** Pyramid itself failed (not the provider): the request ends with this error, no breaker counts it. */
+  | { kind: 'internal'; attempt: Attempt; error: InternalError };
+
+/** A model of the request's current tier failed (or was skipped, its breaker open): one to wait for. */
+type Setback = { at: number; reason: string; retryAfterMs?: number };
 
 type RouteState = {
   request: ChatRequest;
@@ -53,12 +72,21 @@ type RouteState = {
   /** Whether any call went out; when none did because of spend caps, the budget error is the answer. */
   tried: boolean;
   budgetError?: BudgetExceededError;
+  failover: ResolvedFailover;
+  /**
+   * The tier the request is at: its start tier, raised by escalation (an inadequate answer). A
+   * candidate above it is a climb caused by provider failures, which the failover policy caps.
+   */
+  floorTier: number;
+  /** Time spent waiting so far, against `failover.maxWaitMs`. */
+  waitedMs: number;
+  setbacks: Map<string, Setback>;
 };
 
 type CandidateEnd =
   | 'next'
   | { kind: 'escalate'; to: number }
-  | Extract<AttemptEnd, { kind: 'answer' | 'broken' }>;
+  | Extract<AttemptEnd, { kind: 'answer' | 'broken' | 'internal' }>;
 
 /**
  * The pyramid. Every request enters once; the router alone decides which model answers: the plan,
@@ -72,6 +100,7 @@ export class Router {
   readonly #ledger: RequestLedger;
   readonly #guard?: SpendGuard;
   readonly #now: () => number;
+  readonly #timers: RouterTimers;
   readonly #newId: () => string;
 
   constructor(options: RouterOptions) {
@@ -81,6 +110,7 @@ export class Router {
     this.breakers = options.breakers ?? new BreakerBoard(options.config.router.breaker);
     this.#guard = options.config.budgets ? new SpendGuard(options.config.budgets, options.ledger) : undefined;
     this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
   }
 
@@ -134,7 +164,19 @@ export class Router {
     const onCallerAbort = () => cancel.abort(request.signal?.reason);
     if (request.signal?.aborted) onCallerAbort();
     else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const state: RouteState = { request, plan, trace, streaming, committed: false, signal, tried: false };
+    const state: RouteState = {
+      request,
+      plan,
+      trace,
+      streaming,
+      committed: false,
+      signal,
+      tried: false,
+      failover: resolveFailover(this.config, plan.resolvedTask, request),
+      floorTier: plan.candidates[0]?.tier ?? 0,
+      waitedMs: 0,
+      setbacks: new Map(),
+    };
     let recorded = false;
     /** Every attempt has ended and the answer is recorded: nothing upstream is left to cancel. */
     let settled = false;
@@ -174,10 +216,40 @@ export class Router {
           index++;
           continue;
         }
+        if (candidate.tier > state.floorTier) {
+          if (!candidates.some((other) => other.tier === state.floorTier && other.available)) {
+            // Nothing on the floor tier could be called at all (no key): moving up is the plan, not a climb.
+            state.floorTier = candidate.tier;
+          } else {
+            // Provider failures would push the request up a tier: wait for a model below if allowed,
+            // else climb only as far as the failover policy lets it.
+            const retry = await this.#waitBeforeClimb(state, candidates, candidate);
+            if (retry !== undefined) {
+              index = retry;
+              continue;
+            }
+            const refusal = climbRefusal(
+              state.failover,
+              state.floorTier,
+              candidate,
+              this.config.models[candidate.model],
+            );
+            if (refusal) {
+              this.#decide(state, candidate, 'not_climbed', refusal.reason, refusal.detail, 0);
+              trace.notes.push(
+                `not climbing to ${candidate.model} (tier ${candidate.tier}): ${refusal.detail}`,
+              );
+              index++;
+              continue;
+            }
+          }
+        }
         const permit = this.breakers.get(candidate.model).tryAcquire(this.#now());
         if (!permit) {
           trace.notes.push(`skipped ${candidate.model}: breaker open`);
-          deferred.push(candidate);
+          if (!deferred.includes(candidate)) deferred.push(candidate);
+          if (!state.setbacks.has(candidate.model))
+            state.setbacks.set(candidate.model, { at: this.#now(), reason: 'breaker open' });
           index++;
           continue;
         }
@@ -189,6 +261,7 @@ export class Router {
         if ('kind' in outcome && outcome.kind === 'escalate') {
           if (outcome.to < 0) break;
           index = outcome.to;
+          state.floorTier = candidates[index].tier;
           continue;
         }
         final = outcome;
@@ -216,6 +289,13 @@ export class Router {
         await record('error', final.error.code, final.attempt);
         yield { type: 'error', error: final.error, trace };
         return;
+      }
+      if (final?.kind === 'internal') {
+        trace.notes.push(
+          `${final.attempt.model}: Pyramid failed before calling the provider (${final.error.message}); no other model is tried and no breaker counts it`,
+        );
+        await record('error', final.error.code);
+        throw final.error;
       }
       if (final?.kind !== 'answer') {
         const error =
@@ -296,9 +376,10 @@ export class Router {
       }
       state.tried = true;
       const end = yield* this.#attempt(state, candidate, callMaxTokens, reservation, permit);
-      permit = 'call'; // a probe's outcome is recorded: a retry of the same model is an ordinary call
+      // A probe's outcome is recorded: a retry of the same model is an ordinary call.
+      permit = this.breakers.get(candidate.model).ticket();
       if (end.kind === 'failed') return 'next';
-      if (end.kind === 'broken') return end;
+      if (end.kind === 'broken' || end.kind === 'internal') return end;
       const verdict = checkAnswer(end.answer, request.responseFormat);
       if (!verdict.inadequacy) return end;
       end.attempt.outcome = 'inadequate';
@@ -346,6 +427,97 @@ export class Router {
     const amount = worstCaseCost(model, state.request.messages, maxTokens);
     if (amount === 0) return undefined;
     return this.#guard.reserve(this.#now(), state.request.callerTag, amount);
+  }
+
+  /**
+   * Before a provider failure pushes the request above its tier: when the failover policy allows a
+   * wait, waits for the model of that tier that will be callable soonest (a 429's Retry-After, an open
+   * breaker's retry time, a probe in flight) and returns its index to try it again; undefined when
+   * none will be callable within the wait left. The wait follows the request's signal and the
+   * injected clock, ends early when the model's breaker changes, and is recorded as a `waited` attempt.
+   */
+  async #waitBeforeClimb(
+    state: RouteState,
+    candidates: PlanEntry[],
+    climbTo: PlanEntry,
+  ): Promise<number | undefined> {
+    const left = state.failover.maxWaitMs - state.waitedMs;
+    if (left <= 0) return undefined;
+    const now = this.#now();
+    let best: { index: number; readyAt: number; setback: Setback } | undefined;
+    candidates.forEach((candidate, index) => {
+      const setback = state.setbacks.get(candidate.model);
+      if (candidate.tier !== state.floorTier || !candidate.available || !setback) return;
+      const breaker = this.breakers.snapshot(candidate.model, now);
+      let readyAt: number;
+      if (breaker.state === 'open') readyAt = breaker.retryAt ?? now;
+      else if (breaker.probeInFlight)
+        readyAt = now + left; // until that probe ends, at the latest
+      else if (breaker.state === 'half-open') readyAt = now;
+      else readyAt = setback.at + (setback.retryAfterMs ?? this.config.router.breaker.cooldownMs);
+      readyAt = Math.max(readyAt, now);
+      if (readyAt - now > left) return;
+      if (!best || readyAt < best.readyAt) best = { index, readyAt, setback };
+    });
+    if (!best) return undefined;
+    const { index, readyAt, setback } = best;
+    const candidate = candidates[index];
+    const startedAt = now;
+    if (readyAt > now) await this.#sleep(readyAt - now, state.signal, this.breakers.get(candidate.model));
+    const waited = Math.max(0, this.#now() - startedAt);
+    state.waitedMs += Math.max(waited, 1); // a wait that took no time still spends, so the loop ends
+    state.setbacks.delete(candidate.model);
+    if (waited > 0) {
+      const detail = `waited ${waited} ms for ${candidate.model} (${setback.reason}) instead of climbing to ${climbTo.model} on tier ${climbTo.tier}`;
+      this.#decide(state, candidate, 'waited', setback.reason, detail, waited, startedAt);
+      state.trace.notes.push(detail);
+    }
+    return index;
+  }
+
+  /** Waits `ms` by the injected timers, or until the breaker changes; rejects when the request is aborted. */
+  #sleep(ms: number, signal: AbortSignal, breaker: { subscribe(listener: () => void): () => void }) {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const end = (error?: unknown) => {
+        this.#timers.clearTimeout(handle);
+        unsubscribe();
+        signal.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onAbort = () => end(signal.reason ?? new DOMException('aborted', 'AbortError'));
+      const handle = this.#timers.setTimeout(() => end(), ms);
+      const unsubscribe = breaker.subscribe(() => end());
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Records a routing decision (`waited`, `not_climbed`) beside the calls, in the trace and so the ledger. */
+  #decide(
+    state: RouteState,
+    candidate: PlanEntry,
+    outcome: 'waited' | 'not_climbed',
+    reason: string,
+    detail: string,
+    latencyMs: number,
+    startedAt = this.#now(),
+  ): void {
+    state.trace.attempts.push({
+      model: candidate.model,
+      provider: candidate.provider,
+      tier: candidate.tier,
+      outcome,
+      reason,
+      detail,
+      startedAt,
+      latencyMs,
+      usage: zeroUsage(),
+      costUsd: 0,
+    });
   }
 
   /**
@@ -403,7 +575,26 @@ export class Router {
       const verdict = describeError(error);
       attempt.reason = verdict.reason;
       attempt.detail = verdict.detail;
+      if (verdict.internal) {
+        breaker.release(permit);
+        const internal =
+          error instanceof InternalError
+            ? error
+            : new InternalError(
+                `${candidate.model}: ${verdict.detail} (a failure inside Pyramid, not the provider's)`,
+                {
+                  cause: error,
+                },
+              );
+        if (state.committed) return { kind: 'broken', attempt, error: internal };
+        return { kind: 'internal', attempt, error: internal };
+      }
       if (verdict.countsAgainstModel) {
+        state.setbacks.set(candidate.model, {
+          at: this.#now(),
+          reason: verdict.reason,
+          retryAfterMs: verdict.minCooldownMs,
+        });
         breaker.recordFailure(this.#now(), verdict.reason, {
           immediate: verdict.opensImmediately,
           minCooldownMs: verdict.minCooldownMs,
@@ -468,7 +659,7 @@ export class Router {
         return fail(error);
       }
       finishAttempt(usage ?? zeroUsage());
-      breaker.recordSuccess();
+      breaker.recordSuccess(permit);
       if (state.committed) {
         for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
       }

@@ -8,7 +8,7 @@ import type {
   LedgerWindow,
 } from '../contracts/ledger-store.ts';
 import type { Synchronous } from '../contracts/synchronous.ts';
-import type { AttemptOutcome } from '../contracts/trace.ts';
+import { type AttemptOutcome, isModelCall } from '../contracts/trace.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -65,14 +65,16 @@ export function createSqliteLedgerStore(db: DatabaseSync): Synchronous<LedgerSto
     Object.entries(attemptKeys).map(([by, key]) => [
       by,
       db.prepare(`
-        SELECT ${key} AS key, SUM(a.answered) AS requests, COUNT(*) AS attempts, ${sums('a.')}
+        SELECT ${key} AS key, SUM(a.answered) AS requests,
+          SUM(a.outcome IN ('ok', 'error', 'inadequate')) AS attempts, ${sums('a.')}
         FROM requests r JOIN attempts a ON a.request_id = r.request_id
         WHERE r.started_at >= ? AND r.started_at < ? GROUP BY 1`),
     ]),
   );
 
   const write = (request: LedgerRequestRow, attempts: LedgerAttemptRow[]) => {
-    insertRequest.run(...requestValues(request, attempts.length));
+    // Routing decisions (waited, not_climbed) are stored beside the calls but are not attempts to count.
+    insertRequest.run(...requestValues(request, attempts.filter(isModelCall).length));
     attempts.forEach((attempt, seq) => {
       insertAttempt.run(...attemptValues(request.requestId, seq, attempt));
     });

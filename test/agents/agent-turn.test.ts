@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Lane } from '../../src/agents/lane.ts';
 import { runAgentTurn } from '../../src/agents/run-agent-turn.ts';
+import type { ChatRequest } from '../../src/contracts/chat-request.ts';
 import type { AgentConfig } from '../../src/contracts/pyramid-config.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import { Router } from '../../src/router/router.ts';
@@ -40,6 +41,40 @@ describe('an agent turn', () => {
       });
     return { turn, sessions };
   }
+
+  test("an agent's calls are scheduled requests carrying the agent's failover policy", async () => {
+    const config = testPyramid(fake);
+    const router = new Router({
+      config,
+      ledger: { record() {}, spentSince: () => 0 },
+      adapterFor: (name) =>
+        createModelAdapter({ provider: config.providers.fake, model: config.models[name] }),
+    });
+    const seen: ChatRequest[] = [];
+    const observed = {
+      complete: (request: ChatRequest) => {
+        seen.push(request);
+        return router.complete(request);
+      },
+      explain: (request: ChatRequest) => router.explain(request),
+    };
+    const agent = { ...testAgent('scout'), failover: { maxClimb: 0 } };
+    await runAgentTurn({
+      router: observed,
+      sessions: createSqliteSessionStore(openSqlite(':memory:')),
+      agent,
+      session: { id: 'job:j:run:1', kind: 'isolated', agentId: agent.id, createdAt: 0 },
+      message: 'hello',
+      subagents: new Lane(4),
+      now: () => 0,
+    });
+    assert.equal(
+      seen[0].callerKind,
+      'scheduled',
+      'nobody waits on an agent run: it may wait out a Retry-After',
+    );
+    assert.deepEqual(seen[0].failover, { maxClimb: 0 });
+  });
 
   test('escalate asks the router for the next tier with the reason; the higher tier never sees the request to escalate', async () => {
     fake.requests.length = 0;

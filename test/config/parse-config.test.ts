@@ -91,7 +91,11 @@ describe('parseConfig: the contract example', () => {
         research: { name: 'research', tier: 2 },
         strategy: { name: 'strategy', tier: 3 },
       },
-      router: { maxTier: 3, breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 } },
+      router: {
+        maxTier: 3,
+        breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 },
+        failover: { scheduled: { maxWaitMs: 30_000 }, gateway: { maxWaitMs: 0 } },
+      },
       gateway: {
         port: 18789,
         bind: '127.0.0.1',
@@ -104,7 +108,7 @@ describe('parseConfig: the contract example', () => {
       concurrency: { agents: 2, subagents: 4 },
       agents: {},
       jobs: {},
-      alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20 },
+      alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20, settleMs: 5000 },
       retention: {
         transcriptsMs: 30 * 86_400_000,
         runsMs: 180 * 86_400_000,
@@ -467,6 +471,21 @@ describe('parseConfig: tiers, tasks, router and budgets', () => {
     });
     const bad = `${twoTiers}router: { breaker: { cooldown: 10s, maxCooldown: 5s } }\n`;
     assert.match(issueAt(configIssues(bad), 'router.breaker.maxCooldown').message, /at least cooldown/);
+  });
+
+  it('resolves router.failover per caller kind over the defaults, and failover on tasks and agents', () => {
+    const text = `${twoTiers}router:\n  failover:\n    scheduled: { maxClimb: 1, maxPrice: 20 }\n    gateway: { maxWait: 2s }\ntasks:\n  research: { tier: 1, failover: { maxWait: 0s, maxClimb: 0 } }\nagents:\n  - { id: scout, prompt: look, task: research, failover: { maxWait: 1m } }\n`;
+    const { config } = parseConfig(text, { env: {} });
+    assert.deepStrictEqual(config.router.failover, {
+      scheduled: { maxWaitMs: 30_000, maxClimb: 1, maxPrice: 20 },
+      gateway: { maxWaitMs: 2000 },
+    });
+    assert.deepStrictEqual(config.tasks.research.failover, { maxWaitMs: 0, maxClimb: 0 });
+    assert.deepStrictEqual(config.agents?.scout.failover, { maxWaitMs: 60_000 });
+    const bad = `${twoTiers}router: { failover: { scheduled: { maxClimb: -1, maxWait: 2h, tiers: 1 } } }\n`;
+    const found = configIssues(bad).map((issue) => issue.path);
+    assert.ok(found.includes('router.failover.scheduled.maxClimb'), found.join(', '));
+    assert.ok(found.includes('router.failover.scheduled.maxWait'), found.join(', '));
   });
 
   it('resolves provider timeouts from strings and numbers', () => {

@@ -24,6 +24,11 @@ export class ManualClock implements Clock {
     this.#timers.delete(handle as number);
   }
 
+  /** Timers set and not yet fired or cleared: lets a test wait until code under test is waiting. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
   /** Moves time forward by `ms`, firing each timer due on the way at its own time. */
   advance(ms: number): void {
     const target = this.#now + ms;

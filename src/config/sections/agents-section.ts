@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type AgentConfig, agentToolNames } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
+import { failoverSchema, resolveFailoverInput } from '../failover-schema.ts';
 import { nameSchema, positiveInteger, tierNumber } from '../names.ts';
 import { outputFormatSchema, resolveOutputFormat } from '../output-format-schema.ts';
 import { asMapping } from '../raw-value.ts';
@@ -34,6 +35,9 @@ const agentSchema = z
       .describe('Hosts http_get may fetch from (http_get is off unless it is in tools).'),
     spendCap: z.number().min(0).optional().describe('USD per UTC day for this agent; runs past it fail.'),
     output: outputFormatSchema.optional(),
+    failover: failoverSchema
+      .optional()
+      .describe("Overrides of router.failover.scheduled and of its task's failover for this agent's calls."),
     deliver: deliveryTargetsSchema.default([]).describe('Default delivery targets for its jobs.'),
   })
   .describe('An autonomous agent: a system prompt, a task type and the tools it may use.');
@@ -93,6 +97,7 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
         httpAllowedHosts: [...agent.httpAllowedHosts],
         ...(agent.spendCap === undefined ? {} : { spendCapUsd: agent.spendCap }),
         ...(agent.output === undefined ? {} : { output: resolveOutputFormat(agent.output) }),
+        ...(agent.failover === undefined ? {} : { failover: resolveFailoverInput(agent.failover) }),
         deliver: resolveDeliveryTargets(agent.deliver),
       };
     }
