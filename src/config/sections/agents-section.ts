@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type AgentConfig, agentToolNames } from '../../contracts/pyramid-config.ts';
+import { nameSuggester } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, positiveInteger, tierNumber } from '../names.ts';
 import { asMapping } from '../raw-value.ts';
@@ -44,6 +45,7 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
   check(raw, names) {
     const issues: SectionIssue[] = [];
     const seen = new Set<string>();
+    const taskHint = names.tasks && nameSuggester(names.tasks, 'tasks').hint;
     (Array.isArray(raw) ? raw : []).forEach((entry, index) => {
       const agent = asMapping(entry);
       if (!agent) return;
@@ -55,7 +57,7 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
       if (typeof agent.task === 'string' && names.tasks && !names.tasks.has(agent.task)) {
         issues.push({
           path: [index, 'task'],
-          message: `unknown task "${agent.task}": add it under tasks (known: ${[...names.tasks].join(', ')})`,
+          message: `unknown task "${agent.task}": add it under tasks${taskHint?.(agent.task) ?? ''}`,
         });
       }
       const tierIssue = tierRangeIssue(agent.maxTier, [index, 'maxTier'], names, { ceiling: 'maxTier' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobConfig } from '../../contracts/pyramid-config.ts';
+import { nameSuggester } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { cronIssues } from '../cron-issue.ts';
 import { durationSchema } from '../duration-schema.ts';
@@ -85,13 +86,17 @@ export function jobIssues(
   raw: unknown,
   agents: ReadonlySet<string> | undefined,
   mainSessionAgents?: ReadonlySet<string>,
+  /** Built once per list of jobs: suggestions for an unknown agent. */
+  agentHint = agents && nameSuggester(agents, 'agents').hint,
 ): SectionIssue[] {
   const job = asMapping(raw);
   if (!job) return [];
   const issues: SectionIssue[] = [];
   if (typeof job.agent === 'string' && agents && !agents.has(job.agent)) {
-    const known = agents.size > 0 ? ` (known: ${[...agents].join(', ')})` : ' (no agents are defined)';
-    issues.push({ path: ['agent'], message: `unknown agent "${job.agent}"${known}` });
+    issues.push({
+      path: ['agent'],
+      message: `unknown agent "${job.agent}"${agentHint?.(job.agent) ?? ''}`,
+    });
   }
   const schedule = asMapping(job.schedule);
   if (schedule && typeof schedule.cron === 'string') {
@@ -149,13 +154,14 @@ export const jobsSection: ConfigSection<typeof schema, Record<string, JobConfig>
   check(raw, names) {
     const issues: SectionIssue[] = [];
     const seen = new Set<string>();
+    const agentHint = names.agents && nameSuggester(names.agents, 'agents').hint;
     (Array.isArray(raw) ? raw : []).forEach((entry, index) => {
       const id = asMapping(entry)?.id;
       if (typeof id === 'string') {
         if (seen.has(id)) issues.push({ path: [index, 'id'], message: `duplicate job id "${id}"` });
         seen.add(id);
       }
-      for (const issue of jobIssues(entry, names.agents, names.mainSessionAgents))
+      for (const issue of jobIssues(entry, names.agents, names.mainSessionAgents, agentHint))
         issues.push({ ...issue, path: [index, ...issue.path] });
       for (const issue of deliveryTargetIssues(asMapping(entry)?.deliver, names))
         issues.push({ ...issue, path: [index, 'deliver', ...issue.path] });
