@@ -7,6 +7,19 @@ import { asMapping } from '../raw-value.ts';
 import { tierRangeIssue } from '../tier-range-issue.ts';
 import { deliveryTargetIssues, deliveryTargetsSchema, resolveDeliveryTargets } from './channels-section.ts';
 
+/** The most tool calls of one answer an agent may be allowed to run at once. */
+const maxToolCallsLimit = 64;
+
+/** `docs.example`, `docs.example:8080`, `[::1]:8080`: a host with an optional port, nothing else. */
+function isHostEntry(entry: string): boolean {
+  if (!/^[^/?#@\s]+$/.test(entry)) return false;
+  try {
+    return new URL(`http://${entry}`).pathname === '/';
+  } catch {
+    return false;
+  }
+}
+
 const agentSchema = z
   .strictObject({
     id: nameSchema('agent').describe('The agent id: used in job definitions, session ids and the ledger.'),
@@ -29,9 +42,28 @@ const agentSchema = z
       .describe('Token limit of the main session context; the oldest turns are dropped past it.'),
     maxSteps: positiveInteger.default(8).describe('Model calls per turn, tool steps included (default 8).'),
     httpAllowedHosts: z
-      .array(z.string().min(1))
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine(isHostEntry, { error: 'expected a host name or host:port (no scheme, path or user)' }),
+      )
       .default([])
-      .describe('Hosts http_get may fetch from (http_get is off unless it is in tools).'),
+      .describe(
+        'Hosts http_get may fetch from: a name (ports 80 and 443) or name:port (http_get is off unless it is in tools).',
+      ),
+    httpAllowPrivateAddresses: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let http_get reach loopback, private, link-local (cloud metadata), CGNAT and unique-local addresses; by default an allowed name resolving to one is refused.',
+      ),
+    maxToolCalls: positiveInteger
+      .max(maxToolCallsLimit, { error: `at most ${maxToolCallsLimit}` })
+      .default(8)
+      .describe(
+        'Tool calls of one model answer that run, at once (default 8); the model is told which did not.',
+      ),
     spendCap: z.number().min(0).optional().describe('USD per UTC day for this agent; runs past it fail.'),
     deliver: deliveryTargetsSchema.default([]).describe('Default delivery targets for its jobs.'),
   })
@@ -91,6 +123,8 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
         mainSessionTokens: agent.mainSessionTokens,
         maxSteps: agent.maxSteps,
         httpAllowedHosts: [...agent.httpAllowedHosts],
+        httpAllowPrivateAddresses: agent.httpAllowPrivateAddresses,
+        maxToolCalls: agent.maxToolCalls,
         ...(agent.spendCap === undefined ? {} : { spendCapUsd: agent.spendCap }),
         deliver: resolveDeliveryTargets(agent.deliver),
       };
