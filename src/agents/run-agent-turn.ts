@@ -8,9 +8,10 @@ import type { Router } from '../router/router.ts';
 import { boundedHistory } from '../sessions/bounded-history.ts';
 import { subagentSessionId } from '../sessions/session-ids.ts';
 import { agentToolDefinitions, toolArguments } from './agent-tools.ts';
-import { httpGet } from './http-get.ts';
+import { httpGet, type ResolveHost } from './http-get.ts';
 import type { Lane } from './lane.ts';
 import { outputInstruction } from './output-instruction.ts';
+import { runToolCalls } from './run-tool-calls.ts';
 
 /** The exact reply that means "nothing to deliver". */
 export const noReply = 'NO_REPLY';
@@ -28,7 +29,10 @@ export type AgentTurnOptions = {
   subagents: Lane;
   signal?: AbortSignal;
   now: () => number;
+  /** Unused: http_get connects to the address it checked itself (callers still pass it; to remove). */
   fetch?: typeof fetch;
+  /** How http_get resolves host names (default: the system resolver); tests point names at 127.0.0.1. */
+  resolveHost?: ResolveHost;
   /** Filled in as the turn goes (see newTurnTotals), so a turn that fails still tells what it cost. */
   totals?: AgentTurnResult;
 };
@@ -117,14 +121,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
     }
 
     const call: ChatMessage = { role: 'assistant', content: result.text, toolCalls: result.toolCalls };
-    const answers: ChatMessage[] = await Promise.all(
-      result.toolCalls.map(async (toolCall) => ({
-        role: 'tool' as const,
-        toolCallId: toolCall.id,
-        toolName: toolCall.name,
-        content: await runTool(toolCall),
-      })),
-    );
+    const answers = await runToolCalls(result.toolCalls, agent.maxToolCalls, runTool);
     context.push(call, ...answers);
     await sessions.append(session.id, [call, ...answers], now());
   }
@@ -157,8 +154,9 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
           return await httpGet({
             url: String(args.url ?? ''),
             allowedHosts: agent.httpAllowedHosts,
+            allowPrivateAddresses: agent.httpAllowPrivateAddresses,
             bodyChars: httpBodyChars,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
+            ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
           });
         case 'spawn_subagents':

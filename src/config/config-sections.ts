@@ -9,6 +9,7 @@ import { modelsSection } from './sections/models-section.ts';
 import { providersSection } from './sections/providers-section.ts';
 import { retentionSection } from './sections/retention-section.ts';
 import { routerSection } from './sections/router-section.ts';
+import { schedulerSection } from './sections/scheduler-section.ts';
 import { tasksSection } from './sections/tasks-section.ts';
 import { tiersSection } from './sections/tiers-section.ts';
 
@@ -22,6 +23,7 @@ export const configSections = {
   budgets: budgetsSection,
   gateway: gatewaySection,
   concurrency: concurrencySection,
+  scheduler: schedulerSection,
   agents: agentsSection,
   jobs: jobsSection,
   channels: channelsSection,

@@ -79,8 +79,14 @@ tasks:
 # Concurrency: agent runs at once, and subagent tasks at once (subagents never take agent slots).
 # concurrency: { agents: 2, subagents: 4 }
 
+# Scheduler: no job may run more often than minInterval (an \`every\`, or a cron's shortest gap); checked
+# in this file, by \`pyramid jobs add\` and by POST /api/jobs. Lower it for tests or benchmarks.
+# scheduler: { minInterval: 10s }
+
 # Agents: autonomous workers. \`task\` sets the minimum tier (from tasks above), \`prompt\` is the system
-# prompt, \`tools\` are built-ins: spawn_subagents, escalate, remember, recall, http_get (needs httpAllowedHosts).
+# prompt, \`tools\` are built-ins: spawn_subagents, escalate, remember, recall, http_get (needs httpAllowedHosts:
+# host names, or host:port for a port other than 80/443; private and loopback addresses are refused unless
+# httpAllowPrivateAddresses: true). At most maxToolCalls (8) tool calls of one model answer run.
 # An agent that answers exactly NO_REPLY has nothing to deliver.
 agents:
   - id: inbox-triage

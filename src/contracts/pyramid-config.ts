@@ -107,6 +107,8 @@ export type PyramidConfig = {
   budgets?: BudgetConfig;
   /** Optional in the type (defaults are filled by the config loader). */
   concurrency?: ConcurrencyConfig;
+  /** Limits on schedules; the loader always fills it. */
+  scheduler?: SchedulerConfig;
   agents?: Record<string, AgentConfig>;
   jobs?: Record<string, JobConfig>;
   /** The HTTP gateway (`pyramid start`); the loader always fills it, with defaults. */
@@ -136,6 +138,12 @@ export type RetentionConfig = {
   everyMs: number;
 };
 
+/** Limits on schedules, checked wherever a job is defined (the file, the CLI, the HTTP API). */
+export type SchedulerConfig = {
+  /** No `every` shorter, and no cron firing more often (default 10 s). */
+  minIntervalMs: number;
+};
+
 /** How many agent runs and subagent tasks may run at once (subagents never take agent slots). */
 export type ConcurrencyConfig = { agents: number; subagents: number };
 
@@ -158,8 +166,12 @@ export type AgentConfig = {
   mainSessionTokens: number;
   /** Model calls per turn, tool steps included. */
   maxSteps: number;
-  /** Hosts `http_get` may reach (the tool is off unless listed in `tools`). */
+  /** Hosts `http_get` may reach, `host` (ports 80, 443) or `host:port` (the tool is off unless listed in `tools`). */
   httpAllowedHosts: string[];
+  /** `http_get` may reach loopback, private, link-local and other non-public addresses (default false). */
+  httpAllowPrivateAddresses: boolean;
+  /** Tool calls of one model answer that run (the rest are answered "not run"). */
+  maxToolCalls: number;
   /** USD per UTC day for this agent's runs; undefined for none. */
   spendCapUsd?: number;
   /** The format of its final answers (a job's own wins); undefined is text. */

@@ -28,6 +28,7 @@ describe('configJsonSchema', () => {
       'budgets',
       'gateway',
       'concurrency',
+      'scheduler',
       'agents',
       'jobs',
       'channels',

@@ -106,6 +106,7 @@ describe('parseConfig: the contract example', () => {
         auth: { enabled: true, tokens: [], throttle: { maxFailures: 10, windowMs: 60_000 } },
       },
       concurrency: { agents: 2, subagents: 4 },
+      scheduler: { minIntervalMs: 10_000 },
       agents: {},
       jobs: {},
       alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20, settleMs: 5000 },
@@ -590,5 +591,29 @@ describe('parseConfig: durations that become timers', () => {
     );
     const fine = parseConfig(`${minimalYaml}${jobs.replace('timeout: 30d', 'timeout: 24d')}`, { env: {} });
     assert.equal(fine.config.jobs?.j.schedule.kind, 'every');
+  });
+});
+
+describe('parseConfig: agents http_get switches', () => {
+  it('takes host or host:port entries, httpAllowPrivateAddresses (default false) and maxToolCalls (default 8)', () => {
+    const agent = (extra: string) =>
+      `${minimalYaml}agents:\n  - { id: a, prompt: p, tools: [http_get], ${extra} }\n`;
+    const { config } = parseConfig(agent('httpAllowedHosts: [docs.example, "api.example:8443"]'), {
+      env: {},
+    });
+    assert.deepEqual(config.agents?.a.httpAllowedHosts, ['docs.example', 'api.example:8443']);
+    assert.equal(config.agents?.a.httpAllowPrivateAddresses, false);
+    assert.equal(config.agents?.a.maxToolCalls, 8);
+    const on = parseConfig(
+      agent('httpAllowedHosts: [x.example], httpAllowPrivateAddresses: true, maxToolCalls: 2'),
+      {
+        env: {},
+      },
+    );
+    assert.equal(on.config.agents?.a.httpAllowPrivateAddresses, true);
+    assert.equal(on.config.agents?.a.maxToolCalls, 2);
+    const issues = configIssues(agent('httpAllowedHosts: ["https://x.example/path"], maxToolCalls: 1000'));
+    assert.match(issueAt(issues, 'agents.0.httpAllowedHosts.0').message, /expected a host name or host:port/);
+    assert.match(issueAt(issues, 'agents.0.maxToolCalls').message, /at most 64/);
   });
 });

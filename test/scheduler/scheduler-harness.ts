@@ -34,6 +34,8 @@ export function testAgent(id: string, extra: Partial<AgentConfig> = {}): AgentCo
     mainSessionTokens: 8000,
     maxSteps: 6,
     httpAllowedHosts: [],
+    httpAllowPrivateAddresses: false,
+    maxToolCalls: 8,
     deliver: [],
     ...extra,
   };

@@ -55,7 +55,7 @@ export function applyJobOptions(raw: Record<string, unknown>, options: JobOption
   if (options.agent !== undefined) next.agent = options.agent;
   if (options.cron !== undefined)
     next.schedule = { cron: options.cron, ...(options.tz ? { tz: options.tz } : {}) };
-  else if (options.every !== undefined) next.schedule = { every: durationOrNumber(options.every) };
+  else if (options.every !== undefined) next.schedule = { every: numberOrText(options.every) };
   else if (options.at !== undefined) next.schedule = { at: options.at };
   else if (options.tz !== undefined && typeof next.schedule === 'object' && next.schedule !== null) {
     next.schedule = { ...(next.schedule as object), tz: options.tz };
@@ -73,9 +73,9 @@ export function applyJobOptions(raw: Record<string, unknown>, options: JobOption
   }
   if (options.systemEvent !== undefined) next.payload = { kind: 'systemEvent', text: options.systemEvent };
   if (options.session !== undefined) next.session = options.session;
-  if (options.timeout !== undefined) next.timeout = durationOrNumber(options.timeout);
-  if (options.retries !== undefined) next.retries = Number(options.retries);
-  if (options.backoff !== undefined) next.backoff = durationOrNumber(options.backoff);
+  if (options.timeout !== undefined) next.timeout = numberOrText(options.timeout);
+  if (options.retries !== undefined) next.retries = numberOrText(options.retries);
+  if (options.backoff !== undefined) next.backoff = numberOrText(options.backoff);
   if (options.overlap !== undefined) next.overlap = options.overlap;
   if (options.catchUp !== undefined) next.catchUp = options.catchUp;
   if (options.disabled) next.enabled = false;
@@ -117,4 +117,10 @@ function parseDeliverOption(text: string): string | Record<string, string> {
   return { channel, to, ...(thread === undefined ? {} : { thread }) };
 }
 
-const durationOrNumber = (text: string) => (/^\d+$/.test(text) ? Number(text) : text);
+/**
+ * An option's text as the value the config schema checks: a number when it is written as one (`90000`,
+ * `1e308`, `-1`, `1.5`), else the text itself (`15m`). The schema then gives the CLI the same answer
+ * it gives the file and the HTTP API; nothing is converted here that the schema would not see.
+ */
+const numberOrText = (text: string): number | string =>
+  /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) ? Number(text) : text;

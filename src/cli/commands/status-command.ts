@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig, resolvePyramidPaths } from '../../config/index.ts';
+import { readSmallFile } from '../../config/read-small-file.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
-import { credentialsFile } from '../../gateway/load-gateway-tokens.ts';
+import { credentialsFile, maxCredentialsBytes } from '../../gateway/load-gateway-tokens.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { formatTable } from '../format-table.ts';
 
@@ -43,7 +43,7 @@ async function adminToken(io: CliIo, home: string, configured: { token?: string;
   const fromConfig = configured.find((token) => token.scopes.includes('admin') && token.token);
   if (fromConfig?.token) return fromConfig.token;
   try {
-    const parsed = JSON.parse(await readFile(credentialsFile(home), 'utf8')) as {
+    const parsed = JSON.parse(await readSmallFile(credentialsFile(home), maxCredentialsBytes)) as {
       tokens?: { token?: string; scopes?: string[] }[];
     };
     return parsed.tokens?.find((token) => token.scopes?.includes('admin'))?.token;

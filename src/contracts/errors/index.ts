@@ -7,6 +7,7 @@ export { ConfigError, type ConfigIssue } from './config-error.ts';
 export { ContentFilteredError } from './content-filtered-error.ts';
 export { ContextTooLongError } from './context-too-long-error.ts';
 export { DeliveryError, type DeliveryErrorCode } from './delivery-error.ts';
+export { FileReadError, type FileReadProblem } from './file-read-error.ts';
 export { InternalError } from './internal-error.ts';
 export { MalformedResponseError } from './malformed-response-error.ts';
 export { ModelNotFoundError } from './model-not-found-error.ts';
