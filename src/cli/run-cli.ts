@@ -4,6 +4,7 @@ import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
+import { registerDashboardCommand } from './commands/dashboard-command.ts';
 import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
@@ -39,6 +40,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerRunsCommand(program, io);
   registerStartCommand(program, io);
   registerStatusCommand(program, io);
+  registerDashboardCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
 

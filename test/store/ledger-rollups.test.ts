@@ -91,7 +91,7 @@ function assertSame(
       );
   };
   assert.equal(actual.groups.length, expected.groups.length, `${what}: groups`);
-  sorted(actual.groups).forEach((group, i) => close(group, sorted(expected.groups)[i]));
+  for (const [i, group] of sorted(actual.groups).entries()) close(group, sorted(expected.groups)[i]);
   close(actual.totals, expected.totals);
 }
 
