@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
+import type { DashboardStore } from '../contracts/dashboard-store.ts';
 import type { ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
@@ -46,6 +47,8 @@ export type Platform = {
   onRequestRecorded(listener: RequestRecordedListener): () => void;
   sessions: SessionStore;
   schedulerStore: SchedulerStore;
+  /** The dashboard's read queries (request listings, per-minute counts, reasons, delivery counts). */
+  dashboard: DashboardStore;
   /** The store's health (readiness) and its state changes (logs). */
   store: Pick<Stores, 'status' | 'onStatus'>;
   /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
@@ -224,6 +227,7 @@ export async function createPlatform(
     probes,
     sessions,
     schedulerStore,
+    dashboard: stores.dashboard,
     store: { status: () => stores.status(), onStatus: (listener) => stores.onStatus(listener) },
     createScheduler,
     outbox,

@@ -8,6 +8,7 @@ import { beginSupervisedStart, type SupervisedStart } from '../service/supervise
 import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
+import { registerDashboardCommand } from './commands/dashboard-command.ts';
 import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
@@ -49,6 +50,7 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   registerRunsCommand(program, io);
   registerStartCommand(program, io);
   registerStatusCommand(program, io);
+  registerDashboardCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
   registerServiceCommand(program, io, setExitCode);

@@ -10,6 +10,7 @@ import { providersSection } from './sections/providers-section.ts';
 import { retentionSection } from './sections/retention-section.ts';
 import { routerSection } from './sections/router-section.ts';
 import { schedulerSection } from './sections/scheduler-section.ts';
+import { targetsSection } from './sections/targets-section.ts';
 import { tasksSection } from './sections/tasks-section.ts';
 import { tiersSection } from './sections/tiers-section.ts';
 
@@ -29,6 +30,7 @@ export const configSections = {
   channels: channelsSection,
   alerts: alertsSection,
   retention: retentionSection,
+  targets: targetsSection,
 };
 
 export type ConfigSections = typeof configSections;

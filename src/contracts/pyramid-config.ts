@@ -119,7 +119,12 @@ export type PyramidConfig = {
   alerts?: AlertsConfig;
   /** How long finished history is kept; the loader always fills it, with defaults. */
   retention?: RetentionConfig;
+  /** The share band each tier should answer, in percent (position = tier); the loader fills the seed's. */
+  targets?: TierTarget[];
 };
+
+/** A tier's target share of requests, in percent. */
+export type TierTarget = { min: number; max: number };
 
 /**
  * How long finished history is kept, in ms; undefined keeps it forever. Only finished things are ever
@@ -207,7 +212,8 @@ export type JobConfig = {
   output?: ResponseFormat;
 };
 
-export const gatewayScopes = ['admin', 'client'] as const;
+/** admin: everything; client: /v1 (the model API); viewer: reading /api and the dashboard, no actions. */
+export const gatewayScopes = ['admin', 'client', 'viewer'] as const;
 /** `client`: the OpenAI-compatible API (/v1). `admin`: everything (/api, /metrics and /v1). */
 export type GatewayScope = (typeof gatewayScopes)[number];
 

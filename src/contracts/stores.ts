@@ -1,3 +1,4 @@
+import type { DashboardStore } from './dashboard-store.ts';
 import type { DeliveryStore } from './delivery.ts';
 import type { HistoryPruner } from './history-pruner.ts';
 import type { LedgerStore } from './ledger-store.ts';
@@ -11,6 +12,7 @@ export type StoreSet = {
   sessions: SessionStore;
   delivery: DeliveryStore;
   pruner: HistoryPruner;
+  dashboard: DashboardStore;
 };
 
 /** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { GatewayScope } from '../contracts/pyramid-config.ts';
 import { AuthThrottle } from './auth-throttle.ts';
 import type { GatewayCaller } from './gateway-caller.ts';
@@ -10,6 +10,8 @@ export type AuthOptions = {
   verify: (presented: string) => GatewayCaller | undefined;
   throttle: { maxFailures: number; windowMs: number };
   now: () => number;
+  /** The caller of a request without an Authorization header, from a dashboard session cookie (may throw 403). */
+  session?: (c: Context<GatewayEnv>) => GatewayCaller | undefined;
 };
 
 const everything: GatewayCaller = { name: 'anonymous', scopes: ['admin', 'client'] };
@@ -41,9 +43,9 @@ export function createAuthMiddleware(
         { headers: { 'retry-after': String(seconds) } },
       );
     }
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const caller = match ? options.verify(match[1]) : undefined;
+    const header = c.req.header('authorization');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    const caller = match ? options.verify(match[1]) : header === undefined ? options.session?.(c) : undefined;
     if (!caller) {
       throttle.recordFailure(address, now);
       throw new GatewayHttpError(

@@ -1,5 +1,6 @@
-import { Hono } from 'hono';
-import type { GatewayToken } from '../contracts/pyramid-config.ts';
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { GatewayScope, GatewayToken } from '../contracts/pyramid-config.ts';
+import { createDashboardSessions, type DashboardSessions } from '../dashboard/dashboard-sessions.ts';
 import { createAuthMiddleware } from './create-auth-middleware.ts';
 import { createTokenVerifier } from './create-token-verifier.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -17,7 +18,13 @@ import { toGatewayHttpError } from './to-gateway-http-error.ts';
  * under `/v1/` a client token before the route runs; errors thrown as GatewayHttpError become
  * OpenAI-style error bodies.
  */
-export type GatewayRoutes = (app: Hono<GatewayEnv>, context: GatewayContext) => void;
+export type GatewayRoutes = (app: Hono<GatewayEnv>, context: GatewayContext, auth: GatewayAuth) => void;
+
+/** For route groups that guard paths of their own (the dashboard): the scope check, and the sign-in sessions. */
+export type GatewayAuth = {
+  requireScope: (scope: GatewayScope) => MiddlewareHandler<GatewayEnv>;
+  sessions: DashboardSessions;
+};
 
 /** The built-in route groups, in the order they are mounted. */
 export const builtInRoutes: GatewayRoutes[] = [
@@ -41,12 +48,18 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
   const { context } = options;
   const { gateway, logger, now } = context;
   const app = new Hono<GatewayEnv>();
+  const sessions = createDashboardSessions({ now });
   const requireScope = createAuthMiddleware({
     enabled: gateway.auth.enabled,
     verify: createTokenVerifier(options.tokens),
     throttle: gateway.auth.throttle,
     now,
+    session: sessions.callerFor,
   });
+  const auth: GatewayAuth = { requireScope, sessions };
+  // Reading /api takes a viewer token (or admin); anything else an admin one.
+  const apiRead = requireScope('viewer');
+  const apiWrite = requireScope('admin');
 
   app.use('*', async (c, next) => {
     const started = now();
@@ -65,10 +78,12 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
     );
   });
   app.use('/v1/*', requireScope('client'));
-  app.use('/api/*', requireScope('admin'));
+  app.use('/api/*', (c, next) =>
+    (c.req.method === 'GET' || c.req.method === 'HEAD' ? apiRead : apiWrite)(c, next),
+  );
   app.use('/metrics', requireScope('admin'));
 
-  for (const routes of [...builtInRoutes, ...(options.routes ?? [])]) routes(app, context);
+  for (const routes of [...builtInRoutes, ...(options.routes ?? [])]) routes(app, context, auth);
 
   app.notFound((c) =>
     c.json(

@@ -7,6 +7,7 @@ import { historyIndexes } from './migrations/0005-history-indexes.ts';
 import { runNotBefore } from './migrations/0006-run-not-before.ts';
 import { runsAwaitingDelivery } from './migrations/0007-runs-awaiting-delivery.ts';
 import { attemptDecisions } from './migrations/0008-attempt-decisions.ts';
+import { ledgerRollups } from './migrations/0009-ledger-rollups.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   runNotBefore,
   runsAwaitingDelivery,
   attemptDecisions,
+  ledgerRollups,
 ];

@@ -207,7 +207,7 @@ function attemptValues(requestId: string, seq: number, attempt: LedgerAttemptRow
   ];
 }
 
-function toRequest(row: Row): LedgerRequestRow {
+export function toRequest(row: Row): LedgerRequestRow {
   return {
     requestId: String(row.request_id),
     task: String(row.task),

@@ -52,6 +52,12 @@ export const storeMethods: { [K in keyof StoreSet]: MethodNames<StoreSet[K]> } =
     nextClaimableAt: 'read',
   },
   pruner: { count: 'read', pruneBatch: 'write' },
+  dashboard: {
+    listRequests: 'read',
+    requestsPerMinute: 'read',
+    attemptReasons: 'read',
+    deliveryCounts: 'read',
+  },
 };
 
 /**

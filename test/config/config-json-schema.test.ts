@@ -34,6 +34,7 @@ describe('configJsonSchema', () => {
       'channels',
       'alerts',
       'retention',
+      'targets',
     ]);
     assert.deepStrictEqual(schema.required, ['providers', 'models', 'tiers']);
     assert.equal(schema.additionalProperties, false);

@@ -6,6 +6,7 @@ import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import { dashboardRoutes } from '../../dashboard/dashboard-routes.ts';
 import {
   createGateway,
   createGatewayLogger,
@@ -256,6 +257,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
               jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, jobNames(platform.config)) }),
             platform.deliveriesRoutes,
             (app) => configReloadRoute(app, reloadConfig),
+            dashboardRoutes({ platform, scheduler }),
           ],
         });
         cleanups.push(() => built.dispose());

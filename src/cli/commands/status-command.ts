@@ -38,7 +38,11 @@ const day = 86_400_000;
  * The admin token `pyramid status` uses: PYRAMID_TOKEN, else the first configured admin token with a
  * value, else the admin token `pyramid start` generated into $PYRAMID_HOME/credentials.
  */
-async function adminToken(io: CliIo, home: string, configured: { token?: string; scopes: string[] }[]) {
+export async function adminToken(
+  io: CliIo,
+  home: string,
+  configured: { token?: string; scopes: string[] }[],
+) {
   if (io.env.PYRAMID_TOKEN) return io.env.PYRAMID_TOKEN;
   const fromConfig = configured.find((token) => token.scopes.includes('admin') && token.token);
   if (fromConfig?.token) return fromConfig.token;
