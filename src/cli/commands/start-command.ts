@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { defineJob, jobNames } from '../../config/define-job.ts';
 import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import type { GatewayConfig } from '../../contracts/pyramid-config.ts';
 import {
   createGateway,
   createGatewayLogger,
@@ -52,10 +54,17 @@ function shutdownSignal(force: () => void): Promise<string> {
 /** Starts the gateway server; a port that cannot be had is a clear error saying what to do, not a stack. */
 async function listen(
   app: Parameters<typeof startGatewayServer>[0]['app'],
-  gateway: { port: number; bind: string },
+  gateway: GatewayConfig,
+  logger: Logger,
 ): Promise<GatewayServer> {
   try {
-    return await startGatewayServer({ app, port: gateway.port, bind: gateway.bind });
+    return await startGatewayServer({
+      app,
+      port: gateway.port,
+      bind: gateway.bind,
+      connections: gateway.connections,
+      onError: (error) => logger.warn({ err: error }, 'the gateway could not accept a connection'),
+    });
   } catch (error) {
     const where = `${gateway.bind}:${gateway.port}`;
     const hints: Record<string, [string, string]> = {
@@ -197,7 +206,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           ],
         });
         // Listen first: a port in use ends the start before any job has run or any delivery was sent.
-        const server = await listen(built.app, gateway);
+        const server = await listen(built.app, gateway, logger);
         built.context.health.start();
         const requeued = platform.recoverRunDeliveries();
         if (requeued > 0) {

@@ -7,6 +7,7 @@ export { ConfigError, type ConfigIssue } from './config-error.ts';
 export { ContentFilteredError } from './content-filtered-error.ts';
 export { ContextTooLongError } from './context-too-long-error.ts';
 export { DeliveryError, type DeliveryErrorCode } from './delivery-error.ts';
+export { InvalidQueryError } from './invalid-query-error.ts';
 export { MalformedResponseError } from './malformed-response-error.ts';
 export { ModelNotFoundError } from './model-not-found-error.ts';
 export { ProviderError, type ProviderErrorOptions } from './provider-error.ts';
