@@ -5,7 +5,6 @@ import { clientClosedRequest } from '../client-closed-request.ts';
 import { jsonBody } from '../create-json-body-middleware.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayEnv } from '../gateway-env.ts';
-import { GatewayHttpError } from '../gateway-http-error.ts';
 import {
   openAiCompletion,
   openAiFinishReason,
