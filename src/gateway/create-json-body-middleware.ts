@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GatewayLimits } from '../contracts/pyramid-config.ts';
-import { checkJsonLimits } from './check-json-limits.ts';
 import { clientClosedRequest } from './client-closed-request.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
+import { parseBoundedJson } from './parse-bounded-json.ts';
 import { BodyTooLargeError, readBodyText, readRequestText } from './read-body-text.ts';
 
 /** `application/json` or `application/<anything>+json`, with or without parameters. */
@@ -56,9 +56,9 @@ export function createJsonBodyMiddleware(options: {
       if (error instanceof BodyTooLargeError) throw tooLarge();
       throw incoming?.readableAborted || incoming?.destroyed ? clientClosedRequest(error) : error;
     }
-    let value: unknown;
+    let parsed: ReturnType<typeof parseBoundedJson>;
     try {
-      value = JSON.parse(text);
+      parsed = parseBoundedJson(text, limits);
     } catch (error) {
       throw new GatewayHttpError(
         400,
@@ -67,7 +67,7 @@ export function createJsonBodyMiddleware(options: {
         `We could not parse the JSON body of your request: ${(error as Error).message}`,
       );
     }
-    const breach = checkJsonLimits(value, limits);
+    const { value, breach } = parsed;
     if (breach)
       throw new GatewayHttpError(400, 'invalid_request_error', 'limit_exceeded', breach.message, {
         param: breach.param,

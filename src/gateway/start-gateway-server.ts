@@ -28,14 +28,16 @@ export type GatewayServer = {
  * open. A connection past `max` closes the least recently used one that is not serving a request
  * (idle, or still sending its headers), or is itself closed when every one is busy; so a flood of
  * slow or idle connections cannot keep a normal client out, nor use up the process's open files.
- * `onError` hears what the listening socket reports after start (an accept failing with EMFILE).
+ * `onError` hears what the listening socket reports after start (an accept failing with EMFILE),
+ * at most once a minute.
  */
 export async function startGatewayServer(options: {
   app: Hono<GatewayEnv>;
   port: number;
   bind: string;
   connections: GatewayConnections;
-  onError?: (error: Error) => void;
+  /** Hears an error of the listening socket after start; `unreported` more came since the last one. */
+  onError?: (error: Error, unreported: number) => void;
 }): Promise<GatewayServer> {
   const limits = options.connections;
   const server = createAdaptorServer({
@@ -89,7 +91,19 @@ export async function startGatewayServer(options: {
     });
   });
   // Without a listener, an accept error after start (out of file descriptors) would end the process.
-  server.on('error', options.onError ?? (() => {}));
+  // It can repeat for every connection attempt: reported at most once a minute, with a count.
+  let reportedAt = Number.NEGATIVE_INFINITY;
+  let unreported = 0;
+  server.on('error', (error: Error) => {
+    const at = performance.now();
+    if (at - reportedAt < 60_000) {
+      unreported++;
+      return;
+    }
+    reportedAt = at;
+    options.onError?.(error, unreported);
+    unreported = 0;
+  });
   const { port } = server.address() as AddressInfo;
   const host = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
   return {

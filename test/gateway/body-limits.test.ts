@@ -52,6 +52,15 @@ describe('bounded JSON bodies, before the router sees them', () => {
     assert.equal((await post(toolBody(nested(20)))).status, 200);
   });
 
+  test('a 2 MB body nested a million deep is a 400 naming where (found on the text, before parsing)', async () => {
+    const { status, body } = await post(
+      `{"model":"auto","messages":${'['.repeat(999_980)}${']'.repeat(999_980)}}`,
+    );
+    assert.equal(status, 400);
+    assert.equal(body.error.code, 'limit_exceeded');
+    assert.equal(body.error.param, 'messages[0][0][0][0][0][0][0]…');
+  });
+
   test('too many messages, tools, items or characters are a 400 naming the field and the setting', async () => {
     const message = (content: string) => ({ role: 'user', content });
     const tool = (name: string, parameters: unknown = {}) => ({

@@ -63,7 +63,11 @@ async function listen(
       port: gateway.port,
       bind: gateway.bind,
       connections: gateway.connections,
-      onError: (error) => logger.warn({ err: error }, 'the gateway could not accept a connection'),
+      onError: (error, unreported) =>
+        logger.warn(
+          { err: error, unreported },
+          'the gateway could not accept a connection (out of open files? lower gateway.connections.max or raise ulimit -n)',
+        ),
     });
   } catch (error) {
     const where = `${gateway.bind}:${gateway.port}`;
