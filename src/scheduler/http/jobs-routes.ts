@@ -29,7 +29,8 @@ const statusFor: Record<string, 400 | 404 | 409> = {
 
 /**
  * GET/POST /api/jobs, POST /api/jobs/:id/run, GET /api/runs (?job=&status=&limit=), GET /api/runs/:id.
- * Mount on the gateway app behind its auth; errors are `{ error: { code, message, issues? } }`.
+ * Mount on the gateway app behind its auth; errors are `{ error: { code, message, issues?, param? } }`
+ * (`param` names a bad query parameter, read with the shared parseQuery).
  */
 export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptions): void {
   const { scheduler } = options;
