@@ -225,10 +225,43 @@ export type GatewayToken = {
   unavailableReason?: string;
 };
 
+/** Bounds on what a client may send in one JSON body, checked before any route sees it. */
+export type GatewayLimits = {
+  /** How deeply objects and arrays may nest. */
+  depth: number;
+  /** Items in one array, or keys in one object. */
+  items: number;
+  /** Characters (UTF-16 code units) in one string, keys included. */
+  stringLength: number;
+  /** Messages in one chat request. */
+  messages: number;
+  /** Tools in one chat request. */
+  tools: number;
+};
+
+/** How long a connection may take and how many may be open at once. */
+export type GatewayConnections = {
+  /** Open connections at most; past it the least recently used idle one is closed for a new one. */
+  max: number;
+  /** From the connection (or the end of the last response) until the request's headers are in. */
+  headersTimeoutMs: number;
+  /** From the headers until the whole body is in. */
+  bodyTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open. */
+  idleTimeoutMs: number;
+};
+
 export type GatewayConfig = {
   port: number;
   bind: string;
   bodyLimitBytes: number;
+  limits: GatewayLimits;
+  connections: GatewayConnections;
+  /**
+   * Host names (optionally `name:port`) a request's Host and Origin may carry besides the gateway's
+   * own (loopback names and the bind address on its port). `*` allows any.
+   */
+  allowedHosts: string[];
   /** How long in-flight requests may take to finish on SIGTERM/SIGINT. */
   drainMs: number;
   probeIntervalMs: number;

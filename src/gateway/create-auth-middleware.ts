@@ -17,9 +17,14 @@ export type AuthOptions = {
 const everything: GatewayCaller = { name: 'anonymous', scopes: ['admin', 'client'] };
 
 /**
- * Bearer-token auth. Returns a middleware factory: `requireScope('admin')` guards a path. An address
- * with too many failures is answered 429 with Retry-After before its token is even looked at, so a
- * valid guess cannot be told from an invalid one while throttled.
+ * Bearer-token auth. Returns a middleware factory: `requireScope('admin')` guards a path. A valid
+ * token is always accepted, whatever failures came from its address (behind a reverse proxy every
+ * client shares one). A wrong token counts against its address: past `throttle.maxFailures` within the
+ * window, that address's wrong tokens are answered 429 with Retry-After instead of 401 until the oldest
+ * counted failure leaves the window. A request with no bearer token at all is a 401 that counts against
+ * nobody: it guesses nothing. So that no valid client can be locked out by others, a guess is still
+ * checked while throttled: what keeps guessing from succeeding is the token's length (a generated one
+ * has 256 random bits); the throttle keeps failed attempts cheap and visible.
  */
 export function createAuthMiddleware(
   options: AuthOptions,
@@ -30,32 +35,42 @@ export function createAuthMiddleware(
       c.set('caller', everything);
       return next();
     }
-    const address = c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
-    const now = options.now();
-    const wait = throttle.retryAfterMs(address, now);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new GatewayHttpError(
-        429,
-        'rate_limit_error',
-        'auth_throttled',
-        `Too many failed authentications from this address; retry in ${seconds} s.`,
-        { headers: { 'retry-after': String(seconds) } },
-      );
-    }
     const header = c.req.header('authorization');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    const caller = match ? options.verify(match[1]) : header === undefined ? options.session?.(c) : undefined;
+    // The dashboard's session cookie stands in for a token only when no Authorization header was sent.
+    const session = !match && header === undefined ? options.session?.(c) : undefined;
+    if (!match && !session)
+      throw new GatewayHttpError(
+        401,
+        'authentication_error',
+        'invalid_api_key',
+        "Missing bearer token: send 'Authorization: Bearer <token>' (see $PYRAMID_HOME/credentials).",
+        { headers: { 'www-authenticate': 'Bearer' } },
+      );
+    const caller = match ? options.verify(match[1]) : session;
     if (!caller) {
+      const address = c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+      const now = options.now();
+      const wait = throttle.retryAfterMs(address, now);
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        throw new GatewayHttpError(
+          429,
+          'rate_limit_error',
+          'auth_throttled',
+          `Too many failed authentications from this address; retry in ${seconds} s.`,
+          { headers: { 'retry-after': String(seconds) } },
+        );
+      }
       throttle.recordFailure(address, now);
       throw new GatewayHttpError(
         401,
         'authentication_error',
         'invalid_api_key',
-        match
-          ? 'Incorrect API key provided.'
-          : "Missing bearer token: send 'Authorization: Bearer <token>' (see $PYRAMID_HOME/credentials).",
-        { headers: { 'www-authenticate': 'Bearer' } },
+        'Incorrect API key provided.',
+        {
+          headers: { 'www-authenticate': 'Bearer' },
+        },
       );
     }
     if (!caller.scopes.includes(scope) && !caller.scopes.includes('admin')) {

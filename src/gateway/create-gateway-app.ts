@@ -2,6 +2,8 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { GatewayScope, GatewayToken } from '../contracts/pyramid-config.ts';
 import { createDashboardSessions, type DashboardSessions } from '../dashboard/dashboard-sessions.ts';
 import { createAuthMiddleware } from './create-auth-middleware.ts';
+import { createHostCheck } from './create-host-check.ts';
+import { createJsonBodyMiddleware } from './create-json-body-middleware.ts';
 import { createTokenVerifier } from './create-token-verifier.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import type { GatewayEnv } from './gateway-env.ts';
@@ -14,9 +16,10 @@ import { usageRoutes } from './routes/usage-routes.ts';
 import { toGatewayHttpError } from './to-gateway-http-error.ts';
 
 /**
- * A group of routes mounted on the gateway app. Paths under `/api/` need an admin token and paths
- * under `/v1/` a client token before the route runs; errors thrown as GatewayHttpError become
- * OpenAI-style error bodies.
+ * A group of routes mounted on the gateway app. Before a route runs, the request's Host and Origin
+ * have been checked, paths under `/api/` have needed an admin token and paths under `/v1/` a client
+ * token, and a body has been read, bounded and parsed as JSON (`jsonBody(c)`, or `c.req.json()`);
+ * errors thrown as GatewayHttpError (or InvalidQueryError) become OpenAI-style error bodies.
  */
 export type GatewayRoutes = (app: Hono<GatewayEnv>, context: GatewayContext, auth: GatewayAuth) => void;
 
@@ -76,12 +79,18 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
       },
       'request',
     );
+    // Answered before its body was read (refused by auth, too large, unknown path): close the
+    // connection rather than let Node read and discard the rest of the body, however large.
+    const incoming = c.env?.incoming;
+    if (incoming && !incoming.complete) c.res.headers.set('connection', 'close');
   });
+  app.use('*', createHostCheck({ bind: gateway.bind, allowedHosts: gateway.allowedHosts }));
   app.use('/v1/*', requireScope('client'));
   app.use('/api/*', (c, next) =>
     (c.req.method === 'GET' || c.req.method === 'HEAD' ? apiRead : apiWrite)(c, next),
   );
   app.use('/metrics', requireScope('admin'));
+  app.use('*', createJsonBodyMiddleware({ maxBytes: gateway.bodyLimitBytes, limits: gateway.limits }));
 
   for (const routes of [...builtInRoutes, ...(options.routes ?? [])]) routes(app, context, auth);
 

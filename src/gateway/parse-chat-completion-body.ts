@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ResponseFormat, ToolDefinition } from '../contracts/message.ts';
 import type { ReasoningLevel } from '../contracts/model-call.ts';
+import type { GatewayLimits } from '../contracts/pyramid-config.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 
 /** The fields of an OpenAI chat completion request that Pyramid uses, in spec terms. */
@@ -99,10 +100,30 @@ function text(value: z.infer<typeof content> | null | undefined, param: string):
     .join('');
 }
 
-/** Validates an OpenAI chat completion body; throws GatewayHttpError (400) naming the field at fault. */
-export function parseChatCompletionBody(input: unknown): ParsedChatCompletion {
+/**
+ * Validates an OpenAI chat completion body, with at most `limits.messages` messages and `limits.tools`
+ * tools; throws GatewayHttpError (400) naming the field at fault.
+ */
+export function parseChatCompletionBody(
+  input: unknown,
+  limits: Pick<GatewayLimits, 'messages' | 'tools'>,
+): ParsedChatCompletion {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw invalid('', 'The request body must be a JSON object.');
+  for (const [field, max] of [
+    ['messages', limits.messages],
+    ['tools', limits.tools],
+  ] as const) {
+    const list = (input as Record<string, unknown>)[field];
+    if (Array.isArray(list) && list.length > max)
+      throw new GatewayHttpError(
+        400,
+        'invalid_request_error',
+        'limit_exceeded',
+        `The request has ${list.length} ${field}; the limit is ${max} (gateway.limits.${field}).`,
+        { param: field },
+      );
+  }
   const parsed = body.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,5 +1,6 @@
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import { InvalidQueryError } from '../contracts/errors/invalid-query-error.ts';
 import { StoreError } from '../contracts/errors/store-error.ts';
 import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
@@ -21,6 +22,10 @@ export function toGatewayHttpError(error: unknown): GatewayHttpError | undefined
   }
   if (error instanceof BudgetExceededError)
     return new GatewayHttpError(429, 'insufficient_quota', error.code, error.message);
+  if (error instanceof InvalidQueryError)
+    return new GatewayHttpError(400, 'invalid_request_error', error.code, error.message, {
+      param: error.param,
+    });
   if (error instanceof UnknownModelError)
     return new GatewayHttpError(400, 'invalid_request_error', 'model_not_found', error.message, {
       param: 'model',

@@ -108,7 +108,12 @@ export async function startTestGateway(
     logger,
     version: 'test',
   });
-  const server = await startGatewayServer({ app: gateway.app, port: 0, bind: '127.0.0.1' });
+  const server = await startGatewayServer({
+    app: gateway.app,
+    port: 0,
+    bind: '127.0.0.1',
+    connections: gatewayConfig.connections,
+  });
   gateway.setReady(true);
   return {
     url: server.url,

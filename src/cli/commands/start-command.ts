@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { defineJob, jobNames } from '../../config/define-job.ts';
 import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import type { GatewayConfig } from '../../contracts/pyramid-config.ts';
 import { dashboardRoutes } from '../../dashboard/dashboard-routes.ts';
 import {
   createGateway,
@@ -59,10 +61,21 @@ function shutdownSignal(force: () => void): Promise<string> {
 /** Starts the gateway server; a port that cannot be had is a clear error saying what to do, not a stack. */
 async function listen(
   app: Parameters<typeof startGatewayServer>[0]['app'],
-  gateway: { port: number; bind: string },
+  gateway: GatewayConfig,
+  logger: Logger,
 ): Promise<GatewayServer> {
   try {
-    return await startGatewayServer({ app, port: gateway.port, bind: gateway.bind });
+    return await startGatewayServer({
+      app,
+      port: gateway.port,
+      bind: gateway.bind,
+      connections: gateway.connections,
+      onError: (error, unreported) =>
+        logger.warn(
+          { err: error, unreported },
+          'the gateway could not accept a connection (out of open files? lower gateway.connections.max or raise ulimit -n)',
+        ),
+    });
   } catch (error) {
     const where = `${gateway.bind}:${gateway.port}`;
     const hints: Record<string, [string, string]> = {
@@ -262,7 +275,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         });
         cleanups.push(() => built.dispose());
         // Listen first: a port in use ends the start before any job has run or any delivery was sent.
-        const server = await listen(built.app, gateway);
+        const server = await listen(built.app, gateway, log);
         let forced = false;
         cleanups.push(() => server.close(forced ? 0 : gateway.drainMs));
         claim.announce(server.url);
