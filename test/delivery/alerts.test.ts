@@ -10,7 +10,7 @@ function harness(config: Partial<AlertsConfig> = {}) {
   const sent: OutboxMessage[] = [];
   const alerter = new Alerter({
     outbox: {
-      enqueue(message) {
+      async enqueue(message) {
         sent.push(message);
         return ['id'];
       },
