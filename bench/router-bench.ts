@@ -12,12 +12,7 @@ import type { PyramidConfig } from '../src/contracts/pyramid-config.ts';
 import { createLedger } from '../src/ledger/index.ts';
 import { createModelAdapter } from '../src/providers/create-model-adapter.ts';
 import { Router } from '../src/router/router.ts';
-import {
-  closeSqlite,
-  createSqliteLedgerStore,
-  openSqlite,
-  startWalCheckpointer,
-} from '../src/store/index.ts';
+import { openInlineStores, startWalCheckpointer } from '../src/store/index.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../test/fakes/fake-provider-config.ts';
 import { refusedConnectionUrl } from '../test/fakes/refused-connection-url.ts';
 import { startFakeModelServer } from '../test/fakes/start-fake-model-server.ts';
@@ -50,10 +45,13 @@ async function main() {
   const goodModel = fakeModelConfig(goodProvider, { name: 'good-model' });
   const messages = [{ role: 'user' as const, content: 'Label this request: my invoice is wrong.' }];
 
-  const db = openSqlite(join(home, 'bench.db'));
+  const stores = openInlineStores(join(home, 'bench.db'));
   // As in `pyramid start`: WAL checkpoints in a worker, not inside a request's commit.
-  const checkpointer = startWalCheckpointer(db, join(home, 'bench.db'));
-  const ledger = createLedger({ store: createSqliteLedgerStore(db), config: { models: {}, tiers: [] } });
+  stores.db.exec('PRAGMA wal_autocheckpoint = 0');
+  const checkpointer = startWalCheckpointer(join(home, 'bench.db'), {
+    onError: () => stores.db.exec('PRAGMA wal_autocheckpoint = 1000'),
+  });
+  const ledger = createLedger({ store: stores.ledger, config: { models: {}, tiers: [] } });
 
   function configWith(first?: { name: string; baseUrl: string }): PyramidConfig {
     const providers = { good: goodProvider } as PyramidConfig['providers'];
@@ -183,7 +181,7 @@ async function main() {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   checkpointer.stop();
-  closeSqlite(db);
+  await stores.close();
   await Promise.all([good.close(), hanging.close(), failing.close()]);
   await rm(home, { recursive: true, force: true });
 }

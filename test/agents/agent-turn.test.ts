@@ -9,7 +9,7 @@ import type { ChatRequest } from '../../src/contracts/chat-request.ts';
 import type { AgentConfig } from '../../src/contracts/pyramid-config.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import { Router } from '../../src/router/router.ts';
-import { createSqliteSessionStore, openSqlite } from '../../src/store/index.ts';
+import { openInlineStores } from '../../src/store/index.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { testAgent, testPyramid } from '../scheduler/scheduler-harness.ts';
 
@@ -28,7 +28,7 @@ describe('an agent turn', () => {
       adapterFor: (name) =>
         createModelAdapter({ provider: config.providers.fake, model: config.models[name] }),
     });
-    const sessions = createSqliteSessionStore(openSqlite(':memory:'));
+    const sessions = openInlineStores(':memory:').sessions;
     const turn = (message: string, id = 'job:j:run:1') =>
       runAgentTurn({
         router,
@@ -62,7 +62,7 @@ describe('an agent turn', () => {
     const agent = { ...testAgent('scout'), failover: { maxClimb: 0 } };
     await runAgentTurn({
       router: observed,
-      sessions: createSqliteSessionStore(openSqlite(':memory:')),
+      sessions: openInlineStores(':memory:').sessions,
       agent,
       session: { id: 'job:j:run:1', kind: 'isolated', agentId: agent.id, createdAt: 0 },
       message: 'hello',
@@ -121,7 +121,7 @@ describe('an agent turn', () => {
     const first = await turn('note it', 'job:j:run:1');
     assert.equal(first.noReply, true);
     assert.deepEqual(
-      sessions.recall('n').map((note) => [note.key, note.value]),
+      (await sessions.recall('n')).map((note) => [note.key, note.value]),
       [['last', '42']],
     );
     fake.requests.length = 0;
@@ -147,7 +147,7 @@ describe('an agent turn', () => {
     fake.requests.length = 0;
     const { turn, sessions } = setup(testAgent('m', { tools: ['remember', 'spawn_subagents'] }));
     await turn('go');
-    assert.deepEqual(sessions.recall('m'), [], 'no note stored');
+    assert.deepEqual(await sessions.recall('m'), [], 'no note stored');
     assert.equal(fake.requests.length, 2, 'no subagent was started');
     const tools = (
       fake.requests[1].body as { messages: { role: string; content: string }[] }
@@ -167,11 +167,12 @@ describe('an agent turn', () => {
     try {
       const { turn, sessions } = setup(testAgent('s', { tools: ['spawn_subagents'] }));
       await turn('split it', 'job:j:run:7');
-      const children = [0, 1, 2].map((index) =>
-        sessions
-          .messages(`job:j:run:7:sub:${index}`)
-          .filter((entry) => entry.message.role === 'user')
-          .map((entry) => entry.message.content),
+      const children = await Promise.all(
+        [0, 1, 2].map(async (index) =>
+          (await sessions.messages(`job:j:run:7:sub:${index}`))
+            .filter((entry) => entry.message.role === 'user')
+            .map((entry) => entry.message.content),
+        ),
       );
       assert.deepEqual(children.flat().sort(), ['P1', 'P2', 'P3']);
       assert.ok(

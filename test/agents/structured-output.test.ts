@@ -73,11 +73,11 @@ jobs:
     );
     platform.onRequestRecorded((request) => recorded.push(request));
     scheduler = platform.createScheduler();
-    scheduler.start();
+    await scheduler.start();
   });
   after(async () => {
     await scheduler.stop();
-    platform.close();
+    await platform.close();
     await Promise.all([local.close(), cloud.close()]);
     await rm(home, { recursive: true, force: true });
   });

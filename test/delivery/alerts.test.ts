@@ -11,7 +11,7 @@ function harness(config: Partial<AlertsConfig> = {}) {
   const sent: OutboxMessage[] = [];
   const alerter = new Alerter({
     outbox: {
-      enqueue(message) {
+      async enqueue(message) {
         sent.push(message);
         return ['id'];
       },
@@ -95,7 +95,7 @@ describe('alerts', () => {
     const sent: OutboxMessage[] = [];
     const alerter = new Alerter({
       outbox: {
-        enqueue(message) {
+        async enqueue(message) {
           sent.push(message);
           return ['id'];
         },

@@ -134,7 +134,7 @@ export async function startTestGateway(
     async close() {
       await server.close(0);
       gateway.dispose();
-      platform.close();
+      await platform.close();
       await Promise.all([local.close(), cloud.close()]);
       await rm(home, { recursive: true, force: true });
     },

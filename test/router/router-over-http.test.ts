@@ -8,7 +8,7 @@ import type { ModelConfig, ProviderConfig, PyramidConfig } from '../../src/contr
 import { createLedger, type Ledger } from '../../src/ledger/index.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import { Router, type RouterTimers } from '../../src/router/router.ts';
-import { closeSqlite, createSqliteLedgerStore, openSqlite } from '../../src/store/index.ts';
+import { openInlineStores } from '../../src/store/index.ts';
 import { waitFor } from '../delivery/wait-for.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import { refusedConnectionUrl } from '../fakes/refused-connection-url.ts';
@@ -22,7 +22,7 @@ describe('router over real HTTP, with the SQLite ledger', () => {
   let ollama: FakeModelServer;
   let openai: FakeModelServer;
   let anthropic: FakeModelServer;
-  let db: ReturnType<typeof openSqlite>;
+  let stores: ReturnType<typeof openInlineStores>;
   let ledger: Ledger;
   let refused: string;
 
@@ -34,11 +34,11 @@ describe('router over real HTTP, with the SQLite ledger', () => {
       startFakeModelServer({ api: 'anthropic-messages' }),
     ]);
     refused = await refusedConnectionUrl();
-    db = openSqlite(join(home, 'pyramid.db'));
+    stores = openInlineStores(join(home, 'pyramid.db'));
   });
 
   after(async () => {
-    closeSqlite(db);
+    await stores.close();
     await Promise.all([ollama.close(), openai.close(), anthropic.close()]);
     await rm(home, { recursive: true, force: true });
   });
@@ -84,7 +84,7 @@ describe('router over real HTTP, with the SQLite ledger', () => {
       tasks: { default: { name: 'default', tier: 0 }, summarize: { name: 'summarize', tier: 1 } },
       router: { maxTier: 2, breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 } },
     };
-    ledger = createLedger({ store: createSqliteLedgerStore(db), config });
+    ledger = createLedger({ store: stores.ledger, config });
     const router = new Router({
       config,
       ledger,

@@ -44,7 +44,7 @@ describe("an agent's daily spend cap (spendCap)", () => {
     });
     try {
       const { scheduler } = harness;
-      scheduler.start();
+      await scheduler.start();
       const run = async (job: string) => scheduler.waitForRun((await scheduler.runNow(job)).id);
       assert.equal((await run('c')).status, 'ok', 'nothing spent yet');
       assert.equal((await run('c')).status, 'ok', '$0.01 spent, under $0.015');
@@ -61,7 +61,7 @@ describe("an agent's daily spend cap (spendCap)", () => {
       assert.equal((await run('f')).status, 'ok');
       assert.equal((await run('f')).status, 'ok', 'an agent without a cap runs past $0.02');
 
-      harness.clock.advance(60 * 60_000); // 2026-01-02T00:00:00Z: a new UTC day
+      await harness.clock.advance(60 * 60_000); // 2026-01-02T00:00:00Z: a new UTC day
       assert.equal((await run('c')).status, 'ok', 'the cap is per UTC day');
     } finally {
       fake.setDefault({});
@@ -100,7 +100,7 @@ jobs:
     );
     const scheduler = platform.createScheduler({ clock });
     try {
-      scheduler.start();
+      await scheduler.start();
       const run = async () => scheduler.waitForRun((await scheduler.runNow('c')).id);
       const first = await run();
       assert.equal(first.status, 'ok', first.error);
@@ -115,7 +115,7 @@ jobs:
       assert.equal(await platform.ledger.spentSince(Date.parse('2026-03-01T00:00:00Z'), 'capped'), 0.02);
     } finally {
       await scheduler.stop();
-      platform.close();
+      await platform.close();
       fake.setDefault({});
       await rm(home, { recursive: true, force: true });
     }

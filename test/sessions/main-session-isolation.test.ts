@@ -35,7 +35,7 @@ describe('sessions: an agent that keeps a main session still runs its isolated j
     });
     try {
       const { scheduler, sessions } = harness;
-      scheduler.start();
+      await scheduler.start();
       const run = async (job: string) => scheduler.waitForRun((await scheduler.runNow(job)).id);
       fake.enqueue({ text: 'MAIN-ANSWER' });
       assert.equal((await run('main-turn')).status, 'ok');
