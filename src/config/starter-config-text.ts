@@ -18,10 +18,11 @@ providers:
 # per 1M tokens (cacheRead defaults to the input price). The ledger prices every call from these.
 # Reasoning models think before they answer and spend output tokens doing it: qwen3 given fewer than
 # 500 max tokens returns empty answers, so minOutputTokens (default 1024) is the floor Pyramid asks for.
+# structuredOutput (native, json, none): how a JSON Schema reaches the model; DeepSeek takes JSON mode only.
 models:
   qwen3-14b:    { provider: ollama, id: "qwen3:14b", reasoning: true, minOutputTokens: 1024, cost: { input: 0, output: 0 } }
   gemini-flash: { provider: gemini, id: gemini-2.5-flash, cost: { input: 0.30, output: 2.50, cacheRead: 0.075 } }
-  deepseek-v3:  { provider: deepseek, id: deepseek-chat, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
+  deepseek-v3:  { provider: deepseek, id: deepseek-chat, structuredOutput: json, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
   claude-opus:  { provider: anthropic, id: claude-opus-4-1, cost: { input: 15, output: 75, cacheRead: 1.5 } }
 
 # Tiers: the pyramid. Position = tier number, 0 (local, free) first. Each tier lists model names in

@@ -41,8 +41,17 @@ export type ModelConfig = {
   /** Max output tokens when the caller gives none. */
   maxTokens?: number;
   contextWindow?: number;
+  /**
+   * How structured output reaches the model: `native` sends the JSON Schema the protocol's way
+   * (absent means native), `json` asks only for JSON (for servers that reject schemas), `none` sends
+   * neither. Pyramid checks the answer against the schema in every case.
+   */
+  structuredOutput?: StructuredOutputMode;
   cost: ModelCost;
 };
+
+export const structuredOutputModes = ['native', 'json', 'none'] as const;
+export type StructuredOutputMode = (typeof structuredOutputModes)[number];
 
 export type TaskConfig = { name: string; tier: number; reasoning?: ReasoningLevel; maxTier?: number };
 
@@ -176,6 +185,11 @@ export type GatewayConfig = {
   drainMs: number;
   probeIntervalMs: number;
   probeTimeoutMs: number;
+  /**
+   * A request parameter the answering protocol cannot express: false drops it with a trace note and
+   * an `x-pyramid-dropped-params` header; true skips such models, and answers 400 when none is left.
+   */
+  strictParams: boolean;
   auth: {
     enabled: boolean;
     tokens: GatewayToken[];

@@ -12,6 +12,7 @@ import type { ModelConfig, ProviderConfig } from '../contracts/pyramid-config.ts
 import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';
+import { type ExpressesParameter, listDroppedParameters } from './list-dropped-parameters.ts';
 import { normaliseUsage } from './normalise-usage.ts';
 import { providerSecrets } from './provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from './think-tag-splitter.ts';
@@ -29,6 +30,8 @@ export type LanguageModelAdapterOptions = {
   providerOptions: (call: ModelCall) => SharedV3ProviderOptions | undefined;
   /** Whether the protocol's output token total counts thinking (see normaliseUsage). */
   outputIncludesReasoning: boolean;
+  /** Which call parameters the protocol (through its AI SDK package) can carry. */
+  expresses: ExpressesParameter;
 };
 
 /**
@@ -69,6 +72,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
   return {
     api: provider.api,
     modelId: model.id,
+    droppedParameters: (call) => listDroppedParameters(call, options.expresses),
     async generate(call) {
       const guard = startGuard(call, false);
       try {

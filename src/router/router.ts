@@ -4,6 +4,7 @@ import type { ChatResult, ChatStreamEvent } from '../contracts/chat-result.ts';
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
+import { UnsupportedParameterError } from '../contracts/errors/unsupported-parameter-error.ts';
 import type { ToolCall } from '../contracts/message.ts';
 import type { FinishReason, ModelAdapter, ModelCall } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
@@ -53,6 +54,10 @@ type RouteState = {
   /** Whether any call went out; when none did because of spend caps, the budget error is the answer. */
   tried: boolean;
   budgetError?: BudgetExceededError;
+  /** Parameters each attempted model left out, by model name (only models that dropped some). */
+  dropped: Map<string, string[]>;
+  /** Under strict parameters: the candidates skipped because they cannot express a parameter. */
+  parameterSkips?: { models: string[]; parameters: Set<string> };
 };
 
 type CandidateEnd =
@@ -134,7 +139,16 @@ export class Router {
     const onCallerAbort = () => cancel.abort(request.signal?.reason);
     if (request.signal?.aborted) onCallerAbort();
     else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const state: RouteState = { request, plan, trace, streaming, committed: false, signal, tried: false };
+    const state: RouteState = {
+      request,
+      plan,
+      trace,
+      streaming,
+      committed: false,
+      signal,
+      tried: false,
+      dropped: new Map(),
+    };
     let recorded = false;
     /** Every attempt has ended and the answer is recorded: nothing upstream is left to cancel. */
     let settled = false;
@@ -218,8 +232,13 @@ export class Router {
         return;
       }
       if (final?.kind !== 'answer') {
+        const skips = state.parameterSkips;
         const error =
-          !state.tried && state.budgetError ? state.budgetError : new AllCandidatesFailedError(trace);
+          !state.tried && state.budgetError
+            ? state.budgetError
+            : !state.tried && skips
+              ? new UnsupportedParameterError([...skips.parameters], skips.models)
+              : new AllCandidatesFailedError(trace);
         await record('error', error.code);
         throw error;
       }
@@ -239,11 +258,20 @@ export class Router {
         tier: final.attempt.tier,
         usage: totals.usage,
         costUsd: totals.costUsd,
+        ...(state.dropped.has(final.attempt.model)
+          ? { droppedParameters: state.dropped.get(final.attempt.model) }
+          : {}),
         trace,
       };
       if (streaming && !state.committed) {
         // Buffered (structured output, or tool calls only): send it all now.
-        yield { type: 'start', requestId: trace.requestId, model: result.model, tier: result.tier };
+        yield {
+          type: 'start',
+          requestId: trace.requestId,
+          model: result.model,
+          tier: result.tier,
+          ...(result.droppedParameters ? { droppedParameters: result.droppedParameters } : {}),
+        };
         if (result.text) yield { type: 'text-delta', text: result.text };
         for (const toolCall of result.toolCalls) yield { type: 'tool-call', toolCall };
       }
@@ -278,6 +306,24 @@ export class Router {
     const { request, trace, plan } = state;
     const candidate = candidates[index];
     const model = this.config.models[candidate.model];
+    if (request.parameters) {
+      const dropped = this.#droppedParameters(request, candidate.model);
+      if (dropped.length > 0 && request.strictParameters) {
+        trace.notes.push(
+          `skipped ${candidate.model}: it cannot take ${dropped.join(', ')} (strict parameters)`,
+        );
+        state.parameterSkips ??= { models: [], parameters: new Set() };
+        state.parameterSkips.models.push(candidate.model);
+        for (const name of dropped) state.parameterSkips.parameters.add(name);
+        this.breakers.get(candidate.model).release(acquired);
+        return 'next';
+      }
+      if (dropped.length > 0 && !state.dropped.has(candidate.model)) {
+        state.dropped.set(candidate.model, dropped);
+        const api = this.config.providers[model.provider].api;
+        trace.notes.push(`${candidate.model}: dropped ${dropped.join(', ')} (${api} cannot express them)`);
+      }
+    }
     let budgetMultiplier = 1;
     let permit = acquired;
     for (;;) {
@@ -318,6 +364,20 @@ export class Router {
         to: candidates.findIndex((other, position) => position > index && other.tier > candidate.tier),
       };
     }
+  }
+
+  /** The request's parameters a candidate's protocol cannot express. */
+  #droppedParameters(request: ChatRequest, model: string): string[] {
+    const adapter = this.#adapterFor(model);
+    if (!adapter.droppedParameters) return [];
+    const provider = this.config.providers[this.config.models[model].provider];
+    return adapter.droppedParameters({
+      messages: request.messages,
+      tools: request.tools,
+      parameters: request.parameters,
+      responseFormat: request.responseFormat,
+      timeouts: provider.timeouts,
+    });
   }
 
   /** Spend caps at the door: refuse the request, or narrow it to the cheap tiers. */
@@ -371,6 +431,7 @@ export class Router {
       temperature: request.temperature,
       responseFormat: request.responseFormat,
       tools: request.tools,
+      parameters: request.parameters,
       reasoning: state.plan.reasoning,
       timeouts: provider.timeouts,
       signal: state.signal,
@@ -447,11 +508,13 @@ export class Router {
             if (!state.committed) {
               if (text.trim() === '') continue; // leading whitespace alone does not commit to this model
               state.committed = true;
+              const dropped = state.dropped.get(candidate.model);
               yield {
                 type: 'start',
                 requestId: state.trace.requestId,
                 model: candidate.model,
                 tier: candidate.tier,
+                ...(dropped ? { droppedParameters: dropped } : {}),
               };
               yield { type: 'text-delta', text };
             } else {

@@ -16,6 +16,11 @@ export type FakeProtocol = {
   /** A stream that starts well and then sends a chunk that is not JSON. */
   malformedStreamChunks(plan: AnswerPlan): string[];
   modelsBody(models: string[]): unknown;
+  /**
+   * What the real API answers to a request it rejects (an unknown field, a schema without a name, a
+   * tool_choice without tools), in its error shape; undefined for a request it accepts.
+   */
+  validate?(route: FakeRoute, body: unknown): { status: number; body: unknown } | undefined;
   errorResponse(kind: FakeErrorKind, model: string): { status: number; body: unknown };
 };
 

@@ -1,5 +1,6 @@
 import { type AnswerPlan, chunkText } from './answer-plan.ts';
 import { type FakeProtocol, sse } from './fake-protocol.ts';
+import { googleRequestRejection } from './google-request-rules.ts';
 
 const finishReasons = {
   stop: 'STOP',
@@ -111,6 +112,7 @@ export const googleFakeProtocol: FakeProtocol = {
   malformedStreamChunks(plan) {
     return [sse(response(plan, [{ text: 'Hel' }], false)), 'data: {"candidates": [{"content": \n\n'];
   },
+  validate: (_route, body) => googleRequestRejection(body),
   modelsBody(models) {
     return {
       models: models.map((id) => ({

@@ -95,6 +95,13 @@ export const ollamaFakeProtocol: FakeProtocol = {
       '{"model":"broken","message":{\n',
     ];
   },
+  validate(_route, body) {
+    // Ollama takes "json" or a JSON Schema object in `format`; anything else is refused.
+    const format = (body as { format?: unknown } | undefined)?.format;
+    if (format === undefined || format === '' || format === 'json') return undefined;
+    if (typeof format === 'object' && format !== null && !Array.isArray(format)) return undefined;
+    return { status: 400, body: { error: `invalid format: ${JSON.stringify(format)}` } };
+  },
   modelsBody(models) {
     return {
       models: models.map((name) => ({

@@ -1,5 +1,6 @@
 import { type AnswerPlan, chunkText, visibleContent } from './answer-plan.ts';
 import { type FakeProtocol, sse } from './fake-protocol.ts';
+import { openaiRequestRejection } from './openai-request-rules.ts';
 
 const finishReasons = {
   stop: 'stop',
@@ -143,6 +144,7 @@ export const openaiFakeProtocol: FakeProtocol = {
       'data: {"id":"chatcmpl-fake","choices":[{"delta":\n\n',
     ];
   },
+  validate: (_route, body) => openaiRequestRejection(body),
   modelsBody(models) {
     return { object: 'list', data: models.map((id) => ({ id, object: 'model', created, owned_by: 'fake' })) };
   },

@@ -79,6 +79,8 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
         { error: { message: `no route ${request.method} ${url.pathname}` } },
         extraHeaders,
       );
+    const rejected = route.kind === 'models' ? undefined : protocol.validate?.(route, body);
+    if (rejected) return sendJson(response, rejected.status, rejected.body, extraHeaders);
     const status = behaviour.status ?? 200;
     if (behaviour.error || status >= 400) {
       const canned = protocol.errorResponse(behaviour.error ?? errorKindForStatus(status), route.model);

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { ChatRequest } from '../../contracts/chat-request.ts';
-import type { ChatResult, ChatStreamEvent } from '../../contracts/chat-result.ts';
+import type { ChatStreamEvent } from '../../contracts/chat-result.ts';
 import { clientClosedRequest } from '../client-closed-request.ts';
 import { createBodyLimit } from '../create-body-limit.ts';
 import type { GatewayContext } from '../gateway-context.ts';
@@ -15,16 +15,7 @@ import {
 } from '../openai-shapes.ts';
 import { type ParsedChatCompletion, parseChatCompletionBody } from '../parse-chat-completion-body.ts';
 import { resolveModelField } from '../resolve-model-field.ts';
-
-/** The summary headers of a finished request. */
-function resultHeaders(result: ChatResult): Record<string, string> {
-  return {
-    'x-pyramid-model': result.model,
-    'x-pyramid-tier': String(result.tier),
-    'x-pyramid-attempts': String(result.trace.attempts.length),
-    'x-pyramid-cost-usd': result.costUsd.toFixed(8),
-  };
-}
+import { resultHeaders, streamHeaders } from '../result-headers.ts';
 
 /** Reads the body as JSON; malformed JSON is a 400, a client that leaves mid-body a 499, never a crash. */
 async function readJson(c: Context<GatewayEnv>): Promise<unknown> {
@@ -85,6 +76,8 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
         temperature: parsed.temperature,
         responseFormat: parsed.responseFormat,
         tools: parsed.tools,
+        parameters: parsed.parameters,
+        ...(context.gateway.strictParams ? { strictParameters: true } : {}),
         reasoning: parsed.reasoning,
         callerTag: c.get('caller').name,
         requestId,
@@ -133,13 +126,7 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
       });
       return new Response(body, {
         status: 200,
-        headers: {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          'x-pyramid-request-id': requestId,
-          'x-pyramid-model': start.model,
-          'x-pyramid-tier': String(start.tier),
-        },
+        headers: streamHeaders(start),
       });
     },
   );
