@@ -15,7 +15,7 @@ export type AuthOptions = {
 const everything: GatewayCaller = { name: 'anonymous', scopes: ['admin', 'client'] };
 
 /**
- * Bearer-token auth. Returns a middleware factory: `requireScope('admin')` guards a path. An address
+ * Bearer-token auth (or the same token in `x-api-key`). Returns a middleware factory: `requireScope('admin')` guards a path. An address
  * with too many failures is answered 429 with Retry-After before its token is even looked at, so a
  * valid guess cannot be told from an invalid one while throttled.
  */
@@ -41,18 +41,19 @@ export function createAuthMiddleware(
         { headers: { 'retry-after': String(seconds) } },
       );
     }
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const caller = match ? options.verify(match[1]) : undefined;
+    // Bearer, or Anthropic's x-api-key (the Anthropic SDKs and Claude Code send that).
+    const header = c.req.header('authorization');
+    const presented = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : c.req.header('x-api-key')?.trim();
+    const caller = presented ? options.verify(presented) : undefined;
     if (!caller) {
       throttle.recordFailure(address, now);
       throw new GatewayHttpError(
         401,
         'authentication_error',
         'invalid_api_key',
-        match
+        presented
           ? 'Incorrect API key provided.'
-          : "Missing bearer token: send 'Authorization: Bearer <token>' (see $PYRAMID_HOME/credentials).",
+          : "Missing bearer token: send 'Authorization: Bearer <token>' or 'x-api-key: <token>' (see $PYRAMID_HOME/credentials).",
         { headers: { 'www-authenticate': 'Bearer' } },
       );
     }

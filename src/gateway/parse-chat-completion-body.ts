@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { CallParameters } from '../contracts/call-parameters.ts';
 import type { ChatMessage, ResponseFormat, ToolDefinition } from '../contracts/message.ts';
 import type { ReasoningLevel } from '../contracts/model-call.ts';
-import { GatewayHttpError } from './gateway-http-error.ts';
+import type { GatewayHttpError } from './gateway-http-error.ts';
+import { invalidParam, parseRequestBody } from './parse-request-body.ts';
 
 /** The fields of an OpenAI chat completion request that Pyramid uses, in spec terms. */
 export type ParsedChatCompletion = {
@@ -138,17 +139,8 @@ export function toCallParameters(request: {
   return any ? parameters : undefined;
 }
 
-/** `messages.0.content` -> `messages[0].content`. */
-function paramName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (name, key) =>
-      typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key),
-    '',
-  );
-}
-
 function invalid(param: string, message: string): GatewayHttpError {
-  return new GatewayHttpError(400, 'invalid_request_error', 'invalid_request', message, { param });
+  return invalidParam(param, message);
 }
 
 function text(value: z.infer<typeof content> | null | undefined, param: string): string {
@@ -170,22 +162,7 @@ function text(value: z.infer<typeof content> | null | undefined, param: string):
 
 /** Validates an OpenAI chat completion body; throws GatewayHttpError (400) naming the field at fault. */
 export function parseChatCompletionBody(input: unknown): ParsedChatCompletion {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw invalid('', 'The request body must be a JSON object.');
-  const parsed = body.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = paramName(issue.path);
-    const missing =
-      issue.path.length > 0 &&
-      issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown>)?.[key], input) ===
-        undefined;
-    throw invalid(
-      param,
-      missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${issue.message}.`,
-    );
-  }
-  const request = parsed.data;
+  const request = parseRequestBody(body, input);
   const toolNames = new Map<string, string>();
   const messages = request.messages.map((entry, index): ChatMessage => {
     const param = `messages[${index}].content`;
