@@ -5,6 +5,7 @@ import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
+import type { ResponseStore } from '../contracts/response-store.ts';
 import type { SchedulerStore } from '../contracts/scheduler-store.ts';
 import type { SessionStore } from '../contracts/session-store.ts';
 import type { Attempt } from '../contracts/trace.ts';
@@ -23,6 +24,7 @@ import {
   closeSqlite,
   createSqliteHistoryPruner,
   createSqliteLedgerStore,
+  createSqliteResponseStore,
   createSqliteSchedulerStore,
   createSqliteSessionStore,
   openSqlite,
@@ -48,6 +50,8 @@ export type Platform = {
   onRequestRecorded(listener: RequestRecordedListener): () => void;
   sessions: SessionStore;
   schedulerStore: SchedulerStore;
+  /** Responses API responses (`store`, `previous_response_id`), for the gateway. */
+  responses: ResponseStore;
   /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
   createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
   /** The durable delivery outbox (unstarted: `pyramid start` starts its worker; `deliveries retry` drains it). */
@@ -157,6 +161,14 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   });
   const sessions = createSqliteSessionStore(db);
   const schedulerStore = createSqliteSchedulerStore(db);
+  // Synchronous SQLite behind the asynchronous contract until the store worker runs it.
+  const sqliteResponses = createSqliteResponseStore(db);
+  const responses: ResponseStore = {
+    put: async (response) => sqliteResponses.put(response),
+    get: async (id) => sqliteResponses.get(id),
+    delete: async (id) => sqliteResponses.delete(id),
+    prune: async (beforeMs) => sqliteResponses.prune(beforeMs),
+  };
   // A run's output goes to its job's deliver: targets, else its agent's.
   const outputSink = createRunDeliverySink({
     outbox,
@@ -211,6 +223,7 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     probes,
     sessions,
     schedulerStore,
+    responses,
     createScheduler,
     outbox,
     alerter,

@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { messagesRoute } from './routes/messages-route.ts';
 import { metricsRoute } from './routes/metrics-route.ts';
 import { modelsRoute } from './routes/models-route.ts';
+import { responsesRoute } from './routes/responses-route.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
 import { toGatewayHttpError } from './to-gateway-http-error.ts';
 
@@ -27,6 +28,7 @@ export const builtInRoutes: GatewayRoutes[] = [
   modelsRoute,
   chatCompletionsRoute,
   messagesRoute,
+  responsesRoute,
   usageRoutes,
   metricsRoute,
 ];
