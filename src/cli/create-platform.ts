@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
+import type { EmbeddingAdapter } from '../contracts/embedding.ts';
 import type { ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
@@ -17,6 +18,7 @@ import { createRunDeliverySink } from '../delivery/run-delivery-sink.ts';
 import { createLedger, type Ledger } from '../ledger/index.ts';
 import { createModelAdapter } from '../providers/create-model-adapter.ts';
 import { createProviderProbe } from '../providers/create-provider-probe.ts';
+import { createEmbeddingAdapter } from '../providers/embeddings/create-embedding-adapter.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
@@ -130,6 +132,21 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     }
     return adapter;
   };
+  const embeddingAdapters = new Map<string, EmbeddingAdapter>();
+  const embeddingAdapterFor = (name: string): EmbeddingAdapter => {
+    let adapter = embeddingAdapters.get(name);
+    if (!adapter) {
+      const model = config.models[name];
+      adapter = createEmbeddingAdapter({
+        provider: config.providers[model.provider],
+        model,
+        fetch: io.fetch,
+        now: io.now,
+      });
+      embeddingAdapters.set(name, adapter);
+    }
+    return adapter;
+  };
   const listeners = new Set<RequestRecordedListener>();
   const observedLedger: RequestLedger = {
     async record(request, attempts) {
@@ -153,6 +170,7 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   const router = new Router({
     config,
     adapterFor,
+    embeddingAdapterFor,
     ledger: observedLedger,
     breakers: new BreakerBoard(config.router.breaker, {
       onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),

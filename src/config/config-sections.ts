@@ -3,6 +3,7 @@ import { alertsSection } from './sections/alerts-section.ts';
 import { budgetsSection } from './sections/budgets-section.ts';
 import { channelsSection } from './sections/channels-section.ts';
 import { concurrencySection } from './sections/concurrency-section.ts';
+import { embeddingsSection } from './sections/embeddings-section.ts';
 import { gatewaySection } from './sections/gateway-section.ts';
 import { jobsSection } from './sections/jobs-section.ts';
 import { modelsSection } from './sections/models-section.ts';
@@ -18,6 +19,7 @@ export const configSections = {
   models: modelsSection,
   tiers: tiersSection,
   tasks: tasksSection,
+  embeddings: embeddingsSection,
   router: routerSection,
   budgets: budgetsSection,
   gateway: gatewaySection,

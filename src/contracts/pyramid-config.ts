@@ -78,6 +78,8 @@ export type PyramidConfig = {
   models: Record<string, ModelConfig>;
   /** tiers[n] lists model names in failover order. */
   tiers: string[][];
+  /** Embedding models (names in `models`) in failover order, for /v1/embeddings; absent or empty: none. */
+  embeddings?: string[];
   tasks: Record<string, TaskConfig>;
   router: { maxTier: number; breaker: BreakerConfig };
   budgets?: BudgetConfig;

@@ -7,6 +7,7 @@ import type { GatewayContext } from './gateway-context.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 import { chatCompletionsRoute } from './routes/chat-completions-route.ts';
+import { embeddingsRoute } from './routes/embeddings-route.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { messagesRoute } from './routes/messages-route.ts';
 import { metricsRoute } from './routes/metrics-route.ts';
@@ -29,6 +30,7 @@ export const builtInRoutes: GatewayRoutes[] = [
   chatCompletionsRoute,
   messagesRoute,
   responsesRoute,
+  embeddingsRoute,
   usageRoutes,
   metricsRoute,
 ];

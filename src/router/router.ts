@@ -1,9 +1,16 @@
 import { calculateCost } from '../contracts/calculate-cost.ts';
 import type { ChatRequest } from '../contracts/chat-request.ts';
 import type { ChatResult, ChatStreamEvent } from '../contracts/chat-result.ts';
+import {
+  type EmbeddingAdapter,
+  type EmbeddingRequest,
+  type EmbeddingResult,
+  embeddingsTask,
+} from '../contracts/embedding.ts';
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
+import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
 import { UnsupportedParameterError } from '../contracts/errors/unsupported-parameter-error.ts';
 import type { ToolCall } from '../contracts/message.ts';
 import type { FinishReason, ModelAdapter, ModelCall } from '../contracts/model-call.ts';
@@ -24,6 +31,8 @@ export type RouterOptions = {
   config: PyramidConfig;
   /** The adapter for a configured model name; built once by the wiring, never by the router. */
   adapterFor: (model: string) => ModelAdapter;
+  /** The embedding adapter for a model of the `embeddings:` list; without it, embed() refuses. */
+  embeddingAdapterFor?: (model: string) => EmbeddingAdapter;
   ledger: RequestLedger;
   /** Shared with the health probes; a fresh board when omitted. */
   breakers?: BreakerBoard;
@@ -74,6 +83,7 @@ export class Router {
   readonly config: PyramidConfig;
   readonly breakers: BreakerBoard;
   readonly #adapterFor: (model: string) => ModelAdapter;
+  readonly #embeddingAdapterFor?: (model: string) => EmbeddingAdapter;
   readonly #ledger: RequestLedger;
   readonly #guard?: SpendGuard;
   readonly #now: () => number;
@@ -82,6 +92,7 @@ export class Router {
   constructor(options: RouterOptions) {
     this.config = options.config;
     this.#adapterFor = options.adapterFor;
+    this.#embeddingAdapterFor = options.embeddingAdapterFor;
     this.#ledger = options.ledger;
     this.breakers = options.breakers ?? new BreakerBoard(options.config.router.breaker);
     this.#guard = options.config.budgets ? new SpendGuard(options.config.budgets, options.ledger) : undefined;
@@ -116,6 +127,131 @@ export class Router {
    */
   stream(request: ChatRequest): AsyncIterable<ChatStreamEvent> {
     return this.#route(request, true);
+  }
+
+  /**
+   * Embeds the inputs with the first model of the `embeddings:` list that answers (or the pinned
+   * one), failing over like chat requests do, with breakers; every attempt is one ledger row, under
+   * the task `embeddings`. Throws AllCandidatesFailedError, or UnknownModelError for an unlisted pin.
+   */
+  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    const listed = this.config.embeddings ?? [];
+    if (request.model !== undefined && !listed.includes(request.model))
+      throw new UnknownModelError(request.model, listed);
+    const startedAt = this.#now();
+    const trace: Trace = {
+      requestId: request.requestId ?? this.#newId(),
+      task: embeddingsTask,
+      resolvedTask: embeddingsTask,
+      callerTag: request.callerTag,
+      plan: [],
+      attempts: [],
+      notes: [],
+      startedAt,
+    };
+    for (const name of request.model === undefined ? listed : [request.model]) {
+      const model = this.config.models[name];
+      const provider = this.config.providers[model.provider];
+      trace.plan.push({
+        model: name,
+        provider: provider.name,
+        tier: -1,
+        available: provider.unavailableReason === undefined,
+        ...(provider.unavailableReason ? { note: provider.unavailableReason } : {}),
+      });
+    }
+    let answered: { vectors: number[][]; attempt: Attempt } | undefined;
+    for (const candidate of trace.plan) {
+      if (!candidate.available || !this.#embeddingAdapterFor) {
+        trace.notes.push(
+          `skipped ${candidate.model}: ${candidate.note ?? 'no embedding adapters are wired'}`,
+        );
+        continue;
+      }
+      const breaker = this.breakers.get(candidate.model);
+      const permit = breaker.tryAcquire(this.#now());
+      if (!permit) {
+        trace.notes.push(`skipped ${candidate.model}: breaker open`);
+        continue;
+      }
+      const model = this.config.models[candidate.model];
+      const attemptStart = this.#now();
+      const attempt: Attempt = {
+        model: candidate.model,
+        provider: candidate.provider,
+        tier: candidate.tier,
+        outcome: 'ok',
+        startedAt: attemptStart,
+        latencyMs: 0,
+        usage: zeroUsage(),
+        costUsd: 0,
+      };
+      trace.attempts.push(attempt);
+      try {
+        const answer = await this.#embeddingAdapterFor(candidate.model).embed({
+          inputs: request.inputs,
+          dimensions: request.dimensions,
+          timeouts: this.config.providers[model.provider].timeouts,
+          signal: request.signal,
+        });
+        attempt.latencyMs = this.#now() - attemptStart;
+        attempt.usage = { ...zeroUsage(), input: answer.inputTokens };
+        attempt.costUsd = calculateCost(model.cost, attempt.usage);
+        breaker.recordSuccess();
+        answered = { vectors: answer.vectors, attempt };
+        break;
+      } catch (error) {
+        attempt.latencyMs = this.#now() - attemptStart;
+        attempt.outcome = 'error';
+        if (request.signal?.aborted) {
+          attempt.reason = 'aborted';
+          breaker.release(permit);
+          break;
+        }
+        const verdict = describeError(error);
+        attempt.reason = verdict.reason;
+        attempt.detail = verdict.detail;
+        if (verdict.countsAgainstModel)
+          breaker.recordFailure(this.#now(), verdict.reason, {
+            immediate: verdict.opensImmediately,
+            minCooldownMs: verdict.minCooldownMs,
+            permit,
+          });
+        else breaker.release(permit);
+      }
+    }
+    const usage = trace.attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), zeroUsage());
+    const costUsd = trace.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
+    const errorCode = answered ? undefined : request.signal?.aborted ? 'aborted' : 'all_candidates_failed';
+    await this.#ledger.record(
+      {
+        requestId: trace.requestId,
+        task: embeddingsTask,
+        resolvedTask: embeddingsTask,
+        callerTag: request.callerTag,
+        startedAt,
+        finishedAt: this.#now(),
+        outcome: answered ? 'ok' : 'error',
+        errorCode,
+        model: answered?.attempt.model,
+        tier: answered?.attempt.tier,
+        usage,
+        costUsd,
+      },
+      trace.attempts,
+    );
+    if (!answered) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw new AllCandidatesFailedError(trace);
+    }
+    return {
+      requestId: trace.requestId,
+      vectors: answered.vectors,
+      model: answered.attempt.model,
+      usage,
+      costUsd,
+      trace,
+    };
   }
 
   async *#route(request: ChatRequest, streaming: boolean): AsyncGenerator<ChatStreamEvent> {

@@ -24,6 +24,7 @@ describe('configJsonSchema', () => {
       'models',
       'tiers',
       'tasks',
+      'embeddings',
       'router',
       'budgets',
       'gateway',

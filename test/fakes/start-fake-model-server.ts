@@ -90,6 +90,8 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
       return sendJson(response, errorStatus, errorBody, extraHeaders);
     }
     if (route.kind === 'models') return sendJson(response, status, protocol.modelsBody(models), extraHeaders);
+    if (route.kind === 'embed')
+      return sendJson(response, status, protocol.embedBody?.(body, route.model), extraHeaders);
     const plan = planAnswer(behaviour, route.model);
     if (route.kind === 'generate') {
       if (behaviour.malformed)
