@@ -10,9 +10,8 @@ import { clientToken, gatewayTestYaml, startTestGateway, type TestGateway } from
 type Body = Record<string, unknown>;
 const close = (actual: number[], expected: number[]) => {
   assert.equal(actual.length, expected.length);
-  actual.forEach((value, index) =>
-    assert.ok(Math.abs(value - expected[index]) < 1e-6, `${value} vs ${expected[index]}`),
-  );
+  for (const [index, value] of actual.entries())
+    assert.ok(Math.abs(value - expected[index]) < 1e-6, `${value} vs ${expected[index]}`);
 };
 
 describe('POST /v1/embeddings', () => {

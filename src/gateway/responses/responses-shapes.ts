@@ -92,9 +92,8 @@ export function finishedResponse(
 ) {
   const output: unknown[] = [];
   if (result.text) output.push(messageItem(id, result.text, 'completed'));
-  result.toolCalls.forEach((toolCall, index) =>
-    output.push(functionCallItem(id, index, toolCall, 'completed')),
-  );
+  for (const [index, toolCall] of result.toolCalls.entries())
+    output.push(functionCallItem(id, index, toolCall, 'completed'));
   return {
     ...pendingResponse(id, createdSeconds, result.model, echo),
     ...responseStatus(result.finishReason),
