@@ -1,5 +1,6 @@
 import { agentsSection } from './sections/agents-section.ts';
 import { alertsSection } from './sections/alerts-section.ts';
+import { aliasesSection } from './sections/aliases-section.ts';
 import { budgetsSection } from './sections/budgets-section.ts';
 import { channelsSection } from './sections/channels-section.ts';
 import { concurrencySection } from './sections/concurrency-section.ts';
@@ -20,6 +21,7 @@ export const configSections = {
   tiers: tiersSection,
   tasks: tasksSection,
   embeddings: embeddingsSection,
+  aliases: aliasesSection,
   router: routerSection,
   budgets: budgetsSection,
   gateway: gatewaySection,

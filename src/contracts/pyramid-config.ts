@@ -80,6 +80,11 @@ export type PyramidConfig = {
   tiers: string[][];
   /** Embedding models (names in `models`) in failover order, for /v1/embeddings; absent or empty: none. */
   embeddings?: string[];
+  /**
+   * Names clients are hard-wired to (`gpt-4o`, `claude-*`) -> what the gateway's model field takes
+   * (`auto`, `task:<type>`, `tier:<n>`, a model). Exact names win over wildcards, longer wildcards over shorter.
+   */
+  aliases?: Record<string, string>;
   tasks: Record<string, TaskConfig>;
   router: { maxTier: number; breaker: BreakerConfig };
   budgets?: BudgetConfig;

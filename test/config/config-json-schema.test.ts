@@ -25,6 +25,7 @@ describe('configJsonSchema', () => {
       'tiers',
       'tasks',
       'embeddings',
+      'aliases',
       'router',
       'budgets',
       'gateway',
