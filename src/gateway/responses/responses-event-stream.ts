@@ -37,10 +37,15 @@ export function responsesEventStream(
   const encoder = new TextEncoder();
   const { id } = options;
   let sequence = 0;
-  const event = (type: string, data: Record<string, unknown>) =>
-    encoder.encode(
-      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`,
-    );
+  // Events are gathered per pull and written as one chunk: closing an item alone takes three events.
+  let pending = '';
+  const event = (type: string, data: Record<string, unknown>) => {
+    pending += `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
+  };
+  const flush = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (pending) controller.enqueue(encoder.encode(pending));
+    pending = '';
+  };
   let outputIndex = 0;
   let text: string | undefined;
   let toolIndex = 0;
@@ -51,40 +56,38 @@ export function responsesEventStream(
     ended = true;
     options.end();
   };
-  const closeMessage = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+  const closeMessage = () => {
     if (text === undefined) return;
     const itemId = messageItemId(id);
     const at = { item_id: itemId, output_index: outputIndex, content_index: 0 };
-    controller.enqueue(event('response.output_text.done', { ...at, text, logprobs: [] }));
-    controller.enqueue(event('response.content_part.done', { ...at, part: outputTextPart(text) }));
-    controller.enqueue(
-      event('response.output_item.done', {
-        output_index: outputIndex,
-        item: messageItem(id, text, 'completed'),
-      }),
-    );
+    event('response.output_text.done', { ...at, text, logprobs: [] });
+    event('response.content_part.done', { ...at, part: outputTextPart(text) });
+    event('response.output_item.done', {
+      output_index: outputIndex,
+      item: messageItem(id, text, 'completed'),
+    });
     text = undefined;
     outputIndex++;
   };
   const failed = (controller: ReadableStreamDefaultController<Uint8Array>, code: string, message: string) => {
-    controller.enqueue(event('error', { code, message, param: null }));
-    controller.enqueue(
-      event('response.failed', {
-        response: {
-          ...pendingResponse(id, options.createdSeconds, options.model, options.echo),
-          status: 'failed',
-          error: { code: 'server_error', message },
-        },
-      }),
-    );
+    event('error', { code, message, param: null });
+    event('response.failed', {
+      response: {
+        ...pendingResponse(id, options.createdSeconds, options.model, options.echo),
+        status: 'failed',
+        error: { code: 'server_error', message },
+      },
+    });
+    flush(controller);
     controller.close();
     end();
   };
   return new ReadableStream<Uint8Array>({
     start(controller) {
       const response = pendingResponse(id, options.createdSeconds, options.model, options.echo);
-      controller.enqueue(event('response.created', { response }));
-      controller.enqueue(event('response.in_progress', { response }));
+      event('response.created', { response });
+      event('response.in_progress', { response });
+      flush(controller);
     },
     async pull(controller) {
       let next: IteratorResult<ChatStreamEvent>;
@@ -98,6 +101,7 @@ export function responsesEventStream(
         return failed(controller, 'internal_error', options.fail(error));
       }
       if (next.done) {
+        flush(controller);
         controller.close();
         end();
         return;
@@ -111,82 +115,68 @@ export function responsesEventStream(
         const itemId = messageItemId(id);
         if (text === undefined) {
           text = '';
-          controller.enqueue(
-            event('response.output_item.added', {
-              output_index: outputIndex,
-              item: messageItem(id, '', 'in_progress'),
-            }),
-          );
-          controller.enqueue(
-            event('response.content_part.added', {
-              item_id: itemId,
-              output_index: outputIndex,
-              content_index: 0,
-              part: outputTextPart(''),
-            }),
-          );
-        }
-        text += value.text;
-        controller.enqueue(
-          event('response.output_text.delta', {
+          event('response.output_item.added', {
+            output_index: outputIndex,
+            item: messageItem(id, '', 'in_progress'),
+          });
+          event('response.content_part.added', {
             item_id: itemId,
             output_index: outputIndex,
             content_index: 0,
-            delta: value.text,
-            logprobs: [],
-          }),
-        );
+            part: outputTextPart(''),
+          });
+        }
+        text += value.text;
+        event('response.output_text.delta', {
+          item_id: itemId,
+          output_index: outputIndex,
+          content_index: 0,
+          delta: value.text,
+          logprobs: [],
+        });
       } else if (value.type === 'tool-call') {
-        closeMessage(controller);
+        closeMessage();
         const index = toolIndex++;
         const itemId = functionCallItemId(id, index);
         const args = value.toolCall.arguments || '{}';
-        controller.enqueue(
-          event('response.output_item.added', {
-            output_index: outputIndex,
-            item: functionCallItem(id, index, value.toolCall, 'in_progress'),
-          }),
-        );
-        controller.enqueue(
-          event('response.function_call_arguments.delta', {
-            item_id: itemId,
-            output_index: outputIndex,
-            delta: args,
-          }),
-        );
-        controller.enqueue(
-          event('response.function_call_arguments.done', {
-            item_id: itemId,
-            output_index: outputIndex,
-            name: value.toolCall.name,
-            arguments: args,
-          }),
-        );
-        controller.enqueue(
-          event('response.output_item.done', {
-            output_index: outputIndex,
-            item: functionCallItem(id, index, value.toolCall, 'completed'),
-          }),
-        );
+        event('response.output_item.added', {
+          output_index: outputIndex,
+          item: functionCallItem(id, index, value.toolCall, 'in_progress'),
+        });
+        event('response.function_call_arguments.delta', {
+          item_id: itemId,
+          output_index: outputIndex,
+          delta: args,
+        });
+        event('response.function_call_arguments.done', {
+          item_id: itemId,
+          output_index: outputIndex,
+          name: value.toolCall.name,
+          arguments: args,
+        });
+        event('response.output_item.done', {
+          output_index: outputIndex,
+          item: functionCallItem(id, index, value.toolCall, 'completed'),
+        });
         outputIndex++;
       } else if (value.type === 'done') {
-        closeMessage(controller);
+        closeMessage();
         let response: Record<string, unknown>;
         try {
           response = await options.finish(value.result);
         } catch (error) {
           return failed(controller, 'internal_error', options.fail(error));
         }
-        controller.enqueue(
-          event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
-            response,
-          }),
-        );
+        event(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
+          response,
+        });
+        flush(controller);
         controller.close();
         end();
       } else if (value.type === 'error') {
         failed(controller, value.error.code, `the stream broke after it started: ${value.error.message}`);
       }
+      flush(controller);
     },
     async cancel() {
       options.cancel();
