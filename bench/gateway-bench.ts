@@ -4,7 +4,8 @@
 // process on 127.0.0.1; the load generator (node:http, keep-alive, a fixed concurrency) is this one.
 // Env: BENCH_REQUESTS (default 3000, so a run stays under about 2 minutes; the issue's example is 20000),
 // BENCH_CONCURRENCY (64), BENCH_WARMUP (300), BENCH_STREAM_CHUNKS (8); for quick loops, BENCH_TARGETS
-// (comma-separated, default direct,pyramid,portkey) and BENCH_RESULTS=0 (print only, RESULTS.md untouched);
+// (comma-separated, default direct,pyramid,responses,messages,portkey: `responses` and `messages` are
+// Pyramid's POST /v1/responses, with store: false, and POST /v1/messages) and BENCH_RESULTS=0 (print only, RESULTS.md untouched);
 // BENCH_PROFILE=DIR writes a V8 CPU profile of the Pyramid process into DIR (node's --cpu-prof);
 // BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones;
 // BENCH_BASELINE=DIR also runs `pyramid start` from another checkout (say, main's tree in a temp dir with
@@ -29,7 +30,9 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 300);
 const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 8);
 const baselineRoot = process.env.BENCH_BASELINE;
 const wanted = new Set(
-  (process.env.BENCH_TARGETS ?? `direct,pyramid,${baselineRoot ? 'baseline,' : ''}portkey`).split(','),
+  (
+    process.env.BENCH_TARGETS ?? `direct,pyramid,${baselineRoot ? 'baseline,' : ''}responses,messages,portkey`
+  ).split(','),
 );
 const writeResults = process.env.BENCH_RESULTS !== '0';
 // BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones (for profiling one path).
@@ -84,7 +87,17 @@ async function runUpstream(): Promise<void> {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 }
 
-type Target = { name: string; url: string; path: string; headers: Record<string, string>; pid?: number };
+type Target = {
+  name: string;
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  pid?: number;
+  /** The request body in the target's protocol (default: a chat completion). */
+  body?: (stream: boolean) => Record<string, unknown>;
+  /** What marks the first token in the target's stream (default: a chat completion chunk's content). */
+  tokenPattern?: RegExp;
+};
 type Result = {
   requests: number;
   errors: number;
@@ -116,12 +129,15 @@ async function load(
 ): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL(target.path, target.url);
-  const body = JSON.stringify({
-    model: target.name === 'pyramid' || target.name === 'baseline' ? 'auto' : 'bench-model',
-    messages: [{ role: 'user', content: 'Say hello.' }],
-    max_tokens: 64,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
+  const body = JSON.stringify(
+    target.body?.(stream) ?? {
+      model: target.name === 'pyramid' || target.name === 'baseline' ? 'auto' : 'bench-model',
+      messages: [{ role: 'user', content: 'Say hello.' }],
+      max_tokens: 64,
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    },
+  );
+  const tokenPattern = target.tokenPattern ?? contentPattern;
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
@@ -141,7 +157,7 @@ async function load(
         response.on('data', (data: string) => {
           if (!stream || sawToken) return;
           text += data;
-          if (contentPattern.test(text)) {
+          if (tokenPattern.test(text)) {
             sawToken = true;
             ttfts.push(performance.now() - started);
           }
@@ -265,6 +281,35 @@ gateway:
         path: '/v1/chat/completions',
         headers: { authorization: `Bearer ${token}` },
         pid: pyramid.child.pid,
+      },
+      {
+        name: 'responses',
+        url: pyramid.match[1],
+        path: '/v1/responses',
+        headers: { authorization: `Bearer ${token}` },
+        pid: pyramid.child.pid,
+        body: (stream) => ({
+          model: 'auto',
+          input: 'Say hello.',
+          max_output_tokens: 64,
+          store: false,
+          stream,
+        }),
+        tokenPattern: /"delta":"[^"]/,
+      },
+      {
+        name: 'messages',
+        url: pyramid.match[1],
+        path: '/v1/messages',
+        headers: { 'x-api-key': token, 'anthropic-version': '2023-06-01' },
+        pid: pyramid.child.pid,
+        body: (stream) => ({
+          model: 'auto',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'Say hello.' }],
+          stream,
+        }),
+        tokenPattern: /"text":"[^"]/,
       },
     ];
     if (baselineRoot && wanted.has('baseline')) {

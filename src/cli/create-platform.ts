@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
 import type { DashboardStore } from '../contracts/dashboard-store.ts';
+import type { EmbeddingAdapter } from '../contracts/embedding.ts';
 import type { ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
+import type { ResponseStore } from '../contracts/response-store.ts';
 import type { SchedulerStore } from '../contracts/scheduler-store.ts';
 import type { SessionStore } from '../contracts/session-store.ts';
 import type { Stores } from '../contracts/stores.ts';
@@ -18,6 +20,7 @@ import { createRunDeliverySink } from '../delivery/run-delivery-sink.ts';
 import { createLedger, type Ledger } from '../ledger/index.ts';
 import { createModelAdapter } from '../providers/create-model-adapter.ts';
 import { createProviderProbe } from '../providers/create-provider-probe.ts';
+import { createEmbeddingAdapter } from '../providers/embeddings/create-embedding-adapter.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
@@ -51,6 +54,8 @@ export type Platform = {
   dashboard: DashboardStore;
   /** The store's health (readiness) and its state changes (logs). */
   store: Pick<Stores, 'status' | 'onStatus'>;
+  /** Responses API responses (`store`, `previous_response_id`), for the gateway. */
+  responses: ResponseStore;
   /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
   createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
   /** The durable delivery outbox (unstarted: `pyramid start` starts its worker; `deliveries retry` drains it). */
@@ -142,6 +147,21 @@ export async function createPlatform(
     }
     return adapter;
   };
+  const embeddingAdapters = new Map<string, EmbeddingAdapter>();
+  const embeddingAdapterFor = (name: string): EmbeddingAdapter => {
+    let adapter = embeddingAdapters.get(name);
+    if (!adapter) {
+      const model = config.models[name];
+      adapter = createEmbeddingAdapter({
+        provider: config.providers[model.provider],
+        model,
+        fetch: io.fetch,
+        now: io.now,
+      });
+      embeddingAdapters.set(name, adapter);
+    }
+    return adapter;
+  };
   const listeners = new Set<RequestRecordedListener>();
   const observedLedger: RequestLedger = {
     async record(request, attempts) {
@@ -165,6 +185,7 @@ export async function createPlatform(
   const router = new Router({
     config,
     adapterFor,
+    embeddingAdapterFor,
     ledger: observedLedger,
     breakers: new BreakerBoard(config.router.breaker, {
       onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),
@@ -173,6 +194,7 @@ export async function createPlatform(
   });
   const sessions = stores.sessions;
   const schedulerStore = stores.scheduler;
+  const responses = stores.responses;
   // A run's output goes to its job's deliver: targets, else its agent's.
   const outputSink = createRunDeliverySink({
     outbox,
@@ -229,6 +251,7 @@ export async function createPlatform(
     schedulerStore,
     dashboard: stores.dashboard,
     store: { status: () => stores.status(), onStatus: (listener) => stores.onStatus(listener) },
+    responses,
     createScheduler,
     outbox,
     alerter,

@@ -1,8 +1,10 @@
 import { agentsSection } from './sections/agents-section.ts';
 import { alertsSection } from './sections/alerts-section.ts';
+import { aliasesSection } from './sections/aliases-section.ts';
 import { budgetsSection } from './sections/budgets-section.ts';
 import { channelsSection } from './sections/channels-section.ts';
 import { concurrencySection } from './sections/concurrency-section.ts';
+import { embeddingsSection } from './sections/embeddings-section.ts';
 import { gatewaySection } from './sections/gateway-section.ts';
 import { jobsSection } from './sections/jobs-section.ts';
 import { modelsSection } from './sections/models-section.ts';
@@ -20,6 +22,8 @@ export const configSections = {
   models: modelsSection,
   tiers: tiersSection,
   tasks: tasksSection,
+  embeddings: embeddingsSection,
+  aliases: aliasesSection,
   router: routerSection,
   budgets: budgetsSection,
   gateway: gatewaySection,

@@ -21,10 +21,11 @@ providers:
 # Gemini 2.5 Flash thinks by default too (up to 24k tokens, billed as output): marked reasoning: true,
 # a task with reasoning: off switches its thinking off (reasoning_effort "none", thinkingBudget 0 on
 # api: google-generative-ai); a task without a level lets it think as much as it likes.
+# structuredOutput (native, json, none): how a JSON Schema reaches the model; DeepSeek takes JSON mode only.
 models:
   qwen3-14b:    { provider: ollama, id: "qwen3:14b", reasoning: true, minOutputTokens: 1024, cost: { input: 0, output: 0 } }
   gemini-flash: { provider: gemini, id: gemini-2.5-flash, reasoning: true, minOutputTokens: 1024, cost: { input: 0.30, output: 2.50, cacheRead: 0.075 } }
-  deepseek-v3:  { provider: deepseek, id: deepseek-chat, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
+  deepseek-v3:  { provider: deepseek, id: deepseek-chat, structuredOutput: json, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
   claude-opus:  { provider: anthropic, id: claude-opus-4-1, cost: { input: 15, output: 75, cacheRead: 1.5 } }
 
 # Tiers: the pyramid. Position = tier number, 0 (local, free) first. Each tier lists model names in

@@ -1,3 +1,4 @@
+import type { CallParameters } from './call-parameters.ts';
 import type { ChatMessage, ResponseFormat, ToolDefinition } from './message.ts';
 import type { ReasoningLevel } from './model-call.ts';
 import type { CallerKind, FailoverPolicy } from './pyramid-config.ts';
@@ -11,6 +12,10 @@ export type ChatRequest = {
   temperature?: number;
   responseFormat?: ResponseFormat;
   tools?: ToolDefinition[];
+  /** Tool choice, stop sequences, sampling parameters: passed on where the answering protocol can express them. */
+  parameters?: CallParameters;
+  /** Skip candidates that cannot express every parameter (a note each), rather than drop the parameter. */
+  strictParameters?: boolean;
   /** Start at this tier instead of the task's (`tier:<n>`). */
   startTier?: number;
   /** Pin one configured model: failover only within its tier, no escalation. */

@@ -42,8 +42,17 @@ export type ModelConfig = {
   /** Max output tokens when the caller gives none. */
   maxTokens?: number;
   contextWindow?: number;
+  /**
+   * How structured output reaches the model: `native` sends the JSON Schema the protocol's way
+   * (absent means native), `json` asks only for JSON (for servers that reject schemas), `none` sends
+   * neither. Pyramid checks the answer against the schema in every case.
+   */
+  structuredOutput?: StructuredOutputMode;
   cost: ModelCost;
 };
+
+export const structuredOutputModes = ['native', 'json', 'none'] as const;
+export type StructuredOutputMode = (typeof structuredOutputModes)[number];
 
 export type TaskConfig = {
   name: string;
@@ -102,6 +111,13 @@ export type PyramidConfig = {
   models: Record<string, ModelConfig>;
   /** tiers[n] lists model names in failover order. */
   tiers: string[][];
+  /** Embedding models (names in `models`) in failover order, for /v1/embeddings; absent or empty: none. */
+  embeddings?: string[];
+  /**
+   * Names clients are hard-wired to (`gpt-4o`, `claude-*`) -> what the gateway's model field takes
+   * (`auto`, `task:<type>`, `tier:<n>`, a model). Exact names win over wildcards, longer wildcards over shorter.
+   */
+  aliases?: Record<string, string>;
   tasks: Record<string, TaskConfig>;
   router: { maxTier: number; breaker: BreakerConfig; failover?: FailoverConfig };
   budgets?: BudgetConfig;
@@ -266,6 +282,11 @@ export type GatewayConfig = {
   drainMs: number;
   probeIntervalMs: number;
   probeTimeoutMs: number;
+  /**
+   * A request parameter the answering protocol cannot express: false drops it with a trace note and
+   * an `x-pyramid-dropped-params` header; true skips such models, and answers 400 when none is left.
+   */
+  strictParams: boolean;
   auth: {
     enabled: boolean;
     tokens: GatewayToken[];

@@ -17,14 +17,14 @@ export type AuthOptions = {
 const everything: GatewayCaller = { name: 'anonymous', scopes: ['admin', 'client'] };
 
 /**
- * Bearer-token auth. Returns a middleware factory: `requireScope('admin')` guards a path. A valid
- * token is always accepted, whatever failures came from its address (behind a reverse proxy every
- * client shares one). A wrong token counts against its address: past `throttle.maxFailures` within the
- * window, that address's wrong tokens are answered 429 with Retry-After instead of 401 until the oldest
- * counted failure leaves the window. A request with no bearer token at all is a 401 that counts against
- * nobody: it guesses nothing. So that no valid client can be locked out by others, a guess is still
- * checked while throttled: what keeps guessing from succeeding is the token's length (a generated one
- * has 256 random bits); the throttle keeps failed attempts cheap and visible.
+ * Bearer-token auth (or the same token in `x-api-key`, as the Anthropic SDKs and Claude Code send it).
+ * Returns a middleware factory: `requireScope('admin')` guards a path. A valid token is always accepted,
+ * whatever failures came from its address (behind a reverse proxy every client shares one). A wrong
+ * token counts against its address: past `throttle.maxFailures` within the window, that address's wrong
+ * tokens are answered 429 with Retry-After instead of 401 until the oldest counted failure leaves the
+ * window. A request with no token at all is a 401 that counts against nobody: it guesses nothing. So
+ * that no valid client can be locked out by others, a guess is still checked while throttled: what keeps
+ * guessing from succeeding is the token's length (a generated one has 256 random bits).
  */
 export function createAuthMiddleware(
   options: AuthOptions,
@@ -36,18 +36,21 @@ export function createAuthMiddleware(
       return next();
     }
     const header = c.req.header('authorization');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    // The dashboard's session cookie stands in for a token only when no Authorization header was sent.
-    const session = !match && header === undefined ? options.session?.(c) : undefined;
-    if (!match && !session)
+    const presented =
+      header !== undefined
+        ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+        : c.req.header('x-api-key')?.trim() || undefined;
+    // The dashboard's session cookie stands in for a token only when none was sent.
+    const session = presented === undefined && header === undefined ? options.session?.(c) : undefined;
+    if (presented === undefined && !session)
       throw new GatewayHttpError(
         401,
         'authentication_error',
         'invalid_api_key',
-        "Missing bearer token: send 'Authorization: Bearer <token>' (see $PYRAMID_HOME/credentials).",
+        "Missing bearer token: send 'Authorization: Bearer <token>' or 'x-api-key: <token>' (see $PYRAMID_HOME/credentials).",
         { headers: { 'www-authenticate': 'Bearer' } },
       );
-    const caller = match ? options.verify(match[1]) : session;
+    const caller = presented !== undefined ? options.verify(presented) : session;
     if (!caller) {
       const address = c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
       const now = options.now();

@@ -5,13 +5,17 @@ import { createAuthMiddleware } from './create-auth-middleware.ts';
 import { createHostCheck } from './create-host-check.ts';
 import { createJsonBodyMiddleware } from './create-json-body-middleware.ts';
 import { createTokenVerifier } from './create-token-verifier.ts';
+import { errorBodyForPath } from './error-body-for-path.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 import { chatCompletionsRoute } from './routes/chat-completions-route.ts';
+import { embeddingsRoute } from './routes/embeddings-route.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { messagesRoute } from './routes/messages-route.ts';
 import { metricsRoute } from './routes/metrics-route.ts';
 import { modelsRoute } from './routes/models-route.ts';
+import { responsesRoute } from './routes/responses-route.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
 import { toGatewayHttpError } from './to-gateway-http-error.ts';
 
@@ -34,6 +38,9 @@ export const builtInRoutes: GatewayRoutes[] = [
   healthRoutes,
   modelsRoute,
   chatCompletionsRoute,
+  messagesRoute,
+  responsesRoute,
+  embeddingsRoute,
   usageRoutes,
   metricsRoute,
 ];
@@ -96,12 +103,15 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
 
   app.notFound((c) =>
     c.json(
-      new GatewayHttpError(
-        404,
-        'not_found_error',
-        'not_found',
-        `No endpoint ${c.req.method} ${c.req.path}.`,
-      ).body(),
+      errorBodyForPath(
+        c.req.path,
+        new GatewayHttpError(
+          404,
+          'not_found_error',
+          'not_found',
+          `No endpoint ${c.req.method} ${c.req.path}.`,
+        ),
+      ),
       404,
     ),
   );
@@ -117,7 +127,11 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
         `Internal error in the gateway${requestId ? ` (request ${requestId})` : ''}; the gateway log has the details.`,
       );
     }
-    return c.json(http.body(), http.status as 400, http.headers);
+    return c.json(
+      errorBodyForPath(c.req.path, http, c.res.headers.get('x-pyramid-request-id')),
+      http.status as 400,
+      http.headers,
+    );
   });
   return app;
 }

@@ -1,4 +1,5 @@
 import { calculateCost } from '../contracts/calculate-cost.ts';
+import { embeddingsTask } from '../contracts/embedding.ts';
 import type { ModelConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestRecord } from '../contracts/request-ledger.ts';
 import type { Attempt } from '../contracts/trace.ts';
@@ -16,8 +17,9 @@ export type CloudOnlyCost = {
  * What the request would have cost if tier 0 did not exist (the rules are in README.md):
  * - answered: the answering attempt's tokens priced on the FIRST model of tier max(answered tier, 1),
  *   the whole amount on the answering attempt and 0 on the others;
- * - failed, or the config has one tier, or it no longer knows that tier or its first model: the
- *   actual cost, each attempt carrying its own cost.
+ * - failed, or the config has one tier, or it no longer knows that tier or its first model, or an
+ *   embedding request (no tier; its models are not the pyramid's): the actual cost, each attempt
+ *   carrying its own cost.
  */
 export function cloudOnlyCost(
   config: Pick<PyramidConfig, 'models' | 'tiers'>,
@@ -26,7 +28,7 @@ export function cloudOnlyCost(
 ): CloudOnlyCost {
   const answeredIndex = findAnsweringAttempt(request, attempts);
   const actual = { costUsd: request.costUsd, answeredIndex, perAttempt: attempts.map((a) => a.costUsd) };
-  if (answeredIndex === -1) return actual;
+  if (answeredIndex === -1 || request.task === embeddingsTask) return actual;
   const answering = attempts[answeredIndex];
   const cloudModel = firstCloudModel(config, answering.tier);
   if (!cloudModel) return actual;

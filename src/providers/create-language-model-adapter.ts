@@ -13,6 +13,7 @@ import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';
 import { dropFormatWithTools } from './drop-format-with-tools.ts';
+import { type ExpressesParameter, listDroppedParameters } from './list-dropped-parameters.ts';
 import { normaliseUsage } from './normalise-usage.ts';
 import { providerSecrets } from './provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from './think-tag-splitter.ts';
@@ -32,6 +33,8 @@ export type LanguageModelAdapterOptions = {
   outputIncludesReasoning: boolean;
   /** False when the API refuses a native response format together with tools (see dropFormatWithTools). */
   formatWithTools?: boolean;
+  /** Which call parameters the protocol (through its AI SDK package) can carry. */
+  expresses: ExpressesParameter;
 };
 
 /**
@@ -72,6 +75,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
   return {
     api: provider.api,
     modelId: model.id,
+    droppedParameters: (call) => listDroppedParameters(call, options.expresses),
     async generate(call) {
       const guard = startGuard(call, false);
       try {

@@ -1,10 +1,18 @@
 import { calculateCost } from '../contracts/calculate-cost.ts';
 import type { ChatRequest } from '../contracts/chat-request.ts';
 import type { ChatResult, ChatStreamEvent } from '../contracts/chat-result.ts';
+import {
+  type EmbeddingAdapter,
+  type EmbeddingRequest,
+  type EmbeddingResult,
+  embeddingsTask,
+} from '../contracts/embedding.ts';
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
 import { InternalError } from '../contracts/errors/internal-error.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
+import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
+import { UnsupportedParameterError } from '../contracts/errors/unsupported-parameter-error.ts';
 import type { ToolCall } from '../contracts/message.ts';
 import type { FinishReason, ModelAdapter, ModelCall } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
@@ -25,6 +33,8 @@ export type RouterOptions = {
   config: PyramidConfig;
   /** The adapter for a configured model name; built once by the wiring, never by the router. */
   adapterFor: (model: string) => ModelAdapter;
+  /** The embedding adapter for a model of the `embeddings:` list; without it, embed() refuses. */
+  embeddingAdapterFor?: (model: string) => EmbeddingAdapter;
   ledger: RequestLedger;
   /** Shared with the health probes; a fresh board when omitted. */
   breakers?: BreakerBoard;
@@ -81,6 +91,10 @@ type RouteState = {
   /** Time spent waiting so far, against `failover.maxWaitMs`. */
   waitedMs: number;
   setbacks: Map<string, Setback>;
+  /** Parameters each attempted model left out, by model name (only models that dropped some). */
+  dropped: Map<string, string[]>;
+  /** Under strict parameters: the candidates skipped because they cannot express a parameter. */
+  parameterSkips?: { models: string[]; parameters: Set<string> };
 };
 
 type CandidateEnd =
@@ -97,6 +111,7 @@ export class Router {
   readonly config: PyramidConfig;
   readonly breakers: BreakerBoard;
   readonly #adapterFor: (model: string) => ModelAdapter;
+  readonly #embeddingAdapterFor?: (model: string) => EmbeddingAdapter;
   readonly #ledger: RequestLedger;
   readonly #guard?: SpendGuard;
   readonly #now: () => number;
@@ -106,6 +121,7 @@ export class Router {
   constructor(options: RouterOptions) {
     this.config = options.config;
     this.#adapterFor = options.adapterFor;
+    this.#embeddingAdapterFor = options.embeddingAdapterFor;
     this.#ledger = options.ledger;
     this.breakers = options.breakers ?? new BreakerBoard(options.config.router.breaker);
     this.#guard = options.config.budgets ? new SpendGuard(options.config.budgets, options.ledger) : undefined;
@@ -143,6 +159,131 @@ export class Router {
     return this.#route(request, true);
   }
 
+  /**
+   * Embeds the inputs with the first model of the `embeddings:` list that answers (or the pinned
+   * one), failing over like chat requests do, with breakers; every attempt is one ledger row, under
+   * the task `embeddings`. Throws AllCandidatesFailedError, or UnknownModelError for an unlisted pin.
+   */
+  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    const listed = this.config.embeddings ?? [];
+    if (request.model !== undefined && !listed.includes(request.model))
+      throw new UnknownModelError(request.model, listed);
+    const startedAt = this.#now();
+    const trace: Trace = {
+      requestId: request.requestId ?? this.#newId(),
+      task: embeddingsTask,
+      resolvedTask: embeddingsTask,
+      callerTag: request.callerTag,
+      plan: [],
+      attempts: [],
+      notes: [],
+      startedAt,
+    };
+    for (const name of request.model === undefined ? listed : [request.model]) {
+      const model = this.config.models[name];
+      const provider = this.config.providers[model.provider];
+      trace.plan.push({
+        model: name,
+        provider: provider.name,
+        tier: -1,
+        available: provider.unavailableReason === undefined,
+        ...(provider.unavailableReason ? { note: provider.unavailableReason } : {}),
+      });
+    }
+    let answered: { vectors: number[][]; attempt: Attempt } | undefined;
+    for (const candidate of trace.plan) {
+      if (!candidate.available || !this.#embeddingAdapterFor) {
+        trace.notes.push(
+          `skipped ${candidate.model}: ${candidate.note ?? 'no embedding adapters are wired'}`,
+        );
+        continue;
+      }
+      const breaker = this.breakers.get(candidate.model);
+      const permit = breaker.tryAcquire(this.#now());
+      if (!permit) {
+        trace.notes.push(`skipped ${candidate.model}: breaker open`);
+        continue;
+      }
+      const model = this.config.models[candidate.model];
+      const attemptStart = this.#now();
+      const attempt: Attempt = {
+        model: candidate.model,
+        provider: candidate.provider,
+        tier: candidate.tier,
+        outcome: 'ok',
+        startedAt: attemptStart,
+        latencyMs: 0,
+        usage: zeroUsage(),
+        costUsd: 0,
+      };
+      trace.attempts.push(attempt);
+      try {
+        const answer = await this.#embeddingAdapterFor(candidate.model).embed({
+          inputs: request.inputs,
+          dimensions: request.dimensions,
+          timeouts: this.config.providers[model.provider].timeouts,
+          signal: request.signal,
+        });
+        attempt.latencyMs = this.#now() - attemptStart;
+        attempt.usage = { ...zeroUsage(), input: answer.inputTokens };
+        attempt.costUsd = calculateCost(model.cost, attempt.usage);
+        breaker.recordSuccess(permit);
+        answered = { vectors: answer.vectors, attempt };
+        break;
+      } catch (error) {
+        attempt.latencyMs = this.#now() - attemptStart;
+        attempt.outcome = 'error';
+        if (request.signal?.aborted) {
+          attempt.reason = 'aborted';
+          breaker.release(permit);
+          break;
+        }
+        const verdict = describeError(error);
+        attempt.reason = verdict.reason;
+        attempt.detail = verdict.detail;
+        if (verdict.countsAgainstModel)
+          breaker.recordFailure(this.#now(), verdict.reason, {
+            immediate: verdict.opensImmediately,
+            minCooldownMs: verdict.minCooldownMs,
+            permit,
+          });
+        else breaker.release(permit);
+      }
+    }
+    const usage = trace.attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), zeroUsage());
+    const costUsd = trace.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
+    const errorCode = answered ? undefined : request.signal?.aborted ? 'aborted' : 'all_candidates_failed';
+    await this.#ledger.record(
+      {
+        requestId: trace.requestId,
+        task: embeddingsTask,
+        resolvedTask: embeddingsTask,
+        callerTag: request.callerTag,
+        startedAt,
+        finishedAt: this.#now(),
+        outcome: answered ? 'ok' : 'error',
+        errorCode,
+        model: answered?.attempt.model,
+        tier: answered?.attempt.tier,
+        usage,
+        costUsd,
+      },
+      trace.attempts,
+    );
+    if (!answered) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw new AllCandidatesFailedError(trace);
+    }
+    return {
+      requestId: trace.requestId,
+      vectors: answered.vectors,
+      model: answered.attempt.model,
+      usage,
+      costUsd,
+      trace,
+    };
+  }
+
   async *#route(request: ChatRequest, streaming: boolean): AsyncGenerator<ChatStreamEvent> {
     const startedAt = this.#now();
     const plan = buildPlan(this.config, request);
@@ -176,6 +317,7 @@ export class Router {
       floorTier: plan.candidates[0]?.tier ?? 0,
       waitedMs: 0,
       setbacks: new Map(),
+      dropped: new Map(),
     };
     let recorded = false;
     /** Every attempt has ended and the answer is recorded: nothing upstream is left to cancel. */
@@ -298,8 +440,13 @@ export class Router {
         throw final.error;
       }
       if (final?.kind !== 'answer') {
+        const skips = state.parameterSkips;
         const error =
-          !state.tried && state.budgetError ? state.budgetError : new AllCandidatesFailedError(trace);
+          !state.tried && state.budgetError
+            ? state.budgetError
+            : !state.tried && skips
+              ? new UnsupportedParameterError([...skips.parameters], skips.models)
+              : new AllCandidatesFailedError(trace);
         await record('error', error.code);
         throw error;
       }
@@ -319,11 +466,20 @@ export class Router {
         tier: final.attempt.tier,
         usage: totals.usage,
         costUsd: totals.costUsd,
+        ...(state.dropped.has(final.attempt.model)
+          ? { droppedParameters: state.dropped.get(final.attempt.model) }
+          : {}),
         trace,
       };
       if (streaming && !state.committed) {
         // Buffered (structured output, or tool calls only): send it all now.
-        yield { type: 'start', requestId: trace.requestId, model: result.model, tier: result.tier };
+        yield {
+          type: 'start',
+          requestId: trace.requestId,
+          model: result.model,
+          tier: result.tier,
+          ...(result.droppedParameters ? { droppedParameters: result.droppedParameters } : {}),
+        };
         if (result.text) yield { type: 'text-delta', text: result.text };
         for (const toolCall of result.toolCalls) yield { type: 'tool-call', toolCall };
       }
@@ -358,6 +514,24 @@ export class Router {
     const { request, trace, plan } = state;
     const candidate = candidates[index];
     const model = this.config.models[candidate.model];
+    if (request.parameters) {
+      const dropped = this.#droppedParameters(request, candidate.model);
+      if (dropped.length > 0 && request.strictParameters) {
+        trace.notes.push(
+          `skipped ${candidate.model}: it cannot take ${dropped.join(', ')} (strict parameters)`,
+        );
+        state.parameterSkips ??= { models: [], parameters: new Set() };
+        state.parameterSkips.models.push(candidate.model);
+        for (const name of dropped) state.parameterSkips.parameters.add(name);
+        this.breakers.get(candidate.model).release(acquired);
+        return 'next';
+      }
+      if (dropped.length > 0 && !state.dropped.has(candidate.model)) {
+        state.dropped.set(candidate.model, dropped);
+        const api = this.config.providers[model.provider].api;
+        trace.notes.push(`${candidate.model}: dropped ${dropped.join(', ')} (${api} cannot express them)`);
+      }
+    }
     let budgetMultiplier = 1;
     let permit = acquired;
     for (;;) {
@@ -399,6 +573,20 @@ export class Router {
         to: candidates.findIndex((other, position) => position > index && other.tier > candidate.tier),
       };
     }
+  }
+
+  /** The request's parameters a candidate's protocol cannot express. */
+  #droppedParameters(request: ChatRequest, model: string): string[] {
+    const adapter = this.#adapterFor(model);
+    if (!adapter.droppedParameters) return [];
+    const provider = this.config.providers[this.config.models[model].provider];
+    return adapter.droppedParameters({
+      messages: request.messages,
+      tools: request.tools,
+      parameters: request.parameters,
+      responseFormat: request.responseFormat,
+      timeouts: provider.timeouts,
+    });
   }
 
   /** Spend caps at the door: refuse the request, or narrow it to the cheap tiers. */
@@ -543,6 +731,7 @@ export class Router {
       temperature: request.temperature,
       responseFormat: request.responseFormat,
       tools: request.tools,
+      parameters: request.parameters,
       reasoning: state.plan.reasoning,
       timeouts: provider.timeouts,
       signal: state.signal,
@@ -638,11 +827,13 @@ export class Router {
             if (!state.committed) {
               if (text.trim() === '') continue; // leading whitespace alone does not commit to this model
               state.committed = true;
+              const dropped = state.dropped.get(candidate.model);
               yield {
                 type: 'start',
                 requestId: state.trace.requestId,
                 model: candidate.model,
                 tier: candidate.tier,
+                ...(dropped ? { droppedParameters: dropped } : {}),
               };
               yield { type: 'text-delta', text };
             } else {

@@ -6,6 +6,7 @@ import { createSqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { createSqliteHistoryPruner } from './sqlite-history-pruner.ts';
 import { withLedgerRollups } from './sqlite-ledger-rollups.ts';
 import { createSqliteLedgerStore } from './sqlite-ledger-store.ts';
+import { createSqliteResponseStore } from './sqlite-response-store.ts';
 import { createSqliteSchedulerStore } from './sqlite-scheduler-store.ts';
 import { createSqliteSessionStore } from './sqlite-session-store.ts';
 
@@ -24,6 +25,7 @@ export function createSqliteStores(db: DatabaseSync): SqliteStoreSet {
     delivery: createSqliteDeliveryStore(db),
     pruner: createSqliteHistoryPruner(db),
     dashboard: createSqliteDashboardStore(db),
+    responses: createSqliteResponseStore(db),
     flush: () => ledger.flush(),
   };
 }

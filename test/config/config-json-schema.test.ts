@@ -24,6 +24,8 @@ describe('configJsonSchema', () => {
       'models',
       'tiers',
       'tasks',
+      'embeddings',
+      'aliases',
       'router',
       'budgets',
       'gateway',

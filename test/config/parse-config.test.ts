@@ -106,6 +106,7 @@ describe('parseConfig: the contract example', () => {
         drainMs: 10_000,
         probeIntervalMs: 30_000,
         probeTimeoutMs: 5000,
+        strictParams: false,
         auth: { enabled: true, tokens: [], throttle: { maxFailures: 10, windowMs: 60_000 } },
       },
       concurrency: { agents: 2, subagents: 4 },

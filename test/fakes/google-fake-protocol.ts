@@ -1,5 +1,6 @@
 import { type AnswerPlan, chunkText } from './answer-plan.ts';
-import { type FakeProtocol, sse } from './fake-protocol.ts';
+import { type FakeProtocol, fakeEmbedding, sse } from './fake-protocol.ts';
+import { googleRequestRejection } from './google-request-rules.ts';
 
 const finishReasons = {
   stop: 'STOP',
@@ -82,10 +83,14 @@ export const googleFakeProtocol: FakeProtocol = {
   streamContentType: 'text/event-stream',
   route(method, url) {
     if (method === 'GET' && url.pathname === '/v1beta/models') return { kind: 'models', model: '' };
-    const match = /^\/v1beta\/models\/([^:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
+    const match =
+      /^\/v1beta\/models\/([^:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(
+        url.pathname,
+      );
     if (method !== 'POST' || !match) return undefined;
     return {
-      kind: match[2] === 'generateContent' ? 'generate' : 'stream',
+      kind:
+        match[2] === 'generateContent' ? 'generate' : match[2] === 'batchEmbedContents' ? 'embed' : 'stream',
       model: decodeURIComponent(match[1]),
     };
   },
@@ -110,6 +115,21 @@ export const googleFakeProtocol: FakeProtocol = {
   },
   malformedStreamChunks(plan) {
     return [sse(response(plan, [{ text: 'Hel' }], false)), 'data: {"candidates": [{"content": \n\n'];
+  },
+  validate: (route, body) => (route.kind === 'embed' ? undefined : googleRequestRejection(body)),
+  // Gemini reports no token count for embeddings.
+  embedBody(body) {
+    const requests = (
+      body as { requests: { content: { parts: { text: string }[] }; outputDimensionality?: number }[] }
+    ).requests;
+    return {
+      embeddings: requests.map((request) => ({
+        values: fakeEmbedding(
+          request.content.parts.map((part) => part.text).join(''),
+          request.outputDimensionality,
+        ),
+      })),
+    };
   },
   modelsBody(models) {
     return {

@@ -79,6 +79,8 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
         { error: { message: `no route ${request.method} ${url.pathname}` } },
         extraHeaders,
       );
+    const rejected = route.kind === 'models' ? undefined : protocol.validate?.(route, body);
+    if (rejected) return sendJson(response, rejected.status, rejected.body, extraHeaders);
     const status = behaviour.status ?? 200;
     if (behaviour.error || status >= 400) {
       const canned = protocol.errorResponse(behaviour.error ?? errorKindForStatus(status), route.model);
@@ -88,6 +90,8 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
       return sendJson(response, errorStatus, errorBody, extraHeaders);
     }
     if (route.kind === 'models') return sendJson(response, status, protocol.modelsBody(models), extraHeaders);
+    if (route.kind === 'embed')
+      return sendJson(response, status, protocol.embedBody?.(body, route.model), extraHeaders);
     const refusal = protocol.refuse?.(body);
     if (refusal) return sendJson(response, refusal.status, refusal.body, extraHeaders);
     const planned = planAnswer(behaviour, route.model);

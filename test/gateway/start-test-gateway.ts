@@ -102,6 +102,7 @@ export async function startTestGateway(
     gateway: gatewayConfig,
     router: platform.router,
     ledger: platform.ledger,
+    responses: platform.responses,
     probes: platform.probes,
     onRequestRecorded: platform.onRequestRecorded,
     tokens: gatewayConfig.auth.tokens,

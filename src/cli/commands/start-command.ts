@@ -258,6 +258,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           gateway,
           router: platform.router,
           ledger: platform.ledger,
+          responses: platform.responses,
           probes: platform.probes,
           onRequestRecorded: platform.onRequestRecorded,
           storeStatus: platform.store.status,

@@ -124,6 +124,12 @@ const schema = z
       defaultGateway.probeInterval,
     ),
     probeTimeout: durationSchema('How long one probe may take.').default(defaultGateway.probeTimeout),
+    strictParams: z
+      .boolean()
+      .default(false)
+      .describe(
+        'A parameter (tool_choice, seed, top_p, ...) the answering model cannot take: false drops it with a trace note and an x-pyramid-dropped-params header; true skips such models, and answers 400 when none can take it.',
+      ),
     auth: z
       .strictObject({
         enabled: z
@@ -207,6 +213,7 @@ export const gatewaySection: ConfigSection<typeof schema, GatewayConfig> = {
       drainMs: parseDuration(gateway.drainTime),
       probeIntervalMs: parseDuration(gateway.probeInterval),
       probeTimeoutMs: parseDuration(gateway.probeTimeout),
+      strictParams: gateway.strictParams,
       auth: {
         enabled: gateway.auth.enabled,
         tokens: gateway.auth.tokens.map((token) => {

@@ -19,3 +19,4 @@ export { ServerError } from './server-error.ts';
 export { TimeoutError, type TimeoutPhase } from './timeout-error.ts';
 export { UnknownModelError } from './unknown-model-error.ts';
 export { UnreachableError } from './unreachable-error.ts';
+export { UnsupportedParameterError } from './unsupported-parameter-error.ts';
