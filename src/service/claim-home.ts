@@ -42,9 +42,14 @@ export async function claimHome(options: {
     const error = await listen(server, path);
     if (!error) break;
     if (error.code !== 'EADDRINUSE' || attempt >= 2) {
-      throw new PyramidError('home_claim_failed', `cannot create ${path} (${error.code}): ${error.message}`, {
-        cause: error,
-      });
+      const denied = error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS';
+      throw new PyramidError(
+        'home_claim_failed',
+        denied
+          ? `cannot create ${path} (permission denied): make PYRAMID_HOME writable by this user, or set PYRAMID_HOME to a folder it can write`
+          : `cannot create ${path} (${error.code}): ${error.message}`,
+        { cause: error },
+      );
     }
     const before = inode(path);
     const running = await askRunningInstance(path);

@@ -111,6 +111,13 @@ describe('parseConfig: the contract example', () => {
       },
       concurrency: { agents: 2, subagents: 4 },
       scheduler: { minIntervalMs: 10_000 },
+      // The seed's bands, for the dashboard's tier shares.
+      targets: [
+        { min: 60, max: 70 },
+        { min: 15, max: 20 },
+        { min: 10, max: 15 },
+        { min: 0, max: 5 },
+      ],
       agents: {},
       jobs: {},
       alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20, settleMs: 5000 },

@@ -90,7 +90,7 @@ describe('alerts', () => {
     assert.equal(sent.length, 0);
   });
 
-  it('alerts a breaker state only once it has held: a close that reopens within seconds is not sent, and the next alert says so', () => {
+  it('alerts a breaker state only once it has held: a close that reopens within seconds is not sent, and the next alert says so', async () => {
     const clock = new ManualClock(Date.UTC(2025, 0, 1));
     const sent: OutboxMessage[] = [];
     const alerter = new Alerter({
@@ -112,25 +112,25 @@ describe('alerts', () => {
     });
     alerter.breakerChanged('deepseek', 'open', 'rate_limited:429');
     assert.equal(sent.length, 0, 'not before it held');
-    clock.advance(5000);
+    await clock.advance(5000);
     assert.equal(sent.length, 1);
     assert.match(sent[0].text, /Breaker open.*deepseek.*rate_limited:429/);
 
-    clock.advance(60_000);
+    await clock.advance(60_000);
     alerter.breakerChanged('deepseek', 'closed');
-    clock.advance(2000);
+    await clock.advance(2000);
     alerter.breakerChanged('deepseek', 'open', 'rate_limited:429'); // flapping: reopened after 2 s
-    clock.advance(60_000);
+    await clock.advance(60_000);
     assert.equal(sent.length, 1, 'no "answers again" while it was still rate-limiting');
 
     alerter.breakerChanged('deepseek', 'closed');
-    clock.advance(5000);
+    await clock.advance(5000);
     assert.equal(sent.length, 2);
     assert.match(sent[1].text, /Breaker closed.*deepseek.*answers again/);
     assert.match(sent[1].text, /it also closed 1 time for less than 5 s; not sent/);
 
     alerter.breakerChanged('deepseek', 'open', 'unreachable'); // a new outage, after the close was told
-    clock.advance(5000);
+    await clock.advance(5000);
     assert.equal(
       sent.length,
       3,
