@@ -83,13 +83,13 @@ describe('health probes tell the truth', () => {
     assert.equal(breaker().retryAt! - opened, 5000, 'the cool-down, not the 30 s probe interval');
     assert.match(logs.at(-1)?.msg ?? '', /^provider unreachable$/);
 
-    clock.advance(2000);
+    await clock.advance(2000);
     await health.probeAll(); // still down: a probe of an open breaker does not hold it open longer
     assert.equal(breaker().retryAt! - opened, 5000);
     assert.equal(breaker().cooldownMs, 5000);
 
     await relay.up();
-    clock.advance(3000); // the breaker's retry time: the recovery probe runs now, not at the next interval
+    await clock.advance(3000); // the breaker's retry time: the recovery probe runs now, not at the next interval
     await waitFor(() => breaker().state === 'closed', 10_000, 'the recovery probe to close the breaker');
     assert.equal(clock.now() - opened, 5000);
     assert.equal(health.providers().gemini.reachable, true);
@@ -103,7 +103,7 @@ describe('health probes tell the truth', () => {
     fake.enqueue({ status: 503 }, { status: 503 }, { status: 503 }, { delayMs: 300 });
     for (let n = 0; n < 3; n++) await health.probeAll();
     assert.equal(breaker().state, 'open');
-    clock.advance(5000);
+    await clock.advance(5000);
     await waitFor(() => breaker().probeInFlight, 10_000, 'the recovery probe to start');
     assert.equal(breakers.get('flash').tryAcquire(clock.now()), undefined);
     await waitFor(() => breaker().state === 'closed', 10_000, 'the recovery probe to close the breaker');

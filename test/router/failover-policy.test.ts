@@ -35,7 +35,7 @@ function setup(config: PyramidConfig = testConfig()) {
   /** Advances the clock once the router is waiting on it. */
   const advanceWhenWaiting = async (ms: number) => {
     await waitFor(() => clock.pendingTimers > 0, 10_000, 'the router to wait');
-    clock.advance(ms);
+    await clock.advance(ms);
   };
   return { adapters, ledger, router, clock, advanceWhenWaiting };
 }

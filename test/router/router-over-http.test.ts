@@ -231,7 +231,7 @@ describe('router over real HTTP, with the SQLite ledger', () => {
     const attemptsBefore = await flashAttempts();
     const pending = router.complete({ task: 'summarize', messages, callerKind: 'scheduled' });
     await waitFor(() => clock.pendingTimers > 0, 10_000, 'the router to wait for Retry-After');
-    clock.advance(5000);
+    await clock.advance(5000);
     const result = await pending;
     assert.equal(result.model, 'flash');
     assert.equal(anthropic.requests.length, before, 'nothing went up to the frontier tier');
