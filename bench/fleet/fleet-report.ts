@@ -282,6 +282,7 @@ function slotCounts(db: DatabaseSync, jobs: FleetJob[], stoppedAtMs: number) {
     expected,
     ran,
     skipped,
+    queuedAtStop,
     lost: lost.length,
     lostExamples: lost.slice(0, 5),
     duplicated,
