@@ -1,13 +1,13 @@
 import type { LedgerStore } from '../contracts/ledger-store.ts';
-import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import { cloudOnlyCost } from './cloud-only-cost.ts';
 import type { Ledger } from './ledger.ts';
+import { type BaselineConfig, requestBaselines } from './request-baselines.ts';
 import { summarizeUsage } from './summarize-usage.ts';
 
 export type LedgerOptions = {
   store: LedgerStore;
-  /** Prices and tiers, for the cloud-only counterfactual. */
-  config: Pick<PyramidConfig, 'models' | 'tiers'>;
+  /** Prices, tiers and tasks, for the counterfactuals (baselines). */
+  config: BaselineConfig;
 };
 
 /** The ledger over a store (SQLite now, PostgreSQL later); it holds no state of its own. */
@@ -15,12 +15,15 @@ export function createLedger({ store, config }: LedgerOptions): Ledger {
   return {
     async record(request, attempts) {
       const cloudOnly = cloudOnlyCost(config, request, attempts);
+      const { perAttempt, ...baselines } = requestBaselines(config, request, attempts);
       await store.insert(
-        { ...request, cloudOnlyCostUsd: cloudOnly.costUsd },
+        { ...request, cloudOnlyCostUsd: cloudOnly.costUsd, ...baselines },
         attempts.map((attempt, index) => ({
           ...attempt,
           answered: index === cloudOnly.answeredIndex,
           cloudOnlyCostUsd: cloudOnly.perAttempt[index],
+          topTierCostUsd: perAttempt.topTierCostUsd[index],
+          cheapestCloudCostUsd: perAttempt.cheapestCloudCostUsd[index],
         })),
       );
     },
@@ -36,6 +39,7 @@ export function createLedger({ store, config }: LedgerOptions): Ledger {
         sinceMs,
         ...(untilMs !== undefined && { untilMs }),
         ...summarizeUsage(by, groups, totals),
+        topTierModel: config.tiers.at(-1)?.[0] ?? null,
       };
     },
 
