@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { UsageReport } from '../src/ledger/index.ts';
 import { closeSqlite, openSqlite } from '../src/store/index.ts';
 import { startPyramid } from '../test/gateway/start-pyramid-process.ts';
 import { fleetJobs, fleetYaml } from './fleet/fleet-config.ts';
@@ -25,6 +26,8 @@ const daySeconds = Number(process.env.BENCH_DAY_SECONDS ?? 240);
 const fleets = Number(process.env.BENCH_FLEETS ?? 1);
 const seed = Number(process.env.BENCH_SEED ?? 1);
 const dayMs = daySeconds * 1000;
+/** USD rounded to a hundredth of a cent, for the differences between two ways of counting. */
+const cents = (usd: number) => Number(usd.toFixed(4));
 const bin = fileURLToPath(new URL('../bin/pyramid.js', import.meta.url));
 
 const fleet: FleetAgent[] = Array.from({ length: fleets }, (_, copy) =>
@@ -107,16 +110,15 @@ try {
 
   // Pyramid's own report of the day, read back through the CLI (the same figures as /api/usage).
   const since = new Date(dayStartMs - 60_000).toISOString();
-  const usage = async (by: string) =>
-    JSON.parse(
-      (
-        await promisify(execFile)(process.execPath, [bin, 'usage', '--since', since, '--by', by, '--json'], {
-          env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
-          maxBuffer: 64 * 1024 * 1024,
-        })
-      ).stdout,
-    );
-  const pyramidReport = await usage('tier');
+  const usage = async (...args: string[]) =>
+    (
+      await promisify(execFile)(process.execPath, [bin, 'usage', '--since', since, ...args], {
+        env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      })
+    ).stdout;
+  const pyramidReport = JSON.parse(await usage('--by', 'tier', '--json')) as UsageReport;
+  console.error(`\npyramid usage --by tier:\n${await usage('--by', 'tier')}`);
 
   const db = openSqlite(join(home, 'pyramid.db'));
   const measured = fleetReport({
@@ -136,12 +138,31 @@ try {
     ...measured,
     gateway: { exitCode: code, downtimeS: downMs / 1000, healthPolls: polls },
     providerLog: fakes.log,
+    // Pyramid's own report of the same day, and how far it is from the bench's own figures.
     pyramidUsage: {
-      totals: pyramidReport.totals,
-      ...Object.fromEntries(
-        Object.entries(pyramidReport).filter(([key]) => !['rows', 'totals', 'by'].includes(key)),
-      ),
-      rows: pyramidReport.rows,
+      costUsd: pyramidReport.totals.costUsd,
+      baselines: pyramidReport.totals.baselines,
+      climbed: pyramidReport.totals.climbed,
+      requestsWithoutBaselines: pyramidReport.requestsWithoutBaselines,
+      differsFromBench: {
+        costUsd: cents(pyramidReport.totals.costUsd - measured.costUsd),
+        withoutTier0: cents(
+          (pyramidReport.totals.baselines.withoutTier0.costUsd ?? 0) -
+            measured.savings.withoutTier0.baselineUsd,
+        ),
+        allOnTopTier: cents(
+          (pyramidReport.totals.baselines.allOnTopTier.costUsd ?? 0) -
+            measured.savings.allOnTopTier.baselineUsd,
+        ),
+        cheapestCloud: cents(
+          (pyramidReport.totals.baselines.cheapestCloud.costUsd ?? 0) -
+            measured.savings.cheapestCloudPerTask.baselineUsd,
+        ),
+        climbedRequests: pyramidReport.totals.climbed.requests - measured.climbedOnProviderFailure.requests,
+        climbedCostUsd: cents(
+          pyramidReport.totals.climbed.costUsd - measured.climbedOnProviderFailure.costUsd,
+        ),
+      },
     },
   };
   console.log(JSON.stringify(result, null, 2));
