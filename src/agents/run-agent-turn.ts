@@ -52,11 +52,13 @@ const httpBodyChars = 4000;
  */
 export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurnResult> {
   const { router, sessions, agent, session, now } = options;
-  sessions.ensure(session);
+  await sessions.ensure(session);
   const history =
-    session.kind === 'main' ? boundedHistory(sessions.messages(session.id), agent.mainSessionTokens) : [];
+    session.kind === 'main'
+      ? boundedHistory(await sessions.messages(session.id), agent.mainSessionTokens)
+      : [];
   const user: ChatMessage = { role: 'user', content: options.message };
-  sessions.append(session.id, [user], now());
+  await sessions.append(session.id, [user], now());
   const context: ChatMessage[] = [{ role: 'system', content: agent.prompt }, ...history, user];
   const tools = agentToolDefinitions(agent);
   const topTier = Math.max(
@@ -88,7 +90,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       totals.output = result.text;
       totals.noReply = result.text.trim() === noReply;
       const answer: ChatMessage = { role: 'assistant', content: result.text };
-      sessions.append(session.id, [answer], now());
+      await sessions.append(session.id, [answer], now());
       return totals;
     }
 
@@ -112,7 +114,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       })),
     );
     context.push(call, ...answers);
-    sessions.append(session.id, [call, ...answers], now());
+    await sessions.append(session.id, [call, ...answers], now());
   }
   throw new AgentTurnError(
     'agent_step_limit',
@@ -133,10 +135,10 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
         case 'remember':
           if (typeof args.key !== 'string' || args.key === '' || typeof args.value !== 'string')
             return 'error: remember needs a string key and a string value';
-          sessions.remember(agent.id, args.key, args.value, now());
+          await sessions.remember(agent.id, args.key, args.value, now());
           return 'remembered';
         case 'recall': {
-          const notes = sessions.recall(agent.id, typeof args.key === 'string' ? args.key : undefined);
+          const notes = await sessions.recall(agent.id, typeof args.key === 'string' ? args.key : undefined);
           return JSON.stringify(notes.map((note) => ({ key: note.key, value: note.value })));
         }
         case 'http_get':

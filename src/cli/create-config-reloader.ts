@@ -14,7 +14,7 @@ export function createConfigReloader(options: {
   scheduler: Pick<Scheduler, 'applyConfig'>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Called after a reload that changed something (to re-check added jobs, restart the prune schedule). */
-  onApplied?: (applied: string[]) => void;
+  onApplied?: (applied: string[]) => void | Promise<void>;
 }): () => Promise<ConfigReloadOutcome> {
   const { platform, scheduler, logger } = options;
   let last: Promise<unknown> = Promise.resolve();
@@ -30,8 +30,8 @@ export function createConfigReloader(options: {
         return { ok: false, code: 'restart_needed', message, restartNeeded };
       }
       if (applied.length > 0) {
-        scheduler.applyConfig(platform.config);
-        options.onApplied?.(applied);
+        await scheduler.applyConfig(platform.config);
+        await options.onApplied?.(applied);
       }
       logger.info(
         { file: platform.configFile, sections: applied },

@@ -7,6 +7,7 @@ import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
 import type { SchedulerStore } from '../contracts/scheduler-store.ts';
 import type { SessionStore } from '../contracts/session-store.ts';
+import type { Stores } from '../contracts/stores.ts';
 import type { Attempt } from '../contracts/trace.ts';
 import type { Alerter } from '../delivery/alerter.ts';
 import { createDelivery } from '../delivery/create-delivery.ts';
@@ -20,16 +21,13 @@ import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
 import {
-  closeSqlite,
-  createSqliteHistoryPruner,
-  createSqliteLedgerStore,
-  createSqliteSchedulerStore,
-  createSqliteSessionStore,
-  openSqlite,
+  openInlineStores,
   pruneHistory,
   retentionCutoffs,
+  startSqliteStoreWorker,
   startWalCheckpointer,
   type WalCheckpointer,
+  type WorkerStores,
 } from '../store/index.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
 import { changedSections, reloadableSections } from './compare-config-sections.ts';
@@ -48,6 +46,8 @@ export type Platform = {
   onRequestRecorded(listener: RequestRecordedListener): () => void;
   sessions: SessionStore;
   schedulerStore: SchedulerStore;
+  /** The store's health (readiness) and its state changes (logs). */
+  store: Pick<Stores, 'status' | 'onStatus'>;
   /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
   createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
   /** The durable delivery outbox (unstarted: `pyramid start` starts its worker; `deliveries retry` drains it). */
@@ -55,7 +55,7 @@ export type Platform = {
   /** Calls `listener` with every delivery outcome (delivered, retrying, failed); returns an unsubscribe. */
   onDeliveryEvent(listener: (event: OutboxEvent) => void): () => void;
   /** Settles runs a crash left with a pending delivery status (see RunDeliverySink.recover); before the scheduler starts. */
-  recoverRunDeliveries(): number;
+  recoverRunDeliveries(): Promise<number>;
   /** Operational alerts to the `alerts:` targets (breakers are wired; schedulers report job runs). */
   alerter: Alerter;
   /** GET /api/deliveries and /api/deliveries/:id, for the gateway's `routes`. */
@@ -64,7 +64,7 @@ export type Platform = {
    * For a long-running process (`pyramid start`): WAL checkpoints move to a worker thread, so that no
    * request's commit pays for one. `onError` hears if that worker fails (checkpoints then fall back).
    */
-  checkpointInBackground(onError: (error: Error) => void): void;
+  checkpointInBackground(onError: (error: Error) => void): Promise<void>;
   /**
    * Reads the config file again. Only agents, jobs and retention can change in a running process: if
    * anything else changed, nothing is applied and `restartNeeded` names the sections. Throws
@@ -77,13 +77,24 @@ export type Platform = {
     dryRun?: boolean;
     signal?: AbortSignal;
   }): Promise<{ cutoffs: PruneCutoffs; counts: PruneCounts }>;
-  close(): void;
+  /** Commits what waits and closes the store. */
+  close(): Promise<void>;
 };
+
+/**
+ * `worker` (for `pyramid start`): SQLite runs in a worker thread, so a busy or slow database never
+ * blocks the event loop. `inline` (the default, for short CLI commands): on this thread, no start-up cost.
+ */
+export type PlatformOptions = { store?: 'worker' | 'inline' };
 
 export type RequestRecordedListener = (request: RequestRecord, attempts: readonly Attempt[]) => void;
 
 /** Loads the config (throws ConfigError), opens the store in PYRAMID_HOME and builds the router. */
-export async function createPlatform(io: CliIo, options: GlobalOptions): Promise<Platform> {
+export async function createPlatform(
+  io: CliIo,
+  options: GlobalOptions,
+  platformOptions: PlatformOptions = {},
+): Promise<Platform> {
   const { home, configFile } = resolvePyramidPaths({
     env: io.env,
     explicitConfigPath: options.config,
@@ -95,14 +106,16 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
   // Replaced by reload() (only ever with the same providers, models, tiers and channels).
   let config = loaded.config;
   const dbFile = join(home, 'pyramid.db');
-  const db = openSqlite(dbFile);
+  const stores: Stores | WorkerStores =
+    platformOptions.store === 'worker'
+      ? await startSqliteStoreWorker(dbFile, io.now ? { now: io.now } : {})
+      : openInlineStores(dbFile, io.now ? { now: io.now } : {});
   let checkpointer: WalCheckpointer | undefined;
-  const ledgerStore = createSqliteLedgerStore(db);
-  const pruner = createSqliteHistoryPruner(db);
-  const ledger = createLedger({ store: ledgerStore, config });
+  const pruner = stores.pruner;
+  const ledger = createLedger({ store: stores.ledger, config });
   const deliveryListeners = new Set<(event: OutboxEvent) => void>();
   const { outbox, alerter } = createDelivery({
-    db,
+    store: stores.delivery,
     channels: config.channels,
     alerts: config.alerts,
     home,
@@ -155,14 +168,14 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     }),
     now: io.now,
   });
-  const sessions = createSqliteSessionStore(db);
-  const schedulerStore = createSqliteSchedulerStore(db);
+  const sessions = stores.sessions;
+  const schedulerStore = stores.scheduler;
   // A run's output goes to its job's deliver: targets, else its agent's.
   const outputSink = createRunDeliverySink({
     outbox,
     store: schedulerStore,
-    targetsFor: (run) => {
-      const job = schedulerStore.getJob(run.jobId)?.definition ?? config.jobs?.[run.jobId];
+    targetsFor: async (run) => {
+      const job = (await schedulerStore.getJob(run.jobId))?.definition ?? config.jobs?.[run.jobId];
       const jobTargets = job?.deliver ?? [];
       return jobTargets.length > 0 ? jobTargets : (config.agents?.[run.agentId]?.deliver ?? []);
     },
@@ -211,6 +224,7 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
     probes,
     sessions,
     schedulerStore,
+    store: { status: () => stores.status(), onStatus: (listener) => stores.onStatus(listener) },
     createScheduler,
     outbox,
     alerter,
@@ -229,17 +243,24 @@ export async function createPlatform(io: CliIo, options: GlobalOptions): Promise
       const cutoffs = retentionCutoffs(retention, (io.now ?? Date.now)());
       return {
         cutoffs,
-        counts: dryRun ? pruner.count(cutoffs) : await pruneHistory(pruner, cutoffs, signal),
+        counts: dryRun ? await pruner.count(cutoffs) : await pruneHistory(pruner, cutoffs, signal),
       };
     },
-    checkpointInBackground(onError) {
-      checkpointer ??= startWalCheckpointer(db, dbFile, { onError });
+    async checkpointInBackground(onError) {
+      if (checkpointer || !('disableAutocheckpoint' in stores)) return;
+      await stores.disableAutocheckpoint();
+      checkpointer = startWalCheckpointer(dbFile, {
+        onError: (error) => {
+          // The WAL must not grow without bound: the store's own connection checkpoints again.
+          if ('enableAutocheckpoint' in stores) void stores.enableAutocheckpoint().catch(() => {});
+          onError(error);
+        },
+      });
     },
-    close: () => {
+    async close() {
       checkpointer?.stop();
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
-      ledgerStore.flush();
-      closeSqlite(db);
+      await stores.close();
     },
   };
 }

@@ -83,29 +83,37 @@ export type DeliveryFilter = { state?: DeliveryState; runId?: string; limit?: nu
 /** The outbox's persistence. Every method is one atomic step; SQLite is the embedded implementation. */
 export interface DeliveryStore {
   /** Writes deliveries with their chunks in one transaction. */
-  insert(deliveries: { record: DeliveryRecord; chunks: string[] }[]): void;
-  get(id: string): DeliveryRecord | undefined;
-  chunks(id: string): DeliveryChunk[];
+  insert(deliveries: { record: DeliveryRecord; chunks: string[] }[]): Promise<void>;
+  get(id: string): Promise<DeliveryRecord | undefined>;
+  chunks(id: string): Promise<DeliveryChunk[]>;
   /** Leases up to `limit` pending deliveries due by `now` that no live lease holds, oldest first. */
-  claimDue(options: { now: number; owner: string; leaseMs: number; limit: number }): DeliveryRecord[];
+  claimDue(options: {
+    now: number;
+    owner: string;
+    leaseMs: number;
+    limit: number;
+  }): Promise<DeliveryRecord[]>;
   /** Records an accepted chunk and extends the lease; a `note` is added to the delivery's note. */
   markChunkSent(
     id: string,
     seq: number,
     options: { now: number; remoteId?: string; leaseUntil: number; note?: string },
-  ): void;
-  markDelivered(id: string, now: number): void;
+  ): Promise<void>;
+  markDelivered(id: string, now: number): Promise<void>;
   /** A transient failure: count it, set the next attempt and release the lease. */
-  markRetry(id: string, options: { now: number; nextAttemptAt: number; error: string; code: string }): void;
-  markFailed(id: string, options: { now: number; error: string; code: string }): void;
+  markRetry(
+    id: string,
+    options: { now: number; nextAttemptAt: number; error: string; code: string },
+  ): Promise<void>;
+  markFailed(id: string, options: { now: number; error: string; code: string }): Promise<void>;
   /** Extends a lease this owner holds; false when another worker holds it or it is no longer pending. */
-  renewLease(id: string, owner: string, leaseUntil: number): boolean;
+  renewLease(id: string, owner: string, leaseUntil: number): Promise<boolean>;
   /** Gives a lease back without counting an attempt (the worker stopped). */
-  release(id: string): void;
+  release(id: string): Promise<void>;
   /** A failed delivery back to pending, due now, its failures in a row cleared. False when it is not failed. */
-  requeue(id: string, now: number): boolean;
+  requeue(id: string, now: number): Promise<boolean>;
   /** Newest first. */
-  list(filter?: DeliveryFilter): DeliveryRecord[];
+  list(filter?: DeliveryFilter): Promise<DeliveryRecord[]>;
   /** When the next pending delivery can be claimed (its next attempt, or when its lease ends), or undefined. */
-  nextClaimableAt(): number | undefined;
+  nextClaimableAt(): Promise<number | undefined>;
 }

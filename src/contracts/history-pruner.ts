@@ -23,11 +23,11 @@ export type PruneCounts = {
  */
 export interface HistoryPruner {
   /** What a prune would remove now. */
-  count(cutoffs: PruneCutoffs): PruneCounts;
+  count(cutoffs: PruneCutoffs): Promise<PruneCounts>;
   /**
    * Removes one batch of one kind (kinds in turn) in one short transaction; `done` once nothing past
    * the cutoffs is left. Callers loop, yielding between calls, so a large backlog never blocks for long.
    * Pass the same cutoffs object through one prune.
    */
-  pruneBatch(cutoffs: PruneCutoffs): { counts: PruneCounts; done: boolean };
+  pruneBatch(cutoffs: PruneCutoffs): Promise<{ counts: PruneCounts; done: boolean }>;
 }

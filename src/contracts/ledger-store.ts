@@ -1,9 +1,6 @@
 import type { RequestRecord } from './request-ledger.ts';
 import type { Attempt } from './trace.ts';
 
-/** A value now (SQLite) or later (PostgreSQL). */
-export type Awaitable<T> = T | Promise<T>;
-
 /**
  * What a request would have cost another way (see src/ledger/README.md), kept since the ledger's
  * migration 0008; a request recorded before it has none of these (undefined), never a made-up zero.
@@ -87,14 +84,14 @@ export interface LedgerStore {
    * Writes the request and its attempts (in the given order) in one transaction, durable when it
    * returns. On any failure it throws and writes nothing. A request id already stored is a failure.
    */
-  insert(request: LedgerRequestRow, attempts: LedgerAttemptRow[]): Awaitable<void>;
+  insert(request: LedgerRequestRow, attempts: LedgerAttemptRow[]): Promise<void>;
   /** Summed `costUsd` of requests started at or after `sinceMs`, over all callers or one caller tag. */
-  sumCost(sinceMs: number, callerTag?: string): Awaitable<number>;
+  sumCost(sinceMs: number, callerTag?: string): Promise<number>;
   /** One request with its attempts in recorded order, or undefined. */
-  get(requestId: string): Awaitable<{ request: LedgerRequestRow; attempts: LedgerAttemptRow[] } | undefined>;
+  get(requestId: string): Promise<{ request: LedgerRequestRow; attempts: LedgerAttemptRow[] } | undefined>;
   /**
    * Sums per group over a window (in no particular order) and over every request in it (`key` null),
    * read from one consistent snapshot so the groups agree with the totals.
    */
-  aggregate(window: LedgerWindow, by: LedgerGroupBy): Awaitable<{ groups: LedgerSums[]; totals: LedgerSums }>;
+  aggregate(window: LedgerWindow, by: LedgerGroupBy): Promise<{ groups: LedgerSums[]; totals: LedgerSums }>;
 }

@@ -55,35 +55,50 @@ export type StoredJob = {
   updatedAt: number;
 };
 
+/** The error of a run found `running` after the process that ran it stopped (a crash or kill). */
+export const processStoppedMessage = 'the process stopped while the run was running';
+
 export type RunFilter = { jobId?: string; status?: RunStatus; limit?: number };
+
+/** A write `SchedulerStore.batch` can group with others into one commit. */
+export type SchedulerWrite =
+  | { op: 'putJob'; job: StoredJob }
+  | { op: 'deleteJob'; id: string }
+  | { op: 'setEnabledOverride'; id: string; enabled: boolean | undefined; now: number }
+  | { op: 'setNextRun'; id: string; nextRunAt: number | undefined }
+  | { op: 'insertRun'; run: RunRecord }
+  | { op: 'updateRun'; run: RunRecord }
+  | { op: 'interruptRunning'; now: number };
 
 /** Jobs and run history. SQLite is the embedded implementation; every method is one atomic step. */
 export interface SchedulerStore {
-  listJobs(): StoredJob[];
-  getJob(id: string): StoredJob | undefined;
+  listJobs(): Promise<StoredJob[]>;
+  getJob(id: string): Promise<StoredJob | undefined>;
   /** Inserts or replaces a job, keeping its enabled override unless given. */
-  putJob(job: StoredJob): void;
-  deleteJob(id: string): boolean;
-  setEnabledOverride(id: string, enabled: boolean | undefined, now: number): boolean;
-  setNextRun(id: string, nextRunAt: number | undefined): void;
+  putJob(job: StoredJob): Promise<void>;
+  deleteJob(id: string): Promise<boolean>;
+  setEnabledOverride(id: string, enabled: boolean | undefined, now: number): Promise<boolean>;
+  setNextRun(id: string, nextRunAt: number | undefined): Promise<void>;
   /**
    * Records the run for a slot and moves the job's next slot, atomically. False (and nothing written
    * but the next slot) when the slot already has a run.
    */
-  claimSlot(run: RunRecord, nextRunAt: number | undefined): boolean;
-  insertRun(run: RunRecord): void;
-  updateRun(run: RunRecord): void;
-  getRun(id: string): RunRecord | undefined;
+  claimSlot(run: RunRecord, nextRunAt: number | undefined): Promise<boolean>;
+  insertRun(run: RunRecord): Promise<void>;
+  updateRun(run: RunRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first. */
-  listRuns(filter?: RunFilter): RunRecord[];
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** Runs queued or running, oldest first. */
-  activeRuns(): RunRecord[];
+  activeRuns(): Promise<RunRecord[]>;
   /** Finished runs whose output is still on its way (deliveryStatus `pending`), oldest first. */
-  runsAwaitingDelivery(): RunRecord[];
+  runsAwaitingDelivery(): Promise<RunRecord[]>;
   /** Sets a run's delivery status alone (the outbox settles it once its deliveries are final). */
-  setDeliveryStatus(runId: string, status: DeliveryStatus): void;
+  setDeliveryStatus(runId: string, status: DeliveryStatus): Promise<void>;
   /** Marks every `running` run `interrupted` (after a crash); returns them. */
-  interruptRunning(now: number): RunRecord[];
+  interruptRunning(now: number): Promise<RunRecord[]>;
+  /** Applies the writes in order as one commit: all of them or none. */
+  batch(writes: SchedulerWrite[]): Promise<void>;
   /** Changes whenever another connection commits (to notice jobs added by the CLI). */
-  changeCounter(): number;
+  changeCounter(): Promise<number>;
 }

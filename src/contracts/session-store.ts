@@ -23,15 +23,15 @@ export type AgentNote = { key: string; value: string; updatedAt: number };
 /** Where sessions, their transcripts and agent notes are kept. */
 export interface SessionStore {
   /** Creates the session unless it exists. */
-  ensure(session: SessionInfo): void;
-  get(id: string): SessionInfo | undefined;
+  ensure(session: SessionInfo): Promise<void>;
+  get(id: string): Promise<SessionInfo | undefined>;
   /** Appends messages to a session's transcript, in order. */
-  append(sessionId: string, messages: ChatMessage[], now: number): void;
+  append(sessionId: string, messages: ChatMessage[], now: number): Promise<void>;
   /** The whole transcript, oldest first. */
-  messages(sessionId: string): StoredMessage[];
+  messages(sessionId: string): Promise<StoredMessage[]>;
   /** Sessions of a run (its own and its subagents'). */
-  sessionsOfRun(runId: string): SessionInfo[];
-  remember(agentId: string, key: string, value: string, now: number): void;
+  sessionsOfRun(runId: string): Promise<SessionInfo[]>;
+  remember(agentId: string, key: string, value: string, now: number): Promise<void>;
   /** Notes of an agent, all or one key. */
-  recall(agentId: string, key?: string): AgentNote[];
+  recall(agentId: string, key?: string): Promise<AgentNote[]>;
 }

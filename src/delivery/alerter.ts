@@ -5,7 +5,7 @@ const hourMs = 3_600_000;
 
 export type AlerterOptions = {
   /** Where alerts go (the outbox's `enqueue`). */
-  outbox: { enqueue(message: OutboxMessage): string[] };
+  outbox: { enqueue(message: OutboxMessage): Promise<string[]> };
   config: AlertsConfig;
   now?: () => number;
 };
@@ -49,7 +49,10 @@ export class Alerter {
     this.#sentTimes.push(now);
     const suffix =
       held > 0 ? `\n\n(${held} similar alert${held === 1 ? '' : 's'} held back since the last one)` : '';
-    this.#outbox.enqueue({ kind: 'alert', text: `${text}${suffix}`, targets: this.#config.targets });
+    // An alert that cannot be stored is lost with it: the store's failure is logged and makes readiness fail.
+    void this.#outbox
+      .enqueue({ kind: 'alert', text: `${text}${suffix}`, targets: this.#config.targets })
+      .catch(() => {});
     return true;
   }
 

@@ -1,7 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import type { DatabaseSync } from 'node:sqlite';
-import type { AlertsConfig, ChannelConfig } from '../contracts/delivery.ts';
-import { createSqliteDeliveryStore } from '../store/sqlite-delivery-store.ts';
+import type { AlertsConfig, ChannelConfig, DeliveryStore } from '../contracts/delivery.ts';
 import { Alerter } from './alerter.ts';
 import type { Channel } from './channels/channel.ts';
 import { createChannel } from './channels/create-channel.ts';
@@ -11,9 +9,9 @@ export type DeliveryParts = { outbox: Outbox; alerter: Alerter; channels: Readon
 
 const noAlerts: AlertsConfig = { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20 };
 
-/** Builds the channels, the outbox (unstarted) and the alerter from the config, on an open database. */
+/** Builds the channels, the outbox (unstarted) and the alerter from the config, on the delivery store. */
 export function createDelivery(options: {
-  db: DatabaseSync;
+  store: DeliveryStore;
   channels?: Record<string, ChannelConfig>;
   alerts?: AlertsConfig;
   /** Relative file-channel paths are resolved here (PYRAMID_HOME). */
@@ -31,7 +29,7 @@ export function createDelivery(options: {
     channels.set(config.name, createChannel(resolved, { fetch: options.fetch, now: options.now }));
   }
   const outbox = new Outbox({
-    store: createSqliteDeliveryStore(options.db),
+    store: options.store,
     channels,
     ...(options.now ? { now: options.now } : {}),
     ...options.outbox,

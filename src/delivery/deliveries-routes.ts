@@ -23,7 +23,7 @@ export function deliveryView(delivery: DeliveryRecord): Record<string, unknown> 
  */
 export function deliveriesRoutes(outbox: Pick<Outbox, 'list' | 'get'>) {
   return <E extends Env>(app: Hono<E>): void => {
-    app.get('/api/deliveries', (c) => {
+    app.get('/api/deliveries', async (c) => {
       const state = c.req.query('state');
       const failedOnly = c.req.query('failed') !== undefined;
       if (state !== undefined && !states.includes(state as DeliveryState)) {
@@ -34,15 +34,15 @@ export function deliveriesRoutes(outbox: Pick<Outbox, 'list' | 'get'>) {
       }
       const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 1000);
       const runId = c.req.query('runId');
-      const deliveries = outbox.list({
+      const deliveries = await outbox.list({
         ...(failedOnly ? { state: 'failed' } : state ? { state: state as DeliveryState } : {}),
         ...(runId ? { runId } : {}),
         limit,
       });
       return c.json({ deliveries: deliveries.map(deliveryView) });
     });
-    app.get('/api/deliveries/:id', (c) => {
-      const delivery = outbox.get(c.req.param('id'));
+    app.get('/api/deliveries/:id', async (c) => {
+      const delivery = await outbox.get(c.req.param('id'));
       if (!delivery) return c.json({ error: { message: 'no such delivery' } }, 404);
       return c.json(deliveryView(delivery));
     });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BackgroundFailures } from '../contracts/background-failures.ts';
 import type {
   DeliveryFilter,
   DeliveryKind,
@@ -9,6 +10,7 @@ import type {
 } from '../contracts/delivery.ts';
 import { DeliveryError } from '../contracts/errors/delivery-error.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
+import { createBackoffFailures } from '../store/create-backoff-failures.ts';
 import type { Channel, OutgoingMessage } from './channels/channel.ts';
 import { formatFooter, type RunMeta } from './format-footer.ts';
 import { Pacer } from './pacer.ts';
@@ -64,8 +66,10 @@ export type OutboxOptions = {
   leaseMs?: number;
   /** How often an idle worker looks for work other processes queued (default 5 s). */
   pollIntervalMs?: number;
-  /** Told about every outcome (for logs). */
-  onEvent?: (event: OutboxEvent) => void;
+  /** Told about every outcome (for logs, and to settle a run's delivery status); awaited. */
+  onEvent?: (event: OutboxEvent) => void | Promise<void>;
+  /** What the worker does when the store fails it (default: back off and try again). */
+  failures?: BackgroundFailures;
 };
 
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2000, maxDelayMs: 10 * 60_000 };
@@ -86,7 +90,8 @@ export class Outbox {
   readonly #retry: RetryPolicy;
   readonly #leaseMs: number;
   readonly #pollIntervalMs: number;
-  readonly #onEvent?: (event: OutboxEvent) => void;
+  readonly #onEvent?: (event: OutboxEvent) => void | Promise<void>;
+  readonly #failures: BackgroundFailures;
   readonly #owner: string;
   readonly #pacer = new Pacer();
   /** Deliveries this process holds, queued per target so a chat gets its messages in order. */
@@ -97,6 +102,9 @@ export class Outbox {
   #started = false;
   #stopping = false;
   #wakeTimer: unknown;
+  /** A claim is being made; another kick during it claims again once it is done. */
+  #claiming: Promise<void> | undefined;
+  #kickAgain = false;
 
   constructor(options: OutboxOptions) {
     this.#store = options.store;
@@ -108,11 +116,12 @@ export class Outbox {
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 5000;
     this.#onEvent = options.onEvent;
+    this.#failures = options.failures ?? createBackoffFailures();
     this.#owner = this.#newId();
   }
 
   /** Queues a run's output for every target; returns the delivery ids. The rows are committed when this returns. */
-  enqueueRunOutput(run: RunOutput): string[] {
+  enqueueRunOutput(run: RunOutput): Promise<string[]> {
     return this.enqueue({
       kind: 'run',
       runId: run.runId,
@@ -127,7 +136,7 @@ export class Outbox {
   }
 
   /** Queues a message for every target; returns the delivery ids. A target on an unknown channel is recorded as failed. */
-  enqueue(message: OutboxMessage): string[] {
+  async enqueue(message: OutboxMessage): Promise<string[]> {
     const now = this.#now();
     const rows = message.targets.map((target) => {
       const id = this.#newId();
@@ -172,28 +181,28 @@ export class Outbox {
       };
       return { record, chunks };
     });
-    this.#store.insert(rows);
+    await this.#store.insert(rows);
     this.#kick();
     return rows.map((row) => row.record.id);
   }
 
   /** The aggregate delivery status of a run: `none`, `pending`, `delivered` (all of them), `failed` or `partial`. */
-  runStatus(runId: string): RunDeliveryStatus {
-    return runDeliveryStatus(this.#store.list({ runId, limit: 1000 }));
+  async runStatus(runId: string): Promise<RunDeliveryStatus> {
+    return runDeliveryStatus(await this.#store.list({ runId, limit: 1000 }));
   }
 
-  get(id: string): DeliveryRecord | undefined {
+  get(id: string): Promise<DeliveryRecord | undefined> {
     return this.#store.get(id);
   }
 
   /** Newest first. */
-  list(filter?: DeliveryFilter): DeliveryRecord[] {
+  list(filter?: DeliveryFilter): Promise<DeliveryRecord[]> {
     return this.#store.list(filter);
   }
 
   /** Puts a failed delivery back in the queue, due now, resuming after its last accepted chunk. */
-  retry(id: string): DeliveryRecord {
-    const delivery = this.#store.get(id);
+  async retry(id: string): Promise<DeliveryRecord> {
+    const delivery = await this.#store.get(id);
     if (!delivery) throw new PyramidError('delivery_not_found', `no delivery ${id}`);
     if (delivery.state !== 'failed') {
       throw new PyramidError(
@@ -209,9 +218,9 @@ export class Outbox {
         `delivery ${id} has nothing stored to send (${delivery.lastError ?? 'no message was rendered'})`,
       );
     }
-    this.#store.requeue(id, this.#now());
+    await this.#store.requeue(id, this.#now());
     this.#kick();
-    return this.#store.get(id) as DeliveryRecord;
+    return (await this.#store.get(id)) as DeliveryRecord;
   }
 
   /** Starts the worker: sends what is due, then wakes for retries, new deliveries and other processes' work. */
@@ -232,6 +241,7 @@ export class Outbox {
       this.#timers.clearTimeout(sleep.handle);
       sleep.resolve();
     }
+    await this.#claiming;
     await Promise.all(this.#inFlight);
   }
 
@@ -239,25 +249,45 @@ export class Outbox {
   async drain(): Promise<void> {
     this.#stopping = false;
     for (;;) {
-      this.#claim();
+      await this.#claim();
       if (this.#inFlight.size === 0) return;
       await Promise.all(this.#inFlight);
     }
   }
 
+  /** Claims what is due and sets the next wake-up; a store failure backs off (the worker never stops on one). */
   #kick(): void {
     if (!this.#started) return;
-    this.#claim();
-    this.#scheduleWake();
+    if (this.#claiming) {
+      this.#kickAgain = true;
+      return;
+    }
+    this.#claiming = (async () => {
+      let wait: number;
+      try {
+        do {
+          this.#kickAgain = false;
+          await this.#claim();
+        } while (this.#kickAgain && this.#started);
+        wait = await this.#nextWake();
+        this.#failures.succeeded('outbox');
+      } catch (error) {
+        wait = this.#failures.failed('outbox', error);
+      }
+      this.#claiming = undefined;
+      this.#scheduleWake(wait);
+    })();
   }
 
-  #scheduleWake(): void {
+  async #nextWake(): Promise<number> {
+    const due = await this.#store.nextClaimableAt();
+    const now = this.#now();
+    return due === undefined ? this.#pollIntervalMs : Math.min(Math.max(due - now, 0), this.#pollIntervalMs);
+  }
+
+  #scheduleWake(wait: number): void {
     if (!this.#started) return;
     if (this.#wakeTimer !== undefined) this.#timers.clearTimeout(this.#wakeTimer);
-    const now = this.#now();
-    const due = this.#store.nextClaimableAt();
-    const wait =
-      due === undefined ? this.#pollIntervalMs : Math.min(Math.max(due - now, 0), this.#pollIntervalMs);
     this.#wakeTimer = this.#timers.setTimeout(() => {
       this.#wakeTimer = undefined;
       this.#kick();
@@ -265,9 +295,9 @@ export class Outbox {
   }
 
   /** Claims what is due and starts one sender per target that has none running. */
-  #claim(): void {
+  async #claim(): Promise<void> {
     const now = this.#now();
-    const due = this.#store.claimDue({ now, owner: this.#owner, leaseMs: this.#leaseMs, limit: 100 });
+    const due = await this.#store.claimDue({ now, owner: this.#owner, leaseMs: this.#leaseMs, limit: 100 });
     for (const delivery of due) {
       if (this.#claimed.has(delivery.id)) continue;
       this.#claimed.add(delivery.id);
@@ -278,10 +308,15 @@ export class Outbox {
         continue;
       }
       this.#queues.set(key, [delivery]);
-      const sender = this.#sendQueue(key).finally(() => {
-        this.#inFlight.delete(sender);
-        if (this.#started) this.#kick();
-      });
+      const sender = this.#sendQueue(key)
+        .catch((error) => {
+          // The store failed mid-delivery: the lease runs out and the delivery is claimed again.
+          this.#failures.failed('outbox', error);
+        })
+        .finally(() => {
+          this.#inFlight.delete(sender);
+          if (this.#started) this.#kick();
+        });
       this.#inFlight.add(sender);
     }
   }
@@ -291,7 +326,7 @@ export class Outbox {
     try {
       for (let delivery = queue.shift(); delivery; delivery = queue.shift()) {
         try {
-          if (this.#stopping) this.#store.release(delivery.id);
+          if (this.#stopping) await this.#store.release(delivery.id);
           else await this.#deliver(delivery);
         } finally {
           this.#claimed.delete(delivery.id);
@@ -304,11 +339,11 @@ export class Outbox {
 
   async #deliver(claimed: DeliveryRecord): Promise<void> {
     const id = claimed.id;
-    if (!this.#store.renewLease(id, this.#owner, this.#now() + this.#leaseMs)) return;
-    const delivery = this.#store.get(id) ?? claimed;
+    if (!(await this.#store.renewLease(id, this.#owner, this.#now() + this.#leaseMs))) return;
+    const delivery = (await this.#store.get(id)) ?? claimed;
     const channel = this.#channels.get(delivery.channel);
     if (!channel) {
-      this.#fail(
+      await this.#fail(
         delivery,
         new DeliveryError('delivery_unavailable', `channel "${delivery.channel}" is not configured`, {
           permanent: true,
@@ -316,10 +351,10 @@ export class Outbox {
       );
       return;
     }
-    const chunks = this.#store.chunks(id);
+    const chunks = await this.#store.chunks(id);
     if (chunks.length === 0 || chunks.length !== delivery.chunkCount) {
       // Delivered means every chunk was accepted; with none stored there is nothing that could be.
-      this.#fail(
+      await this.#fail(
         delivery,
         new DeliveryError(
           'delivery_failed',
@@ -340,34 +375,23 @@ export class Outbox {
         if (wait > 0) await this.#sleep(wait);
       }
       if (this.#stopping) {
-        this.#store.release(id);
+        await this.#store.release(id);
         return;
       }
       // The wait may have outlasted the lease and another worker taken the delivery over: it sends the rest.
-      if (!this.#store.renewLease(id, this.#owner, this.#now() + this.#leaseMs)) return;
+      if (!(await this.#store.renewLease(id, this.#owner, this.#now() + this.#leaseMs))) return;
+      let sent: Awaited<ReturnType<Channel['send']>>;
       try {
-        const sent = await channel
+        sent = await channel
           .send(chunk.body, target, { deliveryId: id, seq: chunk.seq })
           .finally(() => this.#pacer.sent(channel.name, paceKey, channel.pacing, this.#now()));
-        const now = this.#now();
-        const note =
-          sent.note === undefined || delivery.chunkCount < 2
-            ? sent.note
-            : `chunk ${chunk.seq + 1}/${delivery.chunkCount} ${sent.note}`;
-        this.#store.markChunkSent(id, chunk.seq, {
-          now,
-          remoteId: sent.remoteId,
-          leaseUntil: now + this.#leaseMs,
-          ...(note === undefined ? {} : { note }),
-        });
-        failuresInARow = 0;
       } catch (error) {
         const failure = asDeliveryError(error);
         const failures = failuresInARow + 1;
         if (failure.permanent) {
-          this.#fail(delivery, failure);
+          await this.#fail(delivery, failure);
         } else if (failures >= this.#retry.maxAttempts) {
-          this.#fail(
+          await this.#fail(
             delivery,
             new DeliveryError(
               failure.code,
@@ -383,30 +407,44 @@ export class Outbox {
           const backoff = Math.min(this.#retry.baseDelayMs * 2 ** (failures - 1), this.#retry.maxDelayMs);
           const delay = Math.max(backoff, failure.retryAfterMs ?? 0);
           if (failure.retryAfterMs) this.#pacer.pause(channel.name, paceKey, now + failure.retryAfterMs);
-          this.#store.markRetry(id, {
+          await this.#store.markRetry(id, {
             now,
             nextAttemptAt: now + delay,
             error: failure.message,
             code: failure.code,
           });
-          this.#emit('retrying', id, failure);
+          await this.#emit('retrying', id, failure);
         }
         return;
       }
+      // Outside the channel's try: a store failure here is not the channel's, and must not count as a
+      // failed send (the chunk was accepted; if this write is lost it is sent again: at least once).
+      const now = this.#now();
+      const note =
+        sent.note === undefined || delivery.chunkCount < 2
+          ? sent.note
+          : `chunk ${chunk.seq + 1}/${delivery.chunkCount} ${sent.note}`;
+      await this.#store.markChunkSent(id, chunk.seq, {
+        now,
+        remoteId: sent.remoteId,
+        leaseUntil: now + this.#leaseMs,
+        ...(note === undefined ? {} : { note }),
+      });
+      failuresInARow = 0;
     }
-    this.#store.markDelivered(id, this.#now());
-    this.#emit('delivered', id);
+    await this.#store.markDelivered(id, this.#now());
+    await this.#emit('delivered', id);
   }
 
-  #fail(delivery: DeliveryRecord, error: DeliveryError): void {
-    this.#store.markFailed(delivery.id, { now: this.#now(), error: error.message, code: error.code });
-    this.#emit('failed', delivery.id, error);
+  async #fail(delivery: DeliveryRecord, error: DeliveryError): Promise<void> {
+    await this.#store.markFailed(delivery.id, { now: this.#now(), error: error.message, code: error.code });
+    await this.#emit('failed', delivery.id, error);
   }
 
-  #emit(type: OutboxEvent['type'], id: string, error?: DeliveryError): void {
+  async #emit(type: OutboxEvent['type'], id: string, error?: DeliveryError): Promise<void> {
     if (!this.#onEvent) return;
-    const delivery = this.#store.get(id);
-    if (delivery) this.#onEvent({ type, delivery, ...(error ? { error } : {}) });
+    const delivery = await this.#store.get(id);
+    if (delivery) await this.#onEvent({ type, delivery, ...(error ? { error } : {}) });
   }
 
   #sleep(ms: number): Promise<void> {

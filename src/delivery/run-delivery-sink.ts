@@ -5,16 +5,16 @@ import type { Outbox, OutboxEvent } from './outbox.ts';
 /** The scheduler's side of delivery: where run output goes, and how a run learns its delivery status. */
 export type RunDeliverySink = {
   /** The scheduler's RunOutputSink: queues a finished run's output for its targets. */
-  accept(run: RunRecord): void;
+  accept(run: RunRecord): Promise<void>;
   /** For the outbox's onEvent: a delivery that became final settles its run's status. */
-  onOutboxEvent(event: OutboxEvent): void;
+  onOutboxEvent(event: OutboxEvent): Promise<void>;
   /**
    * After a crash: finished runs whose delivery status is still `pending` are settled from their
    * deliveries, and a run whose output never reached the outbox (the crash came between the two) is
    * handed to it now. Returns how many runs' output was queued again. Call it before the scheduler
    * starts, so that no run is finishing while it looks.
    */
-  recover(): number;
+  recover(): Promise<number>;
 };
 
 /**
@@ -25,18 +25,18 @@ export type RunDeliverySink = {
 export function createRunDeliverySink(options: {
   outbox: Pick<Outbox, 'enqueueRunOutput' | 'runStatus' | 'list'>;
   store: Pick<SchedulerStore, 'setDeliveryStatus' | 'runsAwaitingDelivery'>;
-  targetsFor(run: RunRecord): readonly DeliveryTarget[];
+  targetsFor(run: RunRecord): Promise<readonly DeliveryTarget[]>;
 }): RunDeliverySink {
   const { outbox, store } = options;
-  const settle = (runId: string) => {
-    const status = outbox.runStatus(runId);
-    if (status !== 'pending') store.setDeliveryStatus(runId, status);
+  const settle = async (runId: string) => {
+    const status = await outbox.runStatus(runId);
+    if (status !== 'pending') await store.setDeliveryStatus(runId, status);
   };
-  const queued = (runId: string) => outbox.list({ runId, limit: 1 }).length > 0;
-  const accept = (run: RunRecord) => {
-    const targets = [...options.targetsFor(run)];
+  const queued = async (runId: string) => (await outbox.list({ runId, limit: 1 })).length > 0;
+  const accept = async (run: RunRecord) => {
+    const targets = [...(await options.targetsFor(run))];
     if (targets.length > 0 && run.output !== undefined) {
-      outbox.enqueueRunOutput({
+      await outbox.enqueueRunOutput({
         runId: run.id,
         jobId: run.jobId,
         agentId: run.agentId,
@@ -49,22 +49,22 @@ export function createRunDeliverySink(options: {
         },
       });
     }
-    settle(run.id);
+    await settle(run.id);
   };
   return {
     accept,
-    onOutboxEvent(event) {
-      if (event.type !== 'retrying' && event.delivery.runId) settle(event.delivery.runId);
+    async onOutboxEvent(event) {
+      if (event.type !== 'retrying' && event.delivery.runId) await settle(event.delivery.runId);
     },
-    recover() {
+    async recover() {
       let requeued = 0;
-      for (const run of store.runsAwaitingDelivery()) {
-        if (queued(run.id)) {
-          settle(run.id);
+      for (const run of await store.runsAwaitingDelivery()) {
+        if (await queued(run.id)) {
+          await settle(run.id);
           continue;
         }
-        accept(run);
-        if (queued(run.id)) requeued++;
+        await accept(run);
+        if (await queued(run.id)) requeued++;
       }
       return requeued;
     },

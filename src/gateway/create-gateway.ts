@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ProviderProbe } from '../contracts/model-call.ts';
 import type { GatewayConfig, GatewayToken, PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestRecord } from '../contracts/request-ledger.ts';
+import type { StoreStatus } from '../contracts/stores.ts';
 import type { Attempt } from '../contracts/trace.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Router } from '../router/router.ts';
@@ -25,6 +26,8 @@ export type CreateGatewayOptions = {
   logger: Logger;
   version: string;
   routes?: GatewayRoutes[];
+  /** The store's health, for readiness (default: always ok). */
+  storeStatus?: () => StoreStatus;
   now?: () => number;
   newId?: () => string;
 };
@@ -74,6 +77,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     version: options.version,
     startedAt: now(),
     isReady: () => ready,
+    storeStatus: options.storeStatus ?? (() => ({ state: 'ok', since: 0 })),
     now,
     newId: options.newId ?? (() => crypto.randomUUID()),
   };

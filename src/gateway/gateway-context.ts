@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { StoreStatus } from '../contracts/stores.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Router } from '../router/router.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
@@ -21,6 +22,8 @@ export type GatewayContext = {
   startedAt: number;
   /** False until the config and store are ready, and again while draining. */
   isReady: () => boolean;
+  /** The store's health: readiness fails while it cannot write or is gone. */
+  storeStatus: () => StoreStatus;
   now: () => number;
   newId: () => string;
 };

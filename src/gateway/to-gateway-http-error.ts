@@ -1,5 +1,6 @@
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import { StoreError } from '../contracts/errors/store-error.ts';
 import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 
@@ -24,5 +25,17 @@ export function toGatewayHttpError(error: unknown): GatewayHttpError | undefined
     return new GatewayHttpError(400, 'invalid_request_error', 'model_not_found', error.message, {
       param: 'model',
     });
+  if (error instanceof StoreError && error.code !== 'store_error') {
+    // Busy, full, I/O, gone, closing: the store's state, not the request's fault; worth trying again later.
+    return new GatewayHttpError(
+      503,
+      'api_error',
+      error.code,
+      `The store cannot answer now: ${error.message}`,
+      {
+        headers: { 'retry-after': error.code === 'store_busy' ? '2' : '30' },
+      },
+    );
+  }
   return undefined;
 }

@@ -93,4 +93,9 @@ export interface Ledger extends RequestLedger {
   spentSince(sinceMs: number, callerTag?: string): Promise<number>;
   usage(query: UsageQuery): Promise<UsageReport>;
   getRequest(requestId: string): Promise<RequestDetail | undefined>;
+  /**
+   * Requests whose rows the store could not write yet (a full disk, a held lock): kept in memory and
+   * written again until the store takes them. Their cost counts in `spentSince`, so spend caps see it.
+   */
+  unrecorded(): { requests: number; costUsd: number };
 }

@@ -1,17 +1,21 @@
 import { Lane } from '../agents/lane.ts';
 import { newTurnTotals, runAgentTurn } from '../agents/run-agent-turn.ts';
+import type { BackgroundFailures } from '../contracts/background-failures.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { AgentConfig, JobConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
-import type {
-  RunFilter,
-  RunRecord,
-  RunTrigger,
-  SchedulerStore,
-  StoredJob,
+import {
+  processStoppedMessage,
+  type RunFilter,
+  type RunRecord,
+  type RunTrigger,
+  type SchedulerStore,
+  type SchedulerWrite,
+  type StoredJob,
 } from '../contracts/scheduler-store.ts';
 import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
 import type { Router } from '../router/router.ts';
 import { isolatedSessionId, mainSessionId } from '../sessions/session-ids.ts';
+import { createBackoffFailures } from '../store/create-backoff-failures.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { JobSlots } from './job-slots.ts';
 import { JobSlotsCache } from './job-slots-cache.ts';
@@ -20,8 +24,7 @@ import type { RunOutputSink } from './run-output-sink.ts';
 export type SchedulerOptions = {
   config: PyramidConfig;
   router: Pick<Router, 'complete' | 'explain'>;
-  /** With `transaction`, reconciling many jobs is one commit instead of one per job. */
-  store: SchedulerStore & { transaction?: <T>(work: () => T) => T };
+  store: SchedulerStore;
   sessions: SessionStore;
   clock?: Clock;
   newId?: () => string;
@@ -36,6 +39,8 @@ export type SchedulerOptions = {
   pollMs?: number;
   /** Something worth a log line happened. */
   onEvent?: (event: SchedulerEvent) => void;
+  /** What the timer does when the store fails it (default: back off and try again). */
+  failures?: BackgroundFailures;
 };
 
 export type SchedulerEvent =
@@ -81,6 +86,9 @@ export class Scheduler {
   readonly #waiting = new Map<string, unknown>();
   readonly #waiters = new Map<string, Array<(run: RunRecord) => void>>();
   #timer: unknown;
+  /** The tick in progress: ticks never overlap. */
+  #ticking: Promise<void> | undefined;
+  readonly #failures: BackgroundFailures;
   #started = false;
   #stopping = false;
   #changeCounter = -1;
@@ -95,32 +103,42 @@ export class Scheduler {
     this.#pollMs = options.pollMs ?? 2000;
     this.#agentLimit = options.config.concurrency?.agents ?? 2;
     this.subagents = new Lane(options.config.concurrency?.subagents ?? 4);
+    this.#failures = options.failures ?? createBackoffFailures();
   }
 
   /**
    * Recovers after a crash (running runs become `interrupted`, retried once when the job has retries),
    * reconciles config jobs, resumes queued runs, fires due and missed slots, and starts the timer.
    */
-  start(): { interrupted: RunRecord[] } {
+  async start(): Promise<{ interrupted: RunRecord[] }> {
     if (this.#started) throw new PyramidError('scheduler_started', 'the scheduler is already started');
     this.#started = true;
     const now = this.#clock.now();
-    this.reconcile();
+    await this.reconcile();
+    const interrupted = (await this.#store.activeRuns())
+      .filter((run) => run.status === 'running')
+      .map((run) => ({
+        ...run,
+        status: 'interrupted' as const,
+        finishedAt: Math.round(now),
+        error: processStoppedMessage,
+      }));
+    const retries: SchedulerWrite[] = [];
+    for (const run of interrupted) {
+      const job = this.#jobs.get(run.jobId);
+      if (job && job.definition.retries > 0 && run.trigger !== 'retry') {
+        retries.push({
+          op: 'insertRun',
+          run: this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }),
+        });
+      }
+    }
     // One commit: a crash between marking a run interrupted and writing its retry would lose the retry
     // (the next start finds nothing running).
-    const interrupted = this.#atomically(() => {
-      const runs = this.#store.interruptRunning(now);
-      for (const run of runs) {
-        const job = this.#jobs.get(run.jobId);
-        if (job && job.definition.retries > 0 && run.trigger !== 'retry') {
-          this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
-        }
-      }
-      return runs;
-    });
-    for (const run of this.#store.activeRuns()) this.#enqueue(run);
-    this.#changeCounter = this.#store.changeCounter();
-    this.#tick();
+    await this.#store.batch([{ op: 'interruptRunning', now }, ...retries]);
+    for (const run of await this.#store.activeRuns()) this.#enqueue(run);
+    this.#changeCounter = await this.#store.changeCounter();
+    this.#runTick();
     return { interrupted };
   }
 
@@ -132,6 +150,7 @@ export class Scheduler {
     this.#stopping = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     for (const timer of this.#waiting.values()) this.#clock.clearTimeout(timer);
+    await this.#ticking;
     const pending = () => Promise.all([...this.#running.values()].map((entry) => entry.done));
     if ((options.drainMs ?? 0) > 0 && this.#running.size > 0) {
       await Promise.race([pending(), new Promise((resolve) => setTimeout(resolve, options.drainMs).unref())]);
@@ -141,13 +160,35 @@ export class Scheduler {
   }
 
   /** Brings stored config jobs in line with the config file: added, changed (next slot kept when the schedule is), removed. */
-  reconcile(): void {
-    const now = this.#clock.now();
+  async reconcile(): Promise<void> {
+    const writes = this.#reconcileWrites(await this.#store.listJobs(), this.#clock.now());
+    // One commit, however many jobs changed.
+    if (writes.length > 0) await this.#store.batch(writes);
+    await this.#reloadJobs();
+  }
+
+  /**
+   * Every job as reconcile would leave it, without writing anything: for read-only commands (`jobs
+   * list`), so that looking at the jobs before the first start stores no slot that the start would
+   * then find missed and catch up.
+   */
+  async previewJobs(): Promise<JobView[]> {
+    const stored = new Map((await this.#store.listJobs()).map((job) => [job.id, job]));
+    for (const write of this.#reconcileWrites([...stored.values()], this.#clock.now())) {
+      if (write.op === 'deleteJob') stored.delete(write.id);
+      else if (write.op === 'putJob') stored.set(write.job.id, write.job);
+    }
+    return [...stored.values()].sort((a, b) => a.id.localeCompare(b.id)).map((job) => this.#view(job));
+  }
+
+  /** The writes that bring stored config jobs in line with the config file. */
+  #reconcileWrites(jobs: StoredJob[], now: number): SchedulerWrite[] {
     const configured = this.#config.jobs ?? {};
-    const write = () => {
-      const stored = new Map(this.#store.listJobs().map((job) => [job.id, job]));
+    const writes: SchedulerWrite[] = [];
+    {
+      const stored = new Map(jobs.map((job) => [job.id, job]));
       for (const job of stored.values()) {
-        if (job.source === 'config' && !(job.id in configured)) this.#store.deleteJob(job.id);
+        if (job.source === 'config' && !(job.id in configured)) writes.push({ op: 'deleteJob', id: job.id });
       }
       for (const definition of Object.values(configured)) {
         const existing = stored.get(definition.id);
@@ -169,19 +210,21 @@ export class Scheduler {
           : enabledNow
             ? this.#resumeSlot(definition, existing.nextRunAt, now)
             : existing?.nextRunAt;
-        this.#store.putJob({
-          id: definition.id,
-          source: 'config',
-          definition,
-          ...(existing?.enabledOverride === undefined ? {} : { enabledOverride: existing.enabledOverride }),
-          ...this.#nextRunField(nextRunAt),
-          createdAt: existing?.createdAt ?? now,
-          updatedAt: now,
+        writes.push({
+          op: 'putJob',
+          job: {
+            id: definition.id,
+            source: 'config',
+            definition,
+            ...(existing?.enabledOverride === undefined ? {} : { enabledOverride: existing.enabledOverride }),
+            ...this.#nextRunField(nextRunAt),
+            createdAt: existing?.createdAt ?? now,
+            updatedAt: now,
+          },
         });
       }
-    };
-    this.#atomically(write);
-    this.#reloadJobs();
+    }
+    return writes;
   }
 
   /**
@@ -189,20 +232,20 @@ export class Scheduler {
    * reconciled (added, changed, removed; a job whose schedule is unchanged keeps its next slot), and
    * agents' prompts and settings apply from their next run. Runs in progress finish as they started.
    */
-  applyConfig(config: PyramidConfig): void {
+  async applyConfig(config: PyramidConfig): Promise<void> {
     this.#config = config;
-    this.reconcile();
+    await this.reconcile();
     this.#arm();
   }
 
   /** Adds a job defined by CLI or API (already validated by defineJob). */
-  addJob(definition: JobConfig): JobView {
+  async addJob(definition: JobConfig): Promise<JobView> {
     this.#checkAgent(definition);
-    if (this.#store.getJob(definition.id)) {
+    if (await this.#store.getJob(definition.id)) {
       throw new PyramidError('job_exists', `a job named "${definition.id}" already exists`);
     }
     const now = this.#clock.now();
-    this.#store.putJob({
+    await this.#store.putJob({
       id: definition.id,
       source: 'store',
       definition,
@@ -210,14 +253,14 @@ export class Scheduler {
       createdAt: now,
       updatedAt: now,
     });
-    this.#reloadJobs();
+    await this.#reloadJobs();
     this.#arm();
-    return this.#view(this.#requireJob(definition.id));
+    return this.#view(await this.#requireJob(definition.id));
   }
 
   /** Replaces a stored job's definition; config jobs are edited in pyramid.yaml. */
-  editJob(definition: JobConfig): JobView {
-    const existing = this.#requireJob(definition.id);
+  async editJob(definition: JobConfig): Promise<JobView> {
+    const existing = await this.#requireJob(definition.id);
     if (existing.source === 'config') {
       throw new PyramidError(
         'job_from_config',
@@ -227,57 +270,56 @@ export class Scheduler {
     this.#checkAgent(definition);
     const now = this.#clock.now();
     const sameSchedule = JSON.stringify(existing.definition.schedule) === JSON.stringify(definition.schedule);
-    this.#store.putJob({
+    await this.#store.putJob({
       ...existing,
       definition,
       ...this.#nextRunField(sameSchedule ? existing.nextRunAt : this.#firstSlot(definition, now)),
       updatedAt: now,
     });
-    this.#reloadJobs();
+    await this.#reloadJobs();
     this.#arm();
-    return this.#view(this.#requireJob(definition.id));
+    return this.#view(await this.#requireJob(definition.id));
   }
 
   /** Removes a stored job (its run history stays). */
-  removeJob(id: string): void {
-    const existing = this.#requireJob(id);
+  async removeJob(id: string): Promise<void> {
+    const existing = await this.#requireJob(id);
     if (existing.source === 'config') {
       throw new PyramidError('job_from_config', `job "${id}" is defined in pyramid.yaml: remove it there`);
     }
-    this.#store.deleteJob(id);
-    this.#reloadJobs();
+    await this.#store.deleteJob(id);
+    await this.#reloadJobs();
   }
 
   /** Enables or disables a job (config jobs too: the switch is stored and wins over the file). */
-  setEnabled(id: string, enabled: boolean): JobView {
-    const job = this.#requireJob(id);
+  async setEnabled(id: string, enabled: boolean): Promise<JobView> {
+    const job = await this.#requireJob(id);
     const now = this.#clock.now();
-    const write = () => {
-      this.#store.setEnabledOverride(id, enabled, now);
-      if (enabled && !this.#enabled(job))
-        this.#store.setNextRun(id, this.#resumeSlot(job.definition, job.nextRunAt, now));
-    };
-    this.#atomically(write);
-    this.#reloadJobs();
+    const writes: SchedulerWrite[] = [{ op: 'setEnabledOverride', id, enabled, now }];
+    if (enabled && !this.#enabled(job)) {
+      writes.push({ op: 'setNextRun', id, nextRunAt: this.#resumeSlot(job.definition, job.nextRunAt, now) });
+    }
+    await this.#store.batch(writes);
+    await this.#reloadJobs();
     this.#arm();
-    return this.#view(this.#requireJob(id));
+    return this.#view(await this.#requireJob(id));
   }
 
   /** Queues a run of a job now, outside its schedule (no slot); returns the queued run. */
-  runNow(id: string): RunRecord {
-    const job = this.#requireJob(id);
+  async runNow(id: string): Promise<RunRecord> {
+    const job = await this.#requireJob(id);
     this.#checkAgent(job.definition);
     const run = this.#newRun(job.definition, 'manual', undefined);
-    this.#store.insertRun(run);
+    await this.#store.insertRun(run);
     this.#enqueue(run);
     this.#dispatch();
     return run;
   }
 
   /** Resolves with the run once it has finished (any final status). */
-  waitForRun(runId: string): Promise<RunRecord> {
-    const stored = this.#store.getRun(runId);
-    if (stored && stored.status !== 'queued' && stored.status !== 'running') return Promise.resolve(stored);
+  async waitForRun(runId: string): Promise<RunRecord> {
+    const stored = await this.#store.getRun(runId);
+    if (stored && stored.status !== 'queued' && stored.status !== 'running') return stored;
     return new Promise((resolve) => {
       const list = this.#waiters.get(runId) ?? [];
       list.push(resolve);
@@ -285,15 +327,15 @@ export class Scheduler {
     });
   }
 
-  listJobs(): JobView[] {
-    return [...this.#store.listJobs()].map((job) => this.#view(job));
+  async listJobs(): Promise<JobView[]> {
+    return (await this.#store.listJobs()).map((job) => this.#view(job));
   }
 
-  listRuns(filter?: RunFilter): RunRecord[] {
+  listRuns(filter?: RunFilter): Promise<RunRecord[]> {
     return this.#store.listRuns(filter);
   }
 
-  getRun(id: string): RunRecord | undefined {
+  getRun(id: string): Promise<RunRecord | undefined> {
     return this.#store.getRun(id);
   }
 
@@ -314,39 +356,55 @@ export class Scheduler {
     };
   }
 
-  #tick(): void {
+  /** Runs one tick unless one is running; a store failure backs the timer off instead of ending the process. */
+  #runTick(): void {
     this.#timer = undefined;
-    if (this.#stopping) return;
-    const counter = this.#store.changeCounter();
+    if (this.#stopping || this.#ticking) return;
+    this.#ticking = (async () => {
+      let retryInMs: number | undefined;
+      try {
+        await this.#tick();
+        this.#failures.succeeded('scheduler');
+      } catch (error) {
+        retryInMs = this.#failures.failed('scheduler', error);
+      }
+      this.#ticking = undefined;
+      this.#dispatch();
+      this.#arm(retryInMs);
+    })();
+  }
+
+  async #tick(): Promise<void> {
+    const counter = await this.#store.changeCounter();
     if (counter !== this.#changeCounter) {
-      this.#changeCounter = counter;
-      this.#reloadJobs();
+      await this.#reloadJobs();
       const known = new Set([
         ...this.#queue.map((run) => run.id),
         ...this.#running.keys(),
         ...this.#waiting.keys(),
       ]);
-      for (const run of this.#store.activeRuns())
+      for (const run of await this.#store.activeRuns())
         if (!known.has(run.id) && run.status === 'queued') this.#enqueue(run);
+      this.#changeCounter = counter;
     }
     const now = this.#clock.now();
     for (const job of this.#jobs.values()) {
-      if (job.nextRunAt !== undefined && job.nextRunAt <= now && this.#enabled(job)) this.#fire(job, now);
+      if (this.#stopping) return;
+      if (job.nextRunAt !== undefined && job.nextRunAt <= now && this.#enabled(job))
+        await this.#fire(job, now);
     }
-    this.#dispatch();
-    this.#arm();
   }
 
   /** Claims the latest due slot of a job (older missed ones collapse into it) and moves its next slot. */
-  #fire(job: StoredJob, now: number): void {
+  async #fire(job: StoredJob, now: number): Promise<void> {
     const slots = this.#slotsOf(job.definition);
     const latest = slots.latest(now) ?? (job.nextRunAt as number);
     const next = slots.next(Math.max(latest, now));
     const onTime = latest >= now - this.#graceMs;
     const trigger: RunTrigger = onTime ? 'schedule' : 'catch-up';
-    job.nextRunAt = next;
     if (!onTime && job.definition.catchUp === 'skip') {
-      this.#store.setNextRun(job.id, next);
+      await this.#store.setNextRun(job.id, next);
+      job.nextRunAt = next;
       return;
     }
     const busy = (this.#active.get(job.id) ?? 0) > 0;
@@ -363,7 +421,9 @@ export class Scheduler {
           }
         : {},
     );
-    const claimed = this.#store.claimSlot(run, next);
+    const claimed = await this.#store.claimSlot(run, next);
+    // Moved only once the store has it: after a failed claim the next tick tries the same slot again.
+    job.nextRunAt = next;
     if (claimed && !skip) this.#enqueue(run);
   }
 
@@ -397,10 +457,16 @@ export class Scheduler {
       const controller = new AbortController();
       const entry: Running = { run, controller, done: Promise.resolve() };
       this.#running.set(run.id, entry);
-      entry.done = this.#execute(run, controller).finally(() => {
-        this.#running.delete(run.id);
-        this.#dispatch();
-      });
+      entry.done = this.#execute(run, controller)
+        .catch((error) => {
+          // Only a store that stayed down until the stop gets here: the run stays `running` in the store
+          // and the next start marks it interrupted (and retries it when its job has retries).
+          this.#failures.failed('scheduler', error);
+        })
+        .finally(() => {
+          this.#running.delete(run.id);
+          this.#dispatch();
+        });
     }
   }
 
@@ -425,7 +491,7 @@ export class Scheduler {
       run.sessionId =
         job.definition.session === 'main' ? mainSessionId(agent.id) : isolatedSessionId(job.id, run.id);
     }
-    this.#store.updateRun(run);
+    await this.#persist([{ op: 'updateRun', run: { ...run } }]);
     let timedOut = false;
     const timeout = job
       ? this.#clock.setTimeout(() => {
@@ -460,7 +526,7 @@ export class Scheduler {
       run.status = 'queued';
       // Stored, so that neither a restart nor a poll of the store starts the retry before its time.
       run.notBefore = run.finishedAt + job.definition.backoffMs * 2 ** (run.attempt - 1);
-      this.#store.updateRun(run);
+      await this.#persist([{ op: 'updateRun', run: { ...run } }]);
       this.#options.onEvent?.({ type: 'run-finished', run: failed });
       this.#wait(run);
       return;
@@ -468,12 +534,14 @@ export class Scheduler {
     // Stopped by a graceful shutdown (a deploy, a restart): retried once at the next start, as a run
     // interrupted by a crash is, when the job has retries. A stop must not lose more than a crash, so the
     // run and its retry are one commit (a kill -9 during the stop leaves the run `running`, retried at start).
-    this.#atomically(() => {
-      this.#store.updateRun(run);
-      if (run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry') {
-        this.#store.insertRun(this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }));
-      }
-    });
+    const writes: SchedulerWrite[] = [{ op: 'updateRun', run: { ...run } }];
+    if (run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry') {
+      writes.push({
+        op: 'insertRun',
+        run: this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }),
+      });
+    }
+    await this.#persist(writes);
     this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
     this.#options.onEvent?.({ type: 'run-finished', run });
     if (run.deliveryStatus === 'pending' && this.#options.outputSink) {
@@ -492,8 +560,8 @@ export class Scheduler {
     if (job.payload.kind === 'systemEvent') {
       // A system event has no turn of its own: it joins the main session for the agent's next turn there.
       const session = this.#session(mainSessionId(agent.id), 'main', agent, job, run);
-      this.#options.sessions.ensure(session);
-      this.#options.sessions.append(
+      await this.#options.sessions.ensure(session);
+      await this.#options.sessions.append(
         session.id,
         [{ role: 'user', content: `[system event] ${job.payload.text}` }],
         now(),
@@ -555,26 +623,44 @@ export class Scheduler {
     }
   }
 
-  #arm(): void {
-    if (!this.#started || this.#stopping) return;
+  /** Sets the timer for the next due slot (or the next poll); `retryInMs` after a failed tick. */
+  #arm(retryInMs?: number): void {
+    if (!this.#started || this.#stopping || this.#ticking) return;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     const now = this.#clock.now();
     let earliest = now + this.#pollMs;
-    for (const job of this.#jobs.values()) {
-      if (job.nextRunAt !== undefined && job.nextRunAt < earliest && this.#enabled(job))
-        earliest = job.nextRunAt;
+    if (retryInMs !== undefined) earliest = now + retryInMs;
+    else {
+      for (const job of this.#jobs.values()) {
+        if (job.nextRunAt !== undefined && job.nextRunAt < earliest && this.#enabled(job))
+          earliest = job.nextRunAt;
+      }
     }
-    this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(0, earliest - now));
+    this.#timer = this.#clock.setTimeout(() => this.#runTick(), Math.max(0, earliest - now));
   }
 
-  /** Runs `work` as one commit when the store can group writes. */
-  #atomically<T>(work: () => T): T {
-    return this.#store.transaction ? this.#store.transaction(work) : work();
+  /**
+   * Writes a run's progress as one commit, waiting out store failures that end by themselves (a lock, a
+   * full disk): a finished run's result is only in memory until it is written. Gives up at a stop (the
+   * run then stays `running` in the store, and the next start marks it interrupted).
+   */
+  async #persist(writes: SchedulerWrite[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.#store.batch(writes);
+        return;
+      } catch (error) {
+        if (this.#stopping) throw error;
+        const delay = this.#failures.failed('scheduler', error);
+        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
+      }
+    }
   }
 
-  #reloadJobs(): void {
+  async #reloadJobs(): Promise<void> {
+    const jobs = await this.#store.listJobs();
     this.#jobs.clear();
-    for (const job of this.#store.listJobs()) this.#jobs.set(job.id, job);
+    for (const job of jobs) this.#jobs.set(job.id, job);
   }
 
   #slotsOf(definition: JobConfig): JobSlots {
@@ -603,8 +689,8 @@ export class Scheduler {
     return job.enabledOverride ?? job.definition.enabled;
   }
 
-  #requireJob(id: string): StoredJob {
-    const job = this.#store.getJob(id);
+  async #requireJob(id: string): Promise<StoredJob> {
+    const job = await this.#store.getJob(id);
     if (!job) throw new PyramidError('job_not_found', `no job named "${id}" (see pyramid jobs list)`);
     return job;
   }

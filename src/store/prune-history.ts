@@ -28,7 +28,7 @@ export async function pruneHistory(
 ): Promise<PruneCounts> {
   const total: PruneCounts = { sessions: 0, sessionMessages: 0, runs: 0, deliveries: 0, ledgerRequests: 0 };
   for (;;) {
-    const { counts, done } = pruner.pruneBatch(cutoffs);
+    const { counts, done } = await pruner.pruneBatch(cutoffs);
     for (const key of Object.keys(total) as (keyof PruneCounts)[]) total[key] += counts[key];
     if (done) return total;
     await yieldToEventLoop();

@@ -8,6 +8,7 @@ import type {
   DeliveryState,
   DeliveryStore,
 } from '../contracts/delivery.ts';
+import type { Synchronous } from '../contracts/synchronous.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -44,7 +45,7 @@ function toRecord(row: Row): DeliveryRecord {
 }
 
 /** The DeliveryStore on a node:sqlite database opened by openSqlite (its schema already migrated). */
-export function createSqliteDeliveryStore(db: DatabaseSync): DeliveryStore {
+export function createSqliteDeliveryStore(db: DatabaseSync): Synchronous<DeliveryStore> {
   const insertDelivery = db.prepare(
     `INSERT INTO deliveries (${columns}) VALUES (${columns
       .split(',')

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
+import type { Synchronous } from '../contracts/synchronous.ts';
 import { transaction } from './transaction.ts';
 
 /** Rows deleted per transaction: short write locks, so gateway commits never wait long behind a prune. */
@@ -38,7 +39,10 @@ type Kind = {
 };
 
 /** The SQLite HistoryPruner: deletes `batch` rows of one kind per call, in one transaction; kinds in turn. */
-export function createSqliteHistoryPruner(db: DatabaseSync, options: { batch?: number } = {}): HistoryPruner {
+export function createSqliteHistoryPruner(
+  db: DatabaseSync,
+  options: { batch?: number } = {},
+): Synchronous<HistoryPruner> {
   const batch = options.batch ?? defaultBatch;
   const kind = (
     table: string,
@@ -77,11 +81,13 @@ export function createSqliteHistoryPruner(db: DatabaseSync, options: { batch?: n
 
   // Kinds found empty stay skipped until the cutoffs change (a new prune), so each call is one transaction.
   let finished = new Set<Kind>();
-  let lastCutoffs: PruneCutoffs | undefined;
+  // Compared by value: the cutoffs reach the store worker as a copy on every call.
+  let lastCutoffs: string | undefined;
   const pruneBatch = (cutoffs: PruneCutoffs) => {
-    if (cutoffs !== lastCutoffs) {
+    const key = JSON.stringify(cutoffs);
+    if (key !== lastCutoffs) {
       finished = new Set();
-      lastCutoffs = cutoffs;
+      lastCutoffs = key;
     }
     const counts = zero();
     for (const entry of kinds) {

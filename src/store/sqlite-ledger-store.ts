@@ -7,6 +7,7 @@ import type {
   LedgerSums,
   LedgerWindow,
 } from '../contracts/ledger-store.ts';
+import type { Synchronous } from '../contracts/synchronous.ts';
 import type { AttemptOutcome } from '../contracts/trace.ts';
 import { transaction } from './transaction.ts';
 
@@ -45,7 +46,7 @@ const attemptClimbs = `,
   COALESCE(SUM(CASE WHEN a.answered = 1 THEN r.climb_planned_cost_usd END), 0) AS climbedPlannedCostUsd`;
 
 /** The LedgerStore on a node:sqlite database opened by openSqlite (its schema already migrated). */
-export function createSqliteLedgerStore(db: DatabaseSync): LedgerStore & { flush(): void } {
+export function createSqliteLedgerStore(db: DatabaseSync): Synchronous<LedgerStore> & { flush(): void } {
   const insertRequest = db.prepare(`
     INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
       error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,

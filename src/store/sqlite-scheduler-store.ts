@@ -1,6 +1,13 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { JobConfig } from '../contracts/pyramid-config.ts';
-import type { RunRecord, SchedulerStore, StoredJob } from '../contracts/scheduler-store.ts';
+import {
+  processStoppedMessage,
+  type RunRecord,
+  type SchedulerStore,
+  type SchedulerWrite,
+  type StoredJob,
+} from '../contracts/scheduler-store.ts';
+import type { Synchronous } from '../contracts/synchronous.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -9,11 +16,8 @@ const runColumns = `id, job_id, agent_id, trigger, slot_time, attempt, status, q
   session_id, output, no_reply, error, tiers, models, escalations, cost_usd, input_tokens, output_tokens,
   delivery_status, retry_of, not_before`;
 
-/** A SchedulerStore that can also group many writes into one transaction (one commit, not one each). */
-export type SqliteSchedulerStore = SchedulerStore & { transaction<T>(work: () => T): T };
-
-/** The SchedulerStore on a node:sqlite database opened by openSqlite. */
-export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerStore {
+/** The SchedulerStore on a node:sqlite database opened by openSqlite, answering synchronously. */
+export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<SchedulerStore> {
   const selectJobs = db.prepare('SELECT * FROM jobs ORDER BY id');
   const selectJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const upsertJob = db.prepare(`
@@ -51,11 +55,15 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
     "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'",
   );
   const dataVersion = db.prepare('PRAGMA data_version');
-  // Joins the caller's transaction when there is one (the scheduler groups recovery steps in one).
+  // Joins the caller's transaction when there is one (a batch groups several writes in one).
   const atomically = <T>(work: () => T): T => (db.isTransaction ? work() : transaction(db, work));
 
-  return {
-    transaction: atomically,
+  const store: Synchronous<SchedulerStore> = {
+    batch(writes) {
+      atomically(() => {
+        for (const write of writes) apply(write);
+      });
+    },
     listJobs: () => (selectJobs.all() as Row[]).map(toJob),
     getJob(id) {
       const row = selectJob.get(id) as Row | undefined;
@@ -123,17 +131,43 @@ export function createSqliteSchedulerStore(db: DatabaseSync): SqliteSchedulerSto
     interruptRunning(now) {
       return atomically(() => {
         const running = (selectRunning.all() as Row[]).map(toRun);
-        markInterrupted.run(Math.round(now), 'the process stopped while the run was running');
+        markInterrupted.run(Math.round(now), processStoppedMessage);
         return running.map((run) => ({
           ...run,
           status: 'interrupted' as const,
           finishedAt: Math.round(now),
-          error: 'the process stopped while the run was running',
+          error: processStoppedMessage,
         }));
       });
     },
     changeCounter: () => Number((dataVersion.get() as Row).data_version),
   };
+  const apply = (write: SchedulerWrite): void => {
+    switch (write.op) {
+      case 'putJob':
+        store.putJob(write.job);
+        return;
+      case 'deleteJob':
+        store.deleteJob(write.id);
+        return;
+      case 'setEnabledOverride':
+        store.setEnabledOverride(write.id, write.enabled, write.now);
+        return;
+      case 'setNextRun':
+        store.setNextRun(write.id, write.nextRunAt);
+        return;
+      case 'insertRun':
+        store.insertRun(write.run);
+        return;
+      case 'updateRun':
+        store.updateRun(write.run);
+        return;
+      case 'interruptRunning':
+        store.interruptRunning(write.now);
+        return;
+    }
+  };
+  return store;
 }
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);

@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ChatMessage } from '../contracts/message.ts';
 import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
+import type { Synchronous } from '../contracts/synchronous.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -12,7 +13,7 @@ export function estimateTokens(message: ChatMessage): number {
 }
 
 /** The SessionStore on a node:sqlite database opened by openSqlite. */
-export function createSqliteSessionStore(db: DatabaseSync): SessionStore {
+export function createSqliteSessionStore(db: DatabaseSync): Synchronous<SessionStore> {
   const insertSession = db.prepare(`
     INSERT OR IGNORE INTO sessions (id, kind, agent_id, job_id, run_id, parent_id, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);

@@ -38,5 +38,8 @@ test('pyramid runs shows how long queued runs have waited so far, and when a ret
   const line = (id: string) => run.stdout.split('\n').find((entry) => entry.startsWith(id)) ?? '';
   assert.match(line('r-done'), / 250ms /);
   assert.match(line('r-waiting'), / \d{4,}ms so far /);
-  assert.match(line('r-retry'), / retry in (29|30)s /);
+  // The CLI may start slowly on a busy machine: the time left is at most 30 s and counts down, never a
+  // time already past (and never a fixed window that a slow start falls out of).
+  const retryIn = Number(/ retry in (\d+)s /.exec(line('r-retry'))?.[1]);
+  assert.ok(retryIn > 0 && retryIn <= 30, `retry in ${retryIn}s: between 1 and 30 s`);
 });

@@ -164,7 +164,7 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
           );
         }
       } finally {
-        platform.close();
+        await platform.close();
       }
     });
 }

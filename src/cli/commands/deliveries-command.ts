@@ -45,7 +45,7 @@ export function registerDeliveriesCommand(
         const limit = parseLimitOption(options.limit);
         const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
         try {
-          const list = platform.outbox.list({
+          const list = await platform.outbox.list({
             ...(options.failed ? { state: 'failed' } : {}),
             ...(options.run ? { runId: options.run } : {}),
             limit,
@@ -71,7 +71,7 @@ export function registerDeliveriesCommand(
           ];
           io.stdout.write(`${formatTable(header, list.map(row))}\n`);
         } finally {
-          platform.close();
+          await platform.close();
         }
       },
     );
@@ -82,9 +82,9 @@ export function registerDeliveriesCommand(
     .action(async (id: string, _options: unknown, command: Command) => {
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
-        platform.outbox.retry(id);
+        await platform.outbox.retry(id);
         await platform.outbox.drain();
-        const delivery = platform.outbox.get(id);
+        const delivery = await platform.outbox.get(id);
         const state = delivery?.state ?? 'unknown';
         const detail =
           state === 'failed'
@@ -95,7 +95,7 @@ export function registerDeliveriesCommand(
         io.stdout.write(`${id}: ${state}${detail}\n`);
         if (state === 'failed') setExitCode(exitCodes.failure);
       } finally {
-        platform.close();
+        await platform.close();
       }
     });
 }

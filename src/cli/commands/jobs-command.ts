@@ -73,7 +73,7 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
     try {
       await work(platform);
     } finally {
-      platform.close();
+      await platform.close();
     }
   };
 
@@ -82,10 +82,9 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
     .description('every job (from pyramid.yaml and added ones) with its next run')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }, command: Command) =>
-      withPlatform(command, (platform) => {
-        const scheduler = platform.createScheduler();
-        scheduler.reconcile();
-        const list = scheduler.listJobs();
+      withPlatform(command, async (platform) => {
+        // Read-only: nothing is stored, so a later first start has no missed slot to catch up.
+        const list = await platform.createScheduler().previewJobs();
         printJobs(io, list, options.json);
         for (const stale of findStaleJobs(list, jobNames(platform.config))) {
           io.stderr.write(
@@ -98,7 +97,7 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
   withScheduleOptions(
     jobs.command('add <id>').description('add a job (stored; pyramid start picks it up)'),
   ).action((id: string, options: JobOptions & { json?: boolean }, command: Command) =>
-    withPlatform(command, (platform) => {
+    withPlatform(command, async (platform) => {
       if (options.agent === undefined) {
         throw new PyramidError('usage', 'give the job an agent: --agent <id> (see agents: in pyramid.yaml)');
       }
@@ -116,8 +115,8 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
       }
       const definition = defineJob(applyJobOptions({ id }, options), jobNames(platform.config));
       const scheduler = platform.createScheduler();
-      scheduler.reconcile();
-      const view = scheduler.addJob(definition);
+      await scheduler.reconcile();
+      const view = await scheduler.addJob(definition);
       if (options.json) printJobs(io, [view], true);
       else io.stdout.write(`added job ${view.id}; next run ${when(view.nextRunAt)}\n`);
     }),
@@ -125,17 +124,17 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
 
   withScheduleOptions(jobs.command('edit <id>').description('change fields of an added job')).action(
     (id: string, options: JobOptions & { json?: boolean }, command: Command) =>
-      withPlatform(command, (platform) => {
+      withPlatform(command, async (platform) => {
         const scheduler = platform.createScheduler();
-        scheduler.reconcile();
-        const existing = scheduler.listJobs().find((job) => job.id === id);
+        await scheduler.reconcile();
+        const existing = (await scheduler.listJobs()).find((job) => job.id === id);
         if (!existing)
           throw new PyramidError('job_not_found', `no job named "${id}" (see pyramid jobs list)`);
         const definition = defineJob(
           applyJobOptions(jobToRaw(existing.definition), options),
           jobNames(platform.config),
         );
-        const view = scheduler.editJob(definition);
+        const view = await scheduler.editJob(definition);
         if (options.json) printJobs(io, [view], true);
         else io.stdout.write(`edited job ${view.id}; next run ${when(view.nextRunAt)}\n`);
       }),
@@ -145,10 +144,10 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
     .command('rm <id>')
     .description('remove an added job (its run history stays)')
     .action((id: string, _options: unknown, command: Command) =>
-      withPlatform(command, (platform) => {
+      withPlatform(command, async (platform) => {
         const scheduler = platform.createScheduler();
-        scheduler.reconcile();
-        scheduler.removeJob(id);
+        await scheduler.reconcile();
+        await scheduler.removeJob(id);
         io.stdout.write(`removed job ${id}\n`);
       }),
     );
@@ -161,10 +160,10 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
       .command(`${name} <id>`)
       .description(`${name} a job (config jobs too; the switch is stored)`)
       .action((id: string, _options: unknown, command: Command) =>
-        withPlatform(command, (platform) => {
+        withPlatform(command, async (platform) => {
           const scheduler = platform.createScheduler();
-          scheduler.reconcile();
-          scheduler.setEnabled(id, enabled);
+          await scheduler.reconcile();
+          await scheduler.setEnabled(id, enabled);
           io.stdout.write(`${enabled ? 'enabled' : 'disabled'} job ${id}\n`);
         }),
       );
@@ -177,11 +176,11 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
     .action((id: string, options: { json?: boolean }, command: Command) =>
       withPlatform(command, async (platform) => {
         const scheduler = platform.createScheduler();
-        scheduler.reconcile();
-        const queued = scheduler.runNow(id);
+        await scheduler.reconcile();
+        const queued = await scheduler.runNow(id);
         const finished = await scheduler.waitForRun(queued.id);
         // Read back: the delivery sink settles the status (none without targets) after the run ends.
-        const run = scheduler.getRun(finished.id) ?? finished;
+        const run = (await scheduler.getRun(finished.id)) ?? finished;
         if (run.status !== 'ok') setExitCode(1);
         if (options.json) {
           io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);

@@ -46,7 +46,7 @@ export function registerPruneCommand(program: Command, io: CliIo): void {
           `${formatTable(['history', 'retention', dryRun ? 'would remove' : 'removed'], rows)}\n`,
         );
       } finally {
-        platform.close();
+        await platform.close();
       }
     });
 }

@@ -44,7 +44,7 @@ export function registerRouteCommand(program: Command, io: CliIo): void {
           "\nBreaker states are this process's own; a running gateway's live states are at GET /api/health.\n",
         );
       } finally {
-        platform.close();
+        await platform.close();
       }
     });
 }

@@ -110,14 +110,14 @@ export function registerRunsCommand(program: Command, io: CliIo): void {
         }
         const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
         try {
-          const list = platform.schedulerStore.listRuns({
+          const list = await platform.schedulerStore.listRuns({
             ...(options.job ? { jobId: options.job } : {}),
             ...(options.status ? { status: options.status as RunStatus } : {}),
             limit,
           });
           printRuns(io, list, options.json);
         } finally {
-          platform.close();
+          await platform.close();
         }
       },
     );
@@ -128,9 +128,9 @@ export function registerRunsCommand(program: Command, io: CliIo): void {
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
-        const run = platform.schedulerStore.getRun(id);
+        const run = await platform.schedulerStore.getRun(id);
         if (!run) throw new PyramidError('run_not_found', `no run ${id} (see pyramid runs)`);
-        const deliveries = platform.outbox.list({ runId: id, limit: 100 });
+        const deliveries = await platform.outbox.list({ runId: id, limit: 100 });
         // `runs` has its own --json, which commander gives to it when both could take the flag.
         if (options.json || command.optsWithGlobals<{ json?: boolean }>().json) {
           io.stdout.write(`${JSON.stringify({ run, deliveries: deliveries.map(deliveryView) }, null, 2)}\n`);
@@ -138,7 +138,7 @@ export function registerRunsCommand(program: Command, io: CliIo): void {
         }
         printRun(io, run, deliveries);
       } finally {
-        platform.close();
+        await platform.close();
       }
     });
 }

@@ -15,6 +15,7 @@ import {
 } from '../../gateway/index.ts';
 import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
+import { createBackoffFailures } from '../../store/create-backoff-failures.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
 import { createPlatform } from '../create-platform.ts';
@@ -27,6 +28,10 @@ type StartOptions = { port?: string; bind?: string };
 const version = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(
@@ -106,12 +111,23 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           `first run: wrote a starter config to ${configFile}; edit it and restart to change it\n`,
         );
       }
-      const platform = await createPlatform(io, globals);
-      let closed = false;
-      const closePlatform = () => {
-        if (!closed) platform.close();
-        closed = true;
+      const platform = await createPlatform(io, globals, { store: 'worker' });
+      // Everything started so far, stopped in reverse order whatever fails: a start that fails after
+      // listening must not stay half-started (200 on /health, 503 on /health/ready, nothing running).
+      const cleanups: Array<() => Promise<unknown> | unknown> = [() => platform.close()];
+      const cleanUp = async (log?: (error: unknown) => void) => {
+        for (const cleanup of cleanups.splice(0).reverse()) {
+          try {
+            await cleanup();
+          } catch (error) {
+            // The first error is the one the operator needs; a cleanup's error is only logged.
+            log?.(error);
+          }
+        }
       };
+      let logger: ReturnType<typeof createGatewayLogger> | undefined;
+      const logCleanupError = (error: unknown) =>
+        logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'while stopping');
       try {
         printWarnings(io, platform.warnings, { brief: true });
         const gateway = { ...platform.config.gateway! };
@@ -140,24 +156,63 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             `first run: generated an admin token in ${generatedFile} (mode 0600); read it with:\n  cat ${generatedFile}\n`,
           );
         }
-        const logger = createGatewayLogger(io.stdout);
-        platform.checkpointInBackground((error) =>
-          logger.warn({ err: error.message }, 'WAL checkpoints are back on the main thread'),
+        const log = createGatewayLogger(io.stdout);
+        logger = log;
+        // An error no loop expected: logged with where it came from, then a non-zero exit so that the
+        // supervisor starts a clean process (never an uncaught crash with nothing logged, never half-alive).
+        const fatal = Promise.withResolvers<PyramidError>();
+        const failures = createBackoffFailures({
+          onFailure: (loop, error, delayMs, first) => {
+            if (first || delayMs >= 30_000)
+              log.warn(
+                { loop, err: errorText(error), retryInMs: delayMs },
+                'background work failed; retrying',
+              );
+          },
+          onRecovered: (loop, failures) => log.info({ loop, failures }, 'background work recovered'),
+          onFatal: (loop, error) =>
+            fatal.resolve(
+              new PyramidError(
+                'background_failed',
+                `${loop} failed: ${errorText(error)}; exiting for a clean restart`,
+                {
+                  cause: error,
+                },
+              ),
+            ),
+        });
+        const onUncaught = (error: unknown) => failures.failed('process', error);
+        process.on('uncaughtException', onUncaught);
+        process.on('unhandledRejection', onUncaught);
+        cleanups.push(() => {
+          process.off('uncaughtException', onUncaught);
+          process.off('unhandledRejection', onUncaught);
+        });
+        const unwatchStore = platform.store.onStatus((status) => {
+          if (status.state === 'ok') log.info('the store writes again');
+          else if (status.state === 'degraded')
+            log.warn({ reason: status.reason }, 'the store cannot write; work waits and retries');
+          else log.error({ reason: status.reason }, 'the database file is gone');
+        });
+        cleanups.push(unwatchStore);
+        await platform.checkpointInBackground((error) =>
+          log.warn({ err: error.message }, 'WAL checkpoints are back in the store worker'),
         );
         const scheduler = platform.createScheduler({
+          failures,
           onEvent: (event) => {
             if (event.type === 'run-finished') {
               const { run } = event;
-              logger.info(
+              log.info(
                 { job: run.jobId, run: run.id, status: run.status, costUsd: run.costUsd },
                 'run finished',
               );
             }
           },
         });
-        const warnStaleJobs = () => {
-          for (const stale of findStaleJobs(scheduler.listJobs(), jobNames(platform.config))) {
-            logger.warn(
+        const warnStaleJobs = async () => {
+          for (const stale of findStaleJobs(await scheduler.listJobs(), jobNames(platform.config))) {
+            log.warn(
               { job: stale.id, problems: stale.problems },
               'an added job no longer fits the config (its runs fail, or their deliveries do, until it is edited or removed)',
             );
@@ -168,12 +223,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         const reloadConfig = createConfigReloader({
           platform,
           scheduler,
-          logger,
-          onApplied: (applied) => {
-            warnStaleJobs();
+          logger: log,
+          onApplied: async (applied) => {
+            await warnStaleJobs();
             if (applied.includes('retention') && pruning) {
               const previous = pruning;
-              pruning = startHistoryPruning(platform, logger, retentionEvery());
+              pruning = startHistoryPruning(platform, log, retentionEvery());
               void previous.stop();
             }
           },
@@ -185,8 +240,9 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           ledger: platform.ledger,
           probes: platform.probes,
           onRequestRecorded: platform.onRequestRecorded,
+          storeStatus: platform.store.status,
           tokens,
-          logger,
+          logger: log,
           version,
           now: io.now,
           routes: [
@@ -196,12 +252,15 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             (app) => configReloadRoute(app, reloadConfig),
           ],
         });
+        cleanups.push(() => built.dispose());
         // Listen first: a port in use ends the start before any job has run or any delivery was sent.
         const server = await listen(built.app, gateway);
+        let forced = false;
+        cleanups.push(() => server.close(forced ? 0 : gateway.drainMs));
         built.context.health.start();
-        const requeued = platform.recoverRunDeliveries();
+        const requeued = await platform.recoverRunDeliveries();
         if (requeued > 0) {
-          logger.warn(
+          log.warn(
             { runs: requeued },
             'runs whose output had not reached the outbox before a crash were queued for delivery',
           );
@@ -214,33 +273,35 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             channel: delivery.channel,
             kind: delivery.kind,
           };
-          if (event.type === 'delivered') logger.info(fields, 'delivered');
+          if (event.type === 'delivered') log.info(fields, 'delivered');
           else
-            logger.warn(
+            log.warn(
               { ...fields, err: event.error?.message },
               event.type === 'failed' ? 'delivery failed' : 'delivery will be retried',
             );
         });
-        const { interrupted } = scheduler.start();
+        const { interrupted } = await scheduler.start();
+        cleanups.push(() => scheduler.stop({ drainMs: forced ? 0 : gateway.drainMs }));
         if (interrupted.length > 0) {
-          logger.warn(
+          log.warn(
             { runs: interrupted.map((run) => run.id) },
             'runs left running by the last process were marked interrupted',
           );
         }
         // What this start took over from the last process: work waiting in the store resumes now.
         const { running, queued, retryWaiting } = scheduler.stats();
-        const pendingDeliveries = platform.outbox.list({ state: 'pending', limit: 1000 }).length;
+        const pendingDeliveries = (await platform.outbox.list({ state: 'pending', limit: 1000 })).length;
         if (running + queued + retryWaiting + pendingDeliveries > 0) {
-          logger.info(
+          log.info(
             { runs: running + queued, retriesWaiting: retryWaiting, pendingDeliveries },
             'resuming work left in the store (pending deliveries held by a killed process wait for its lease to expire)',
           );
         }
-        warnStaleJobs();
+        await warnStaleJobs();
         platform.outbox.start();
+        cleanups.push(() => platform.outbox.stop());
         built.setReady(true);
-        logger.info(
+        log.info(
           {
             url: server.url,
             version,
@@ -252,37 +313,41 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         io.stderr.write(
           `pyramid gateway listening on ${server.url} (pid ${process.pid}: kill -HUP ${process.pid} re-reads the config)\n`,
         );
-        pruning = startHistoryPruning(platform, logger, retentionEvery());
+        pruning = startHistoryPruning(platform, log, retentionEvery());
+        cleanups.push(() => pruning?.stop());
         // SIGHUP reloads the config file: agents, jobs and retention in place (see createConfigReloader).
         const onHangup = () => {
           void reloadConfig().catch((error: unknown) =>
-            logger.error(
-              { err: error instanceof Error ? error.message : String(error) },
-              'config reload failed',
-            ),
+            log.error({ err: errorText(error) }, 'config reload failed'),
           );
         };
         process.on('SIGHUP', onHangup);
+        cleanups.push(() => process.off('SIGHUP', onHangup));
 
-        let forced = false;
-        const signal = await shutdownSignal(() => {
-          forced = true;
-          logger.warn('second signal: stopping now');
-          void server.close(0);
-        });
+        const stopped = await Promise.race([
+          shutdownSignal(() => {
+            forced = true;
+            log.warn('second signal: stopping now');
+            void server.close(0);
+          }),
+          fatal.promise,
+        ]);
         built.setReady(false);
-        logger.info({ signal, inFlight: server.inFlight(), drainMs: gateway.drainMs }, 'draining');
+        if (stopped instanceof PyramidError) {
+          log.fatal({ err: stopped.message }, 'stopping after an unexpected error');
+          forced = true;
+          await cleanUp(logCleanupError);
+          throw stopped;
+        }
+        log.info({ signal: stopped, inFlight: server.inFlight(), drainMs: gateway.drainMs }, 'draining');
         const [dropped] = await Promise.all([
           server.close(forced ? 0 : gateway.drainMs),
           scheduler.stop({ drainMs: forced ? 0 : gateway.drainMs }),
         ]);
-        process.off('SIGHUP', onHangup);
-        await Promise.all([platform.outbox.stop(), pruning?.stop()]);
-        built.dispose();
-        closePlatform();
-        logger.info({ dropped }, 'stopped');
+        await cleanUp(logCleanupError);
+        log.info({ dropped }, 'stopped');
       } finally {
-        closePlatform();
+        await cleanUp(logCleanupError);
       }
     });
 }

@@ -129,7 +129,7 @@ export function registerUsageCommand(program: Command, io: CliIo): void {
           `since ${new Date(sinceMs).toISOString()}\n${formatTable(header, rows)}\n\n${summary(report)}\n`,
         );
       } finally {
-        platform.close();
+        await platform.close();
       }
     });
 }

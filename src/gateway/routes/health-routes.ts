@@ -2,17 +2,38 @@ import type { Hono } from 'hono';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayEnv } from '../gateway-env.ts';
 
-/** GET /health (liveness), /health/ready (503 until ready and while draining), /api/health (per model and provider). */
+/**
+ * GET /health (liveness: never touches the store), /health/ready (503 until ready, while draining, and
+ * while the store cannot write or is gone, with the reason), /api/health (per model and provider).
+ */
 export function healthRoutes(app: Hono<GatewayEnv>, context: GatewayContext): void {
   const { config, router, health, recent, now, version, startedAt } = context;
   app.get('/health', (c) =>
-    c.json({ ok: true, status: 'ok', uptimeSeconds: Math.floor((now() - startedAt) / 1000), version }),
+    c.json({
+      ok: true,
+      status: 'ok',
+      uptimeSeconds: Math.floor((now() - startedAt) / 1000),
+      version,
+      store: context.storeStatus().state,
+    }),
   );
-  app.get('/health/ready', (c) =>
-    context.isReady()
+  app.get('/health/ready', (c) => {
+    const store = context.storeStatus();
+    if (store.state !== 'ok') {
+      return c.json(
+        {
+          ok: false,
+          status: store.state === 'gone' ? 'store_gone' : 'store_degraded',
+          reason: store.reason,
+          since: store.since,
+        },
+        503,
+      );
+    }
+    return context.isReady()
       ? c.json({ ok: true, status: 'ready' })
-      : c.json({ ok: false, status: 'not_ready' }, 503),
-  );
+      : c.json({ ok: false, status: 'not_ready' }, 503);
+  });
   app.get('/api/health', (c) => {
     const at = now();
     const providers = health.providers();

@@ -1,6 +1,7 @@
 import type { Context, Env, Hono } from 'hono';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import { StoreError } from '../../contracts/errors/store-error.ts';
 import type { JobConfig } from '../../contracts/pyramid-config.ts';
 import { type RunStatus, runStatuses } from '../../contracts/scheduler-store.ts';
 import type { Scheduler } from '../scheduler.ts';
@@ -27,18 +28,19 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
     if (error instanceof ConfigError) {
       return c.json({ error: { code: 'invalid_job', message: error.message, issues: error.issues } }, 400);
     }
-    if (error instanceof PyramidError) {
+    // The store's own failures go to the gateway's error handler (503 with Retry-After).
+    if (error instanceof PyramidError && !(error instanceof StoreError)) {
       return c.json({ error: { code: error.code, message: error.message } }, statusFor[error.code] ?? 400);
     }
     throw error;
   };
 
-  app.get('/api/jobs', (c) => c.json({ jobs: scheduler.listJobs() }));
+  app.get('/api/jobs', async (c) => c.json({ jobs: await scheduler.listJobs() }));
 
   app.post('/api/jobs', async (c) => {
     try {
       const body: unknown = await c.req.json();
-      return c.json({ job: scheduler.addJob(options.defineJob(body)) }, 201);
+      return c.json({ job: await scheduler.addJob(options.defineJob(body)) }, 201);
     } catch (error) {
       if (error instanceof SyntaxError)
         return c.json({ error: { code: 'invalid_json', message: error.message } }, 400);
@@ -46,15 +48,15 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
     }
   });
 
-  app.post('/api/jobs/:id/run', (c) => {
+  app.post('/api/jobs/:id/run', async (c) => {
     try {
-      return c.json({ run: scheduler.runNow(c.req.param('id')) }, 202);
+      return c.json({ run: await scheduler.runNow(c.req.param('id')) }, 202);
     } catch (error) {
       return fail(c, error);
     }
   });
 
-  app.get('/api/runs', (c) => {
+  app.get('/api/runs', async (c) => {
     const status = c.req.query('status');
     if (status !== undefined && !runStatuses.includes(status as RunStatus)) {
       return c.json(
@@ -63,7 +65,7 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
       );
     }
     const job = c.req.query('job');
-    const runs = scheduler.listRuns({
+    const runs = await scheduler.listRuns({
       ...(job ? { jobId: job } : {}),
       ...(status ? { status: status as RunStatus } : {}),
       limit: Math.min(1000, Number(c.req.query('limit') ?? 100) || 100),
@@ -71,8 +73,8 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
     return c.json({ runs });
   });
 
-  app.get('/api/runs/:id', (c) => {
-    const run = scheduler.getRun(c.req.param('id'));
+  app.get('/api/runs/:id', async (c) => {
+    const run = await scheduler.getRun(c.req.param('id'));
     if (!run)
       return c.json({ error: { code: 'run_not_found', message: `no run ${c.req.param('id')}` } }, 404);
     return c.json({ run });

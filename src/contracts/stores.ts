@@ -1,0 +1,34 @@
+import type { DeliveryStore } from './delivery.ts';
+import type { HistoryPruner } from './history-pruner.ts';
+import type { LedgerStore } from './ledger-store.ts';
+import type { SchedulerStore } from './scheduler-store.ts';
+import type { SessionStore } from './session-store.ts';
+
+/** Every part's persistence on one store. */
+export type StoreSet = {
+  ledger: LedgerStore;
+  scheduler: SchedulerStore;
+  sessions: SessionStore;
+  delivery: DeliveryStore;
+  pruner: HistoryPruner;
+};
+
+/** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */
+export type StoreState = 'ok' | 'degraded' | 'gone';
+
+export type StoreStatus = {
+  state: StoreState;
+  /** What failed, and what to do, when not ok. */
+  reason?: string;
+  /** Since when (ms) the state holds. */
+  since: number;
+};
+
+/** An open store: the parts' interfaces, its health, and closing it. */
+export type Stores = StoreSet & {
+  status(): StoreStatus;
+  /** Listens for state changes (for logs and readiness); returns an unsubscribe. */
+  onStatus(listener: (status: StoreStatus) => void): () => void;
+  /** Commits what is waiting and closes. Calls after it fail with `store_closed`. */
+  close(): Promise<void>;
+};
