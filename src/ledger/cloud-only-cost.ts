@@ -3,6 +3,7 @@ import { embeddingsTask } from '../contracts/embedding.ts';
 import type { ModelConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestRecord } from '../contracts/request-ledger.ts';
 import type { Attempt } from '../contracts/trace.ts';
+import { findAnsweringAttempt } from './find-answering-attempt.ts';
 
 /** A request's cloud-only counterfactual, and how it splits over the request's attempts. */
 export type CloudOnlyCost = {
@@ -38,20 +39,6 @@ export function cloudOnlyCost(
     answeredIndex,
     perAttempt: attempts.map((_, index) => (index === answeredIndex ? costUsd : 0)),
   };
-}
-
-/**
- * The last attempt that answered on the model the request reports as answering; -1 for a failed
- * request. A pinned model's answer is returned even when inadequate (it never escalates), so an
- * `inadequate` attempt can be the answer too; a failed one never is.
- */
-function findAnsweringAttempt(request: RequestRecord, attempts: Attempt[]): number {
-  if (request.outcome !== 'ok') return -1;
-  return attempts.findLastIndex(
-    (attempt) =>
-      (attempt.outcome === 'ok' || attempt.outcome === 'inadequate') &&
-      (request.model === undefined || attempt.model === request.model),
-  );
 }
 
 function firstCloudModel(

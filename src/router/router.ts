@@ -332,6 +332,7 @@ export class Router {
           task: trace.task,
           resolvedTask: trace.resolvedTask,
           callerTag: request.callerTag,
+          startTier: plan.candidates[0]?.tier,
           startedAt,
           finishedAt: this.#now(),
           outcome,

@@ -7,8 +7,9 @@ import { historyIndexes } from './migrations/0005-history-indexes.ts';
 import { runNotBefore } from './migrations/0006-run-not-before.ts';
 import { runsAwaitingDelivery } from './migrations/0007-runs-awaiting-delivery.ts';
 import { attemptDecisions } from './migrations/0008-attempt-decisions.ts';
-import { ledgerRollups } from './migrations/0009-ledger-rollups.ts';
-import { responsesTable } from './migrations/0010-responses.ts';
+import { ledgerBaselines } from './migrations/0009-ledger-baselines.ts';
+import { ledgerRollups } from './migrations/0010-ledger-rollups.ts';
+import { responsesTable } from './migrations/0011-responses.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -23,6 +24,7 @@ export const migrations: readonly Migration[] = [
   runNotBefore,
   runsAwaitingDelivery,
   attemptDecisions,
+  ledgerBaselines,
   ledgerRollups,
   responsesTable,
 ];

@@ -1,19 +1,28 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { LedgerGroupBy, LedgerStore, LedgerSums, LedgerWindow } from '../contracts/ledger-store.ts';
 import type { Synchronous } from '../contracts/synchronous.ts';
+import { attemptClimbs, ledgerSums, requestClimbs, toSums } from './sqlite-ledger-store.ts';
 
 type Row = Record<string, SQLInputValue>;
 
 const hourMs = 3_600_000;
 const end = Number.MAX_SAFE_INTEGER;
 
-const sums = (prefix: string) => `
-  COALESCE(SUM(${prefix}input_tokens), 0) AS input,
-  COALESCE(SUM(${prefix}output_tokens), 0) AS output,
-  COALESCE(SUM(${prefix}reasoning_tokens), 0) AS reasoning,
-  COALESCE(SUM(${prefix}cached_input_tokens), 0) AS cachedInput,
-  COALESCE(SUM(${prefix}cost_usd), 0) AS costUsd,
-  COALESCE(SUM(${prefix}cloud_only_cost_usd), 0) AS cloudOnlyCostUsd`;
+// What the rollup tables keep per hour and key, named as LedgerSums names them (migration 0010).
+const rollupSums = `
+  COALESCE(SUM(input_tokens), 0) AS input,
+  COALESCE(SUM(output_tokens), 0) AS output,
+  COALESCE(SUM(reasoning_tokens), 0) AS reasoning,
+  COALESCE(SUM(cached_input_tokens), 0) AS cachedInput,
+  COALESCE(SUM(cost_usd), 0) AS costUsd,
+  COALESCE(SUM(cloud_only_cost_usd), 0) AS cloudOnlyCostUsd,
+  COALESCE(SUM(baseline_count), 0) AS baselineCount,
+  COALESCE(SUM(baseline_actual_cost_usd), 0) AS baselineActualCostUsd,
+  COALESCE(SUM(top_tier_cost_usd), 0) AS topTierCostUsd,
+  COALESCE(SUM(cheapest_cloud_cost_usd), 0) AS cheapestCloudCostUsd,
+  COALESCE(SUM(climbed_requests), 0) AS climbedRequests,
+  COALESCE(SUM(climbed_cost_usd), 0) AS climbedCostUsd,
+  COALESCE(SUM(climbed_planned_cost_usd), 0) AS climbedPlannedCostUsd`;
 
 // Keys from fixed maps, never from caller text. Raw rows and rollup rows give the same keys.
 const rawRequestKeys: Record<string, string> = {
@@ -50,7 +59,8 @@ export function withLedgerRollups<T extends Synchronous<LedgerStore>>(db: Databa
   const rawRequests = Object.fromEntries(
     Object.entries(rawRequestKeys).map(([by, key]) => [
       by,
-      db.prepare(`SELECT ${key} AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts, ${sums('')}
+      db.prepare(`SELECT ${key} AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts,
+        ${ledgerSums('')} ${requestClimbs}
         FROM requests WHERE started_at >= ? AND started_at < ? GROUP BY 1`),
     ]),
   );
@@ -58,18 +68,18 @@ export function withLedgerRollups<T extends Synchronous<LedgerStore>>(db: Databa
     Object.entries(attemptKeys).map(([by, key]) => [
       by,
       db.prepare(`SELECT ${key === 'model' ? 'a.model' : 'CAST(a.tier AS TEXT)'} AS key, SUM(a.answered) AS requests,
-          SUM(a.outcome IN ('ok', 'error', 'inadequate')) AS attempts, ${sums('a.')}
+          SUM(a.outcome IN ('ok', 'error', 'inadequate')) AS attempts, ${ledgerSums('a.')} ${attemptClimbs}
         FROM requests r JOIN attempts a ON a.request_id = r.request_id
         WHERE r.started_at >= ? AND r.started_at < ? GROUP BY 1`),
     ]),
   );
   const rawTotals =
     db.prepare(`SELECT NULL AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts,
-    ${sums('')} FROM requests WHERE started_at >= ? AND started_at < ?`);
+    ${ledgerSums('')} ${requestClimbs} FROM requests WHERE started_at >= ? AND started_at < ?`);
   const rollupRequests = Object.fromEntries(
     Object.entries(rollupRequestKeys).map(([by, key]) => [
       by,
-      db.prepare(`SELECT ${key} AS key, SUM(requests) AS requests, SUM(attempts) AS attempts, ${sums('')}
+      db.prepare(`SELECT ${key} AS key, SUM(requests) AS requests, SUM(attempts) AS attempts, ${rollupSums}
         FROM ledger_hour_requests WHERE hour >= ? AND hour < ? GROUP BY 1`),
     ]),
   );
@@ -77,12 +87,12 @@ export function withLedgerRollups<T extends Synchronous<LedgerStore>>(db: Databa
     Object.entries(attemptKeys).map(([by, key]) => [
       by,
       db.prepare(`SELECT ${key} AS key, SUM(CASE WHEN answered = 1 THEN attempts ELSE 0 END) AS requests,
-          SUM(CASE WHEN outcome IN ('ok', 'error', 'inadequate') THEN attempts ELSE 0 END) AS attempts, ${sums('')}
+          SUM(CASE WHEN outcome IN ('ok', 'error', 'inadequate') THEN attempts ELSE 0 END) AS attempts, ${rollupSums}
         FROM ledger_hour_attempts WHERE hour >= ? AND hour < ? GROUP BY 1`),
     ]),
   );
   const rollupTotals = db.prepare(`SELECT NULL AS key, COALESCE(SUM(requests), 0) AS requests,
-    COALESCE(SUM(attempts), 0) AS attempts, ${sums('')} FROM ledger_hour_requests WHERE hour >= ? AND hour < ?`);
+    COALESCE(SUM(attempts), 0) AS attempts, ${rollupSums} FROM ledger_hour_requests WHERE hour >= ? AND hour < ?`);
 
   const aggregate = (window: LedgerWindow, by: LedgerGroupBy) => {
     const perAttempt = by === 'model' || by === 'tier';
@@ -128,28 +138,19 @@ const emptySums = (key: string | null): LedgerSums => ({
   cachedInput: 0,
   costUsd: 0,
   cloudOnlyCostUsd: 0,
+  baselineCount: 0,
+  baselineActualCostUsd: 0,
+  topTierCostUsd: 0,
+  cheapestCloudCostUsd: 0,
+  climbedRequests: 0,
+  climbedCostUsd: 0,
+  climbedPlannedCostUsd: 0,
 });
 
-const add = (a: LedgerSums, b: LedgerSums): LedgerSums => ({
-  key: a.key,
-  requests: a.requests + b.requests,
-  attempts: a.attempts + b.attempts,
-  input: a.input + b.input,
-  output: a.output + b.output,
-  reasoning: a.reasoning + b.reasoning,
-  cachedInput: a.cachedInput + b.cachedInput,
-  costUsd: a.costUsd + b.costUsd,
-  cloudOnlyCostUsd: a.cloudOnlyCostUsd + b.cloudOnlyCostUsd,
-});
-
-const toSums = (row: Row): LedgerSums => ({
-  key: row.key === null || row.key === undefined ? null : String(row.key),
-  requests: Number(row.requests ?? 0),
-  attempts: Number(row.attempts ?? 0),
-  input: Number(row.input),
-  output: Number(row.output),
-  reasoning: Number(row.reasoning),
-  cachedInput: Number(row.cachedInput),
-  costUsd: Number(row.costUsd),
-  cloudOnlyCostUsd: Number(row.cloudOnlyCostUsd),
-});
+const add = (a: LedgerSums, b: LedgerSums): LedgerSums => {
+  const sum = { ...a };
+  for (const field of Object.keys(a) as (keyof LedgerSums)[]) {
+    if (field !== 'key') sum[field] = a[field] + b[field];
+  }
+  return sum;
+};

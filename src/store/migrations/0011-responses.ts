@@ -2,7 +2,7 @@ import type { Migration } from '../migration.ts';
 
 /** Responses API responses kept for GET /v1/responses/{id} and previous_response_id (JSON text columns). */
 export const responsesTable: Migration = {
-  name: '0010-responses',
+  name: '0011-responses',
   sql: `
     CREATE TABLE responses (
       id TEXT PRIMARY KEY,
