@@ -80,6 +80,8 @@ export function fleetYaml(fleet: FleetAgent[], jobs: FleetJob[], baseUrls: Recor
     '  drainTime: 90s        # runs in flight at the end of the day finish',
     '  probeInterval: 30s',
     'concurrency: { agents: 96, subagents: 4 }',
+    // A compressed day: intervals of seconds, below the 10 s default minimum.
+    'scheduler: { minInterval: 1s }',
     'agents:',
     ...agents,
     'jobs:',
