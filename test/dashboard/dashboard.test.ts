@@ -167,7 +167,13 @@ gateway:
     const page = await signedIn();
     const usage = async (since: string) =>
       (await call(`/api/usage?since=${since}&by=tier`)).body as {
-        totals: { costUsd: number; requests: number; savingsUsd: number };
+        totals: {
+          costUsd: number;
+          requests: number;
+          savingsUsd: number;
+          baselines: Record<'withoutTier0' | 'allOnTopTier' | 'cheapestCloud', { savingsUsd: number | null }>;
+          climbed: { requests: number };
+        };
         rows: { key: string | null; share: number }[];
       };
     const [day, month] = [await usage('24h'), await usage('30d')];
@@ -177,6 +183,10 @@ gateway:
     assert.equal(await value('cost-7days'), (await usage('7d')).totals.costUsd);
     assert.equal(await value('cost-30days'), month.totals.costUsd);
     assert.equal(await value('savings'), month.totals.savingsUsd);
+    // Each baseline an operator may mean by cloud-only, as /api/usage names it (issue 14, item 4).
+    for (const name of ['withoutTier0', 'allOnTopTier', 'cheapestCloud'] as const)
+      assert.equal(await value(`baseline-${name}`), month.totals.baselines[name].savingsUsd);
+    assert.equal(await value('climbed'), month.totals.climbed.requests);
     for (const row of day.rows.filter((row) => row.key !== null))
       assert.equal(
         Number(await page.getByTestId(`tier-${row.key}`).locator('td').first().getAttribute('data-value')),

@@ -182,6 +182,29 @@ function Overview() {
         <div class="figure" data-testid="savings" data-value=${month?.totals.savingsUsd}>${month ? usd(month.totals.savingsUsd) : '…'}</div>
         <div class="muted">${month ? `${month.totals.savingsPct.toFixed(1)}% of ${usd(month.totals.cloudOnlyCostUsd)} cloud-only` : ''}</div>
         ${
+          month?.totals.baselines &&
+          html`<table class="baselines"><tbody>
+            ${[
+              ['withoutTier0', 'without tier 0'],
+              ['allOnTopTier', `all on ${month.topTierModel ?? 'the top tier'}`],
+              ['cheapestCloud', 'cheapest cloud model per task'],
+            ].map(([name, label]) => {
+              const baseline = month.totals.baselines[name];
+              return html`<tr><th>${label}</th>
+                <td class="num" data-testid=${`baseline-${name}`} data-value=${baseline.savingsUsd ?? ''}>${
+                  baseline.savingsUsd === null
+                    ? '-'
+                    : `${usd(baseline.savingsUsd)} (${baseline.savingsPct.toFixed(1)}%)`
+                }</td></tr>`;
+            })}
+            ${
+              month.totals.climbed &&
+              html`<tr><th>climbed on provider failures</th>
+                <td class="num" data-testid="climbed" data-value=${month.totals.climbed.requests}>${month.totals.climbed.requests} requests, ${usd(month.totals.climbed.costUsd)}</td></tr>`
+            }
+          </tbody></table>`
+        }
+        ${
           days &&
           days.rows.length > 0 &&
           html`<${Chart} label="cost and cloud-only cost per day" data=${[
