@@ -215,6 +215,11 @@ gateway:
   test('a request shows up on the open overview by itself (server-sent events)', async () => {
     const page = await signedIn();
     await page.getByText('● live').waitFor();
+    // The live dot can come before the first figures: read the count only once it is drawn.
+    await waitFor(
+      async () => (await page.getByTestId('requests-total').getAttribute('data-value')) !== null,
+      'the overview drew its first figures',
+    );
     const before = Number(await page.getByTestId('requests-total').getAttribute('data-value'));
     assert.equal((await ask('live one')).status, 200);
     await waitFor(
