@@ -132,36 +132,15 @@ export async function createPlatform(
     // Settles runs' delivery status and tells listeners (logs); defined below, called only once started.
     outbox: { onEvent: (event) => onOutboxEvent(event) },
   });
-  const adapters = new Map<string, ModelAdapter>();
-  const adapterFor = (name: string): ModelAdapter => {
-    let adapter = adapters.get(name);
-    if (!adapter) {
-      const model = config.models[name];
-      adapter = createModelAdapter({
-        provider: config.providers[model.provider],
-        model,
-        fetch: io.fetch,
-        now: io.now,
-      });
-      adapters.set(name, adapter);
-    }
-    return adapter;
+  // Built on first use, one per model, with the provider settings of the config in use.
+  const adapterOptions = (name: string) => {
+    const model = config.models[name];
+    return { provider: config.providers[model.provider], model, fetch: io.fetch, now: io.now };
   };
-  const embeddingAdapters = new Map<string, EmbeddingAdapter>();
-  const embeddingAdapterFor = (name: string): EmbeddingAdapter => {
-    let adapter = embeddingAdapters.get(name);
-    if (!adapter) {
-      const model = config.models[name];
-      adapter = createEmbeddingAdapter({
-        provider: config.providers[model.provider],
-        model,
-        fetch: io.fetch,
-        now: io.now,
-      });
-      embeddingAdapters.set(name, adapter);
-    }
-    return adapter;
-  };
+  const adapterFor = perModel<ModelAdapter>((name) => createModelAdapter(adapterOptions(name)));
+  const embeddingAdapterFor = perModel<EmbeddingAdapter>((name) =>
+    createEmbeddingAdapter(adapterOptions(name)),
+  );
   const listeners = new Set<RequestRecordedListener>();
   const observedLedger: RequestLedger = {
     async record(request, attempts) {
@@ -289,5 +268,18 @@ export async function createPlatform(
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
       await stores.close();
     },
+  };
+}
+
+/** `build(name)` once per name, then the same value. */
+function perModel<T>(build: (name: string) => T): (name: string) => T {
+  const built = new Map<string, T>();
+  return (name) => {
+    let value = built.get(name);
+    if (value === undefined) {
+      value = build(name);
+      built.set(name, value);
+    }
+    return value;
   };
 }
