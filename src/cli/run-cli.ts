@@ -21,6 +21,7 @@ import { registerStartCommand } from './commands/start-command.ts';
 import { registerStatusCommand } from './commands/status-command.ts';
 import { registerUsageCommand } from './commands/usage-command.ts';
 import { exitCodes } from './exit-codes.ts';
+import { pyramidVersion } from './pyramid-version.ts';
 
 /** Runs the `pyramid` command with `argv` (without the node and script paths); resolves to the exit code. */
 export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
@@ -34,6 +35,7 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   };
   const program = new Command('pyramid')
     .description('Pyramid: AI operations on a 4-tier model pyramid (local first, frontier last)')
+    .version(pyramidVersion(), '-V, --version', 'print the version')
     .option('-c, --config <file>', 'config file (default: $PYRAMID_CONFIG, else $PYRAMID_HOME/pyramid.yaml)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
