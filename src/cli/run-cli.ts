@@ -7,6 +7,7 @@ import { serviceEnvName } from '../service/service-spec.ts';
 import { beginSupervisedStart, type SupervisedStart } from '../service/supervised-start.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
+import { registerBackupCommand } from './commands/backup-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDashboardCommand } from './commands/dashboard-command.ts';
 import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
@@ -57,6 +58,7 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   registerDashboardCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
+  registerBackupCommand(program, io);
   registerServiceCommand(program, io, setExitCode);
   registerDoctorCommand(program, io, setExitCode);
   program.hook('preAction', (_program, actionCommand) => {
