@@ -7,6 +7,7 @@ import { serviceEnvName } from '../service/service-spec.ts';
 import { beginSupervisedStart, type SupervisedStart } from '../service/supervised-start.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAskCommand } from './commands/ask-command.ts';
+import { registerBackupCommand } from './commands/backup-command.ts';
 import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDashboardCommand } from './commands/dashboard-command.ts';
 import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
@@ -19,8 +20,10 @@ import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerServiceCommand } from './commands/service-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
 import { registerStatusCommand } from './commands/status-command.ts';
+import { registerTokenCommand } from './commands/token-command.ts';
 import { registerUsageCommand } from './commands/usage-command.ts';
 import { exitCodes } from './exit-codes.ts';
+import { pyramidVersion } from './pyramid-version.ts';
 
 /** Runs the `pyramid` command with `argv` (without the node and script paths); resolves to the exit code. */
 export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
@@ -34,6 +37,7 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   };
   const program = new Command('pyramid')
     .description('Pyramid: AI operations on a 4-tier model pyramid (local first, frontier last)')
+    .version(pyramidVersion(), '-V, --version', 'print the version')
     .option('-c, --config <file>', 'config file (default: $PYRAMID_CONFIG, else $PYRAMID_HOME/pyramid.yaml)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -50,9 +54,11 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   registerRunsCommand(program, io);
   registerStartCommand(program, io);
   registerStatusCommand(program, io);
+  registerTokenCommand(program, io);
   registerDashboardCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
+  registerBackupCommand(program, io);
   registerServiceCommand(program, io, setExitCode);
   registerDoctorCommand(program, io, setExitCode);
   program.hook('preAction', (_program, actionCommand) => {

@@ -83,12 +83,12 @@ export async function loadGatewayTokens(options: {
   return { tokens: parseCredentials(text, file), notices };
 }
 
-const credentialsError = (file: string, message: string) =>
+export const credentialsError = (file: string, message: string) =>
   new ConfigError([{ path: 'credentials', message }], file);
 
 const regenerate = 'remove it to have a new admin token generated';
 
-function unreadable(error: FileReadError): string {
+export function unreadable(error: FileReadError): string {
   switch (error.problem) {
     case 'dangling_link':
       return `is a symbolic link to a file that does not exist: fix the link, or ${regenerate}`;
@@ -107,7 +107,7 @@ function unreadable(error: FileReadError): string {
   }
 }
 
-function parseCredentials(text: string, file: string): GatewayToken[] {
+export function parseCredentials(text: string, file: string): GatewayToken[] {
   const invalid = (message: string) => new ConfigError([{ path: 'credentials', message }], file);
   let parsed: unknown;
   try {

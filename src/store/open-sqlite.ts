@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { Migration } from './migration.ts';
 import { migrations as allMigrations } from './migrations.ts';
-import { runMigrations } from './run-migrations.ts';
+import { runMigrations, storeTooNew } from './run-migrations.ts';
 import { notPyramidDatabase, storeOpenError } from './store-open-error.ts';
 
 export type OpenSqliteOptions = {
@@ -51,6 +51,8 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
     if (version === 0 && objects > 0 && migrations.length > 0) {
       throw notPyramidDatabase(path, 'it holds tables but no Pyramid schema version');
     }
+    // A newer Pyramid's database is refused before the journal mode is touched (it may not be WAL).
+    if (version > migrations.length) throw storeTooNew(version, migrations.length);
     // In-memory databases have no WAL; they keep journal_mode = memory.
     if (!inMemory) db.exec('PRAGMA journal_mode = WAL');
     db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'}`);

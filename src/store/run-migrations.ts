@@ -9,6 +9,14 @@ export function schemaVersion(db: DatabaseSync): number {
   return row.user_version;
 }
 
+/** A database a newer Pyramid wrote (schema `version`, past the `known` migrations): refused, never changed. */
+export function storeTooNew(version: number, known: number): PyramidError {
+  return new PyramidError(
+    'store_too_new',
+    `the database is at schema version ${version}, newer than this Pyramid knows (${known}); upgrade Pyramid (the database was left unchanged)`,
+  );
+}
+
 /**
  * Applies the migrations a database has not applied yet, each with its version bump in one
  * transaction, so a failed step leaves the database at the previous version with nothing half-done.
@@ -19,12 +27,7 @@ export function runMigrations(
   migrations: readonly Migration[],
 ): { from: number; to: number } {
   const from = schemaVersion(db);
-  if (from > migrations.length) {
-    throw new PyramidError(
-      'store_too_new',
-      `the database is at schema version ${from}, newer than this Pyramid knows (${migrations.length}); upgrade Pyramid`,
-    );
-  }
+  if (from > migrations.length) throw storeTooNew(from, migrations.length);
   for (let index = from; index < migrations.length; index++) {
     const migration = migrations[index];
     transaction(db, () => {

@@ -14,7 +14,13 @@ export function registerRouteCommand(program: Command, io: CliIo): void {
     .action(async (task: string, options: { json?: boolean }, command: Command) => {
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
-        const plan = platform.router.explain({ task, messages: [] });
+        const explained = platform.router.explain({ task, messages: [] });
+        // Nothing probes providers in this process: `available` means configured (a key, a base URL),
+        // and whether the provider answers is unknown here (null, as in /api/health before a probe).
+        const plan = {
+          ...explained,
+          candidates: explained.candidates.map((candidate) => ({ ...candidate, reachable: null })),
+        };
         if (options.json) {
           io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
           return;
@@ -31,7 +37,7 @@ export function registerRouteCommand(program: Command, io: CliIo): void {
             String(candidate.tier),
             candidate.model,
             `${candidate.provider} (${platform.config.providers[candidate.provider].api})`,
-            candidate.available ? 'yes' : `no: ${candidate.note}`,
+            candidate.available ? 'configured, reachability unknown' : `no: ${candidate.note}`,
             breaker.state,
             `$${model.cost.input}/$${model.cost.output}`,
           ];
@@ -41,7 +47,7 @@ export function registerRouteCommand(program: Command, io: CliIo): void {
         );
         for (const note of plan.notes) io.stdout.write(`note: ${note}\n`);
         io.stdout.write(
-          "\nBreaker states are this process's own; a running gateway's live states are at GET /api/health.\n",
+          "\nProviders are not probed here and breaker states are this process's own: a running gateway's reachability and live breakers are in pyramid status (GET /api/health).\n",
         );
       } finally {
         await platform.close();

@@ -1,6 +1,7 @@
 export { AgentTurnError } from './agent-turn-error.ts';
 export { AllCandidatesFailedError } from './all-candidates-failed-error.ts';
 export { AuthError } from './auth-error.ts';
+export { BackupError, type BackupErrorCode } from './backup-error.ts';
 export { BadRequestError } from './bad-request-error.ts';
 export { BudgetExceededError } from './budget-exceeded-error.ts';
 export { ConfigError, type ConfigIssue } from './config-error.ts';
