@@ -37,7 +37,7 @@ describe('outbox: leases, retries and stopping', () => {
         targets: [{ channel: 'tg', to: '42' }],
       });
       first.outbox.start();
-      await waitFor(async () => (await first.outbox.get(id))?.chunksSent === 1, 5000, 'the first chunk');
+      await waitFor(async () => (await first.outbox.get(id))?.chunksSent === 1, 30_000, 'the first chunk');
       second.outbox.start();
       await waitFor(async () => (await first.outbox.get(id))?.state === 'delivered', 10_000, 'the delivery');
       await new Promise((resolve) => setTimeout(resolve, 900));
@@ -98,7 +98,7 @@ describe('outbox: leases, retries and stopping', () => {
         targets: [{ channel: 'tg', to: '42' }],
       });
       first.outbox.start();
-      await waitFor(async () => (await first.outbox.get(older))?.chunksSent === 1, 5000, 'the first chunk');
+      await waitFor(async () => (await first.outbox.get(older))?.chunksSent === 1, 30_000, 'the first chunk');
       // The first worker holds the older delivery for a while (its next chunk is paced 600 ms later).
       second.outbox.start();
       const [newer] = await second.outbox.enqueue({

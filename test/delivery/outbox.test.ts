@@ -138,7 +138,7 @@ describe('outbox', () => {
         text: 'hello',
         targets: [{ channel: 'tg', to: '42' }],
       });
-      await waitFor(async () => (await outbox.get(id))?.state === 'delivered', 5000);
+      await waitFor(async () => (await outbox.get(id))?.state === 'delivered', 30_000);
       assert.deepEqual(
         telegram.requests.map((request) => request.status),
         [500, 500, 200],
@@ -164,7 +164,7 @@ describe('outbox', () => {
           { channel: 'tg', to: '403' },
         ],
       });
-      await waitFor(async () => (await outbox.runStatus('run-2')) !== 'pending', 5000);
+      await waitFor(async () => (await outbox.runStatus('run-2')) !== 'pending', 30_000);
       await new Promise((resolve) => setTimeout(resolve, 150));
       assert.equal(await outbox.runStatus('run-2'), 'failed');
       assert.equal(telegram.requests.length, 2, 'no retry after a permanent failure');
@@ -185,7 +185,7 @@ describe('outbox', () => {
         text: 'hello',
         targets: [{ channel: 'tg', to: '42' }],
       });
-      await waitFor(async () => (await outbox.get(id))?.state !== 'pending', 5000);
+      await waitFor(async () => (await outbox.get(id))?.state !== 'pending', 30_000);
       const delivery = await outbox.get(id);
       assert.equal(delivery?.state, 'failed');
       assert.equal(delivery?.attempts, 4);
