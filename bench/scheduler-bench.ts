@@ -85,30 +85,107 @@ try {
     await sleep(5);
   }
   await sleep(15_000);
+  const stoppedAt = Date.now();
   second.kill('SIGTERM');
   await new Promise((resolve) => second.once('exit', resolve));
 
-  const duplicated = (
-    db
-      .prepare(
-        'SELECT COUNT(*) AS n FROM (SELECT job_id, slot_time FROM runs WHERE slot_time IS NOT NULL GROUP BY 1, 2 HAVING COUNT(*) > 1)',
-      )
-      .get() as { n: number }
-  ).n;
-  // Lost: a minute slot of a job with no run, outside the downtime (which catchUp once folds into one run).
-  const slots = db
-    .prepare('SELECT job_id, slot_time FROM runs WHERE slot_time IS NOT NULL ORDER BY job_id, slot_time')
-    .all() as { job_id: string; slot_time: number }[];
+  // Lost and duplicated slots, counted against the slots the schedules imply (not against the rows
+  // that exist, which would find none by construction): job i fires at second i % 60 of every minute,
+  // from its creation to the SIGTERM (less a settle margin for the last tick). A slot is covered by the
+  // run claimed for it; a missing slot before a catch-up run of its job was folded into it (catchUp
+  // once); any other missing slot is lost. A slot with more than one row, or whose run and retries
+  // (retry_of) finished ok more than once, is duplicated; model calls for a job beyond the runs that
+  // started are executions the runs table does not account for.
+  const settleMs = 2000;
+  const created = new Map(
+    (db.prepare('SELECT id, created_at FROM jobs').all() as { id: string; created_at: number }[]).map(
+      (row) => [row.id, row.created_at],
+    ),
+  );
+  type Row = {
+    id: string;
+    job_id: string;
+    trigger: string;
+    slot_time: number | null;
+    status: string;
+    started_at: number | null;
+    retry_of: string | null;
+  };
+  const rows = db
+    .prepare('SELECT id, job_id, trigger, slot_time, status, started_at, retry_of FROM runs')
+    .all() as Row[];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const rootOf = (row: Row): Row => {
+    let current = row;
+    for (let hops = 0; current.retry_of && byId.has(current.retry_of) && hops < 100; hops++)
+      current = byId.get(current.retry_of) as Row;
+    return current;
+  };
+  const chains = new Map<string, Row[]>(); // slot row id -> its rows (the slot's run and its retries)
+  for (const row of rows) {
+    const root = rootOf(row);
+    if (root.slot_time === null) continue;
+    chains.set(root.id, [...(chains.get(root.id) ?? []), row]);
+  }
+  const slotRows = new Map<string, Row[]>(); // "job slot" -> rows claimed for it
+  for (const row of rows)
+    if (row.slot_time !== null)
+      slotRows.set(`${row.job_id} ${row.slot_time}`, [
+        ...(slotRows.get(`${row.job_id} ${row.slot_time}`) ?? []),
+        row,
+      ]);
+  let expected = 0;
   let lost = 0;
   let foldedIntoCatchUp = 0;
-  for (let index = 1; index < slots.length; index++) {
-    if (slots[index].job_id !== slots[index - 1].job_id) continue;
-    const missing = Math.round((slots[index].slot_time - slots[index - 1].slot_time) / 60_000) - 1;
-    if (missing <= 0) continue;
-    if (slots[index - 1].slot_time < killedAt && slots[index].slot_time > killedAt)
-      foldedIntoCatchUp += missing;
-    else lost += missing;
+  let duplicated = 0;
+  let reExecuted = 0;
+  let offGrid = 0;
+  let notFinished = 0;
+  const lostExamples: string[] = [];
+  const expectedUntil = stoppedAt - settleMs;
+  for (let index = 0; index < jobs; index++) {
+    const job = `job${index}`;
+    const createdAt = created.get(job) ?? Number.POSITIVE_INFINITY;
+    const offset = (index % 60) * 1000;
+    const claimed = rows
+      .filter((row) => row.job_id === job && row.slot_time !== null)
+      .sort((a, b) => (a.slot_time as number) - (b.slot_time as number));
+    offGrid += claimed.filter((row) => ((row.slot_time as number) - offset) % 60_000 !== 0).length;
+    for (
+      let slot = Math.ceil((createdAt - offset) / 60_000) * 60_000 + offset;
+      slot <= expectedUntil;
+      slot += 60_000
+    ) {
+      expected++;
+      const here = slotRows.get(`${job} ${slot}`) ?? [];
+      if (here.length > 1) duplicated++;
+      if (here.length > 0) {
+        const chain = chains.get(here[0].id) ?? here;
+        const ok = chain.filter((row) => row.status === 'ok').length;
+        if (ok > 1 && here.length === 1) duplicated++;
+        if (chain.filter((row) => row.started_at !== null).length > 1) reExecuted++;
+        if (!chain.some((row) => ['ok', 'error', 'timeout', 'skipped'].includes(row.status))) notFinished++;
+        continue;
+      }
+      const nextClaim = claimed.find((row) => (row.slot_time as number) > slot);
+      if (nextClaim?.trigger === 'catch-up') foldedIntoCatchUp++;
+      else {
+        lost++;
+        if (lostExamples.length < 3) lostExamples.push(`${job} @ ${new Date(slot).toISOString()}`);
+      }
+    }
   }
+  const callsByJob = new Map<string, number>();
+  for (const request of fake.requests) {
+    const job = /run (job\d+)/.exec(JSON.stringify(request.body))?.[1];
+    if (job) callsByJob.set(job, (callsByJob.get(job) ?? 0) + 1);
+  }
+  const startedByJob = new Map<string, number>();
+  for (const row of rows)
+    if (row.started_at !== null) startedByJob.set(row.job_id, (startedByJob.get(row.job_id) ?? 0) + 1);
+  let unaccountedCalls = 0;
+  for (const [job, calls] of callsByJob)
+    unaccountedCalls += Math.max(0, calls - (startedByJob.get(job) ?? 0));
   const statuses = db.prepare('SELECT status, COUNT(*) AS n FROM runs GROUP BY 1 ORDER BY 1').all();
   const errors = db
     .prepare(
@@ -136,8 +213,23 @@ try {
     },
     runsPerMinute: Math.round(runsPerMinute),
     maxRssMb: Math.round(Math.max(...rss, 0)),
-    resume: { readyMs: Math.round(readyMs), firstRunMs: Math.round(firstRunMs), interrupted },
-    slots: { duplicated, lost, foldedIntoCatchUp },
+    resume: {
+      downMs: restartedAt - killedAt,
+      readyMs: Math.round(readyMs),
+      firstRunMs: Math.round(firstRunMs),
+      interrupted,
+    },
+    slots: {
+      expected,
+      lost,
+      duplicated,
+      foldedIntoCatchUp,
+      reExecutedAfterInterrupt: reExecuted,
+      claimedNotFinished: notFinished,
+      offGrid,
+      unaccountedModelCalls: unaccountedCalls,
+      lostExamples,
+    },
     statuses,
     errors,
   };

@@ -43,7 +43,6 @@ test('http_get gives up on a host that does not answer, with an answer the agent
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   try {
-    const started = Date.now();
     const answer = await httpGet({
       url: `http://127.0.0.1:${port}/`,
       allowedHosts: [`127.0.0.1:${port}`],
@@ -51,7 +50,6 @@ test('http_get gives up on a host that does not answer, with an answer the agent
       timeoutMs: 300,
     });
     assert.equal(answer, 'error: no answer within 0.3 s');
-    assert.ok(Date.now() - started < 2000);
     // The caller's own abort is still an abort, not a tool answer.
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('the run timed out')), 50);

@@ -149,7 +149,7 @@ jobs:
         text: '**Up** < 5%',
         targets: [{ channel: 'tg', to: '43' }],
       });
-      await waitFor(async () => (await platform.outbox.get(id))?.state === 'delivered', 5000);
+      await waitFor(async () => (await platform.outbox.get(id))?.state === 'delivered', 30_000);
       assert.deepEqual(
         telegram.accepted.filter((message) => message.chatId === '43').map((message) => message.text),
         ['Up < 5%'],
@@ -172,7 +172,7 @@ jobs:
       text: 'hello',
       targets: [{ channel: 'tg', to: '404' }],
     });
-    await waitFor(async () => (await platform.outbox.get(id))?.state === 'failed', 5000);
+    await waitFor(async () => (await platform.outbox.get(id))?.state === 'failed', 30_000);
 
     const listed = await runPyramid(['deliveries', '--failed', '--json'], env());
     assert.equal(listed.code, 0, listed.stderr);

@@ -37,7 +37,7 @@ describe('outbox: leases, retries and stopping', () => {
         targets: [{ channel: 'tg', to: '42' }],
       });
       first.outbox.start();
-      await waitFor(async () => (await first.outbox.get(id))?.chunksSent === 1, 5000, 'the first chunk');
+      await waitFor(async () => (await first.outbox.get(id))?.chunksSent === 1, 30_000, 'the first chunk');
       second.outbox.start();
       await waitFor(async () => (await first.outbox.get(id))?.state === 'delivered', 10_000, 'the delivery');
       await new Promise((resolve) => setTimeout(resolve, 900));
@@ -98,7 +98,7 @@ describe('outbox: leases, retries and stopping', () => {
         targets: [{ channel: 'tg', to: '42' }],
       });
       first.outbox.start();
-      await waitFor(async () => (await first.outbox.get(older))?.chunksSent === 1, 5000, 'the first chunk');
+      await waitFor(async () => (await first.outbox.get(older))?.chunksSent === 1, 30_000, 'the first chunk');
       // The first worker holds the older delivery for a while (its next chunk is paced 600 ms later).
       second.outbox.start();
       const [newer] = await second.outbox.enqueue({
@@ -131,7 +131,8 @@ describe('outbox: leases, retries and stopping', () => {
     const slow: Channel = {
       name: 'slow',
       type: 'webhook',
-      pacing: { perTargetMs: 3000, perSecond: 10 },
+      // The next slot a minute away: a stop that waited for it would take a minute, not seconds.
+      pacing: { perTargetMs: 60_000, perSecond: 10 },
       render: () => ['one', 'two', 'three'],
       send: async (body) => {
         inFlight = true;
@@ -150,13 +151,13 @@ describe('outbox: leases, retries and stopping', () => {
         targets: [{ channel: 'slow', to: '1' }],
       });
       outbox.start();
-      await waitFor(() => inFlight, 2000, 'the first chunk to be in flight');
+      await waitFor(() => inFlight, 15_000, 'the first chunk to be in flight');
       const started = Date.now();
       const stopping = outbox.stop();
       accept();
       await stopping;
       const took = Date.now() - started;
-      assert.ok(took < 1000, `stop took ${took} ms`);
+      assert.ok(took < 30_000, `stop took ${took} ms`);
       assert.deepEqual(accepted, ['one']);
       const delivery = await outbox.get(id);
       assert.equal(delivery?.state, 'pending');

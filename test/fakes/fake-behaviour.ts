@@ -47,6 +47,8 @@ export type FakeBehaviour = {
   headers?: Record<string, string>;
   /** Wait before sending the response headers. */
   delayMs?: number;
+  /** Wait until this settles before sending the response headers (after `delayMs`): the test decides when. */
+  release?: Promise<unknown>;
   /** Streams: wait after the headers, before the first chunk. */
   ttftMs?: number;
   /** Streams: wait between chunks. */

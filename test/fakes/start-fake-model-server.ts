@@ -84,6 +84,7 @@ export async function startFakeModelServer(options: {
 
     if (behaviour.hang) return;
     await wait(behaviour.delayMs);
+    if (behaviour.release) await behaviour.release;
     const extraHeaders = behaviour.headers ?? {};
     if (!route)
       return sendJson(

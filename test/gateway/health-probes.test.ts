@@ -56,7 +56,6 @@ describe('health probes feed the breakers', () => {
     assert.match(state.providers.local.reason ?? '', /^unreachable/);
     assert.equal(state.models['local-model'].available, false);
     assert.equal(state.models['local-model'].breaker.state, 'open');
-    const started = performance.now();
     assert.equal(await ask(), 'cloud-model', 'the dead provider is skipped');
     const attempts = await gw.platform.ledger.usage({ sinceMs: 0, by: 'model' });
     assert.equal(
@@ -64,7 +63,6 @@ describe('health probes feed the breakers', () => {
       1,
       'no user request was sent to the dead provider',
     );
-    assert.ok(performance.now() - started < 1000);
     assert.match(gw.logs(), /"provider":"local".*"msg":"provider unreachable"/);
 
     await relay.up();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../delivery/wait-for.ts';
 import { startTestGateway, type TestGateway } from './start-test-gateway.ts';
 
 describe('requests whose ledger commit fails', () => {
@@ -53,8 +53,7 @@ describe('requests whose ledger commit fails', () => {
         );
       assert.ok(logged, `stream ${stream}: the failure is in the log with request ${requestId}`);
     }
-    for (let waited = 0; gw.server.inFlight() > 0 && waited < 1000; waited += 20) await sleep(20);
-    assert.equal(gw.server.inFlight(), 0);
+    await waitFor(() => gw.server.inFlight() === 0, 15_000, 'no request in flight');
     assert.equal((await gw.call('/health', { token: null })).status, 200);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runPyramid } from '../cli/run-pyramid.ts';
+import { waitFor } from '../delivery/wait-for.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { startPyramid } from './start-pyramid-process.ts';
 import { adminToken, gatewayTestYaml } from './start-test-gateway.ts';
@@ -71,16 +72,21 @@ describe('pyramid start', () => {
       CLOUD_KEY: 'sk-cloud-secret-value-123',
     });
     try {
-      local.setDefault({ delayMs: 800, text: 'finished despite the SIGTERM' });
+      const release = Promise.withResolvers<void>();
+      local.setDefault({ release: release.promise, text: 'finished despite the SIGTERM' });
+      const seen = local.requests.length;
       const pending = fetch(`${started.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'slow one' }] }),
       });
-      await sleep(300);
+      // The request is in flight once the model server has it; the gateway closes its listener in the
+      // same tick as it logs "draining".
+      await waitFor(() => local.requests.length > seen, 15_000, 'the model server to receive the request');
       started.child.kill('SIGTERM');
-      await sleep(150);
+      await waitFor(() => started.output().includes('"msg":"draining"'), 15_000, 'the draining log line');
       await assert.rejects(fetch(`${started.url}/health`), 'no new connections while draining');
+      release.resolve();
       const response = await pending;
       assert.equal(response.status, 200);
       const body = (await response.json()) as { choices: { message: { content: string } }[] };

@@ -194,14 +194,13 @@ for (const api of apis) {
     test('generate: a server that never answers ends with a total timeout', async () => {
       fake.enqueue({ hang: true });
       const timeouts = { connectMs: 100, firstTokenMs: 100, totalMs: 200 };
-      const started = Date.now();
       await assert.rejects(adapter.generate(call({ timeouts })), (thrown: TimeoutError) => {
         assert.ok(thrown instanceof TimeoutError, inspect(thrown));
         // Non-streaming calls only enforce the total limit (headers come with the whole body).
         assert.equal(thrown.phase, 'total');
+        assert.match(thrown.message, /within 200 ms/);
         return true;
       });
-      assert.ok(Date.now() - started < 1500);
     });
 
     test('stream: no response headers in connectMs is a connect timeout', async () => {

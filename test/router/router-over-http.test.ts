@@ -102,9 +102,12 @@ describe('router over real HTTP, with the SQLite ledger', () => {
     ollama.enqueue({ hang: true });
     openai.enqueue({ status: 503 });
     anthropic.enqueue({ text: 'billing', usage: { input: 20, output: 3 } });
-    const started = Date.now();
     const result = await router.complete({ messages });
-    assert.ok(Date.now() - started < 2000, 'a hang costs the connect timeout, not the total one');
+    assert.notEqual(
+      result.trace.attempts[0].reason,
+      'timeout:total',
+      'a hang costs the connect timeout, not the total one',
+    );
     assert.equal(result.model, 'opus');
     assert.deepEqual(
       result.trace.attempts.map((a) => [a.model, a.reason]),

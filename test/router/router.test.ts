@@ -578,7 +578,8 @@ describe('breakers under concurrency', () => {
       'qwen',
       { text: 'slow, then aborted', delayMs: 1000 },
       { error: unreachable('qwen') },
-      { text: 'the probe', delayMs: 300 },
+      // Long enough that the requests below run while it is in flight, however busy the machine.
+      { text: 'the probe', delayMs: 3000 },
       { text: 'a second probe' },
     );
     const controller = new AbortController();
@@ -586,8 +587,7 @@ describe('breakers under concurrency', () => {
     await router.complete(ask('classify')); // qwen unreachable: open
     clock.advance(5000);
     const probe = router.complete(ask('classify'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(adapters.callsTo('qwen'), 3);
+    await waitFor(() => adapters.callsTo('qwen') === 3, 15_000, 'the probe to reach qwen');
     controller.abort(new Error('client went away'));
     await assert.rejects(stale, /client went away/);
     const during = await router.complete(ask('classify'));

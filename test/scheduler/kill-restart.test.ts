@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { closeSqlite, openSqlite } from '../../src/store/index.ts';
+import { waitFor } from '../delivery/wait-for.ts';
 import { startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 
 const child = fileURLToPath(new URL('./fixtures/scheduler-child.ts', import.meta.url));
@@ -58,8 +59,19 @@ test('kill -9 mid-run, restart: the running run becomes interrupted and is retri
     const second = await startChild(dbPath, fake.baseUrl);
     assert.equal(second.interrupted, 1);
     const before = rows().length;
-    while (rows().filter((row) => row.status === 'ok').length < before) await sleep(50);
-    await sleep(2500);
+    await waitFor(
+      () => rows().filter((row) => row.status === 'ok').length >= before,
+      30_000,
+      'the runs there were at the restart to finish',
+    );
+    // Three slots after the restart have run: however long that takes on this machine.
+    await waitFor(
+      () =>
+        rows().filter((row) => row.status === 'ok' && row.slot_time !== null && row.slot_time > killedAt)
+          .length >= 3,
+      30_000,
+      'three slots after the restart to run',
+    );
     second.process.kill('SIGTERM');
     await new Promise((resolve) => second.process.once('exit', resolve));
 

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config/parse-config.ts';
 import type { ChatRequest } from '../../src/contracts/chat-request.ts';
 import { ConfigError } from '../../src/contracts/errors/config-error.ts';
 import { openInlineStores } from '../../src/store/index.ts';
+import { waitFor } from '../delivery/wait-for.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { createHarness, testAgent, testJob } from './scheduler-harness.ts';
 
@@ -187,8 +188,9 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     const spawn = {
       toolCalls: [{ name: 'spawn_subagents', arguments: JSON.stringify({ tasks: [{ prompt: 'part' }] }) }],
     };
-    // The slow job's subagent holds the only subagent slot for 3 s of real time.
-    fake.enqueue(spawn, { text: 'slow part', delayMs: 3000 }, spawn);
+    // The slow job's subagent holds the only subagent slot until the test releases it.
+    const release = Promise.withResolvers<void>();
+    fake.enqueue(spawn, { text: 'slow part', release: release.promise }, spawn);
     fake.setDefault({ text: 'done' });
     const never = { kind: 'at' as const, atMs: Date.parse('2030-01-01T00:00:00Z') };
     const harness = await createHarness(fake, {
@@ -202,21 +204,29 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     try {
       await harness.scheduler.start();
       await harness.scheduler.runNow('slow');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitFor(
+        () => harness.scheduler.stats().subagentsActive === 1,
+        15_000,
+        "slow's subagent to start",
+      );
       const quick = await harness.scheduler.runNow('quick');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(harness.scheduler.stats().subagentsWaiting, 1, "quick's subagent waits for the slot");
-      const startedWaiting = Date.now();
+      await waitFor(
+        () => harness.scheduler.stats().subagentsWaiting === 1,
+        15_000,
+        "quick's subagent to wait",
+      );
       await harness.clock.advance(5000); // quick's timeout
+      // The slow subagent is held until released below: were quick held until it finished, this would hang.
       const finished = await harness.scheduler.waitForRun(quick.id);
       assert.equal(finished.status, 'timeout');
-      assert.ok(Date.now() - startedWaiting < 1000, 'not held until the other subagent finished');
+      assert.equal(harness.scheduler.stats().subagentsActive, 1, 'the other subagent is still running');
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(
         [harness.scheduler.stats().running, harness.scheduler.stats().subagentsWaiting],
         [1, 0],
         'its agent slot and its place in the subagent queue are given back',
       );
+      release.resolve();
       await harness.settle();
     } finally {
       fake.setDefault({});
@@ -260,10 +270,15 @@ describe('overlap, catch-up, concurrency and subagents', () => {
       ],
     });
     await harness.scheduler.start();
+    const calls = fake.requests.length;
     await harness.clock.advance(minute);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => fake.requests.length > calls, 15_000, 'the first attempt to call the model');
     await harness.clock.advance(5000); // the timeout
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(
+      async () => (await harness.scheduler.listRuns())[0]?.attempt === 1,
+      15_000,
+      'the timed-out run to wait for its retry',
+    );
     const [run] = await harness.scheduler.listRuns();
     assert.deepEqual([run.status, run.attempt], ['queued', 1]);
     return harness;
@@ -281,8 +296,15 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     const restarted = harness.makeScheduler();
     try {
       await harness.scheduler.start();
+      const calls = fake.requests.length;
       await harness.clock.advance(minute);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitFor(
+        async () =>
+          fake.requests.length > calls &&
+          (await harness.scheduler.listRuns({ jobId: 'j' }))[0]?.status === 'running',
+        15_000,
+        'the run to call the model',
+      );
       await harness.scheduler.stop({ drainMs: 0 });
       const stopped = await harness.scheduler.listRuns({ jobId: 'j' });
       assert.deepEqual(stopped.map((run) => [run.status, run.trigger]).sort(), [
