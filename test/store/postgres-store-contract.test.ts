@@ -1,0 +1,20 @@
+import { after, before, test } from 'node:test';
+import { openPostgresStores } from '../../src/store/postgres/open-postgres-stores.ts';
+import {
+  type PostgresCluster,
+  postgresUnavailable,
+  startPostgresCluster,
+} from './postgres/start-postgres-cluster.ts';
+import { storeContract } from './store-contract.ts';
+
+const unavailable = postgresUnavailable();
+if (unavailable) {
+  test('store contract: PostgreSQL', { skip: unavailable }, () => {});
+} else {
+  let cluster: PostgresCluster;
+  before(async () => {
+    cluster = await startPostgresCluster();
+  });
+  after(() => cluster?.stop());
+  storeContract('PostgreSQL', async () => openPostgresStores(await cluster.createDatabase(), { poolMax: 4 }));
+}
