@@ -12,9 +12,15 @@ if (unavailable) {
   test('store contract: PostgreSQL', { skip: unavailable }, () => {});
 } else {
   let cluster: PostgresCluster;
+  // Each test gets a fresh database copied from one migrated once (CREATE DATABASE ... TEMPLATE).
+  let template: string;
   before(async () => {
     cluster = await startPostgresCluster();
+    template = await cluster.createDatabase();
+    await (await openPostgresStores(template)).close();
   });
   after(() => cluster?.stop());
-  storeContract('PostgreSQL', async () => openPostgresStores(await cluster.createDatabase(), { poolMax: 4 }));
+  storeContract('PostgreSQL', async () =>
+    openPostgresStores(await cluster.createDatabase({ template }), { poolMax: 4 }),
+  );
 }

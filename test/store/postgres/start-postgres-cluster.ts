@@ -11,8 +11,8 @@ import pg from 'pg';
 const run = promisify(execFile);
 
 export type PostgresCluster = {
-  /** A URL for a new, empty database on the cluster. */
-  createDatabase(): Promise<string>;
+  /** A URL for a new database on the cluster: empty, or a copy of `template` (a database's URL, not in use). */
+  createDatabase(options?: { template?: string }): Promise<string>;
   /** The admin URL (database `postgres`). */
   url: string;
   stop(): Promise<void>;
@@ -111,12 +111,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   let stopped = false;
   return {
     url,
-    async createDatabase() {
+    async createDatabase({ template } = {}) {
       const name = `test_${process.pid}_${++databases}`;
+      const from = template === undefined ? '' : ` TEMPLATE ${new URL(template).pathname.slice(1)}`;
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        await client.query(`CREATE DATABASE ${name}`);
+        await client.query(`CREATE DATABASE ${name}${from}`);
       } finally {
         await client.end();
       }
