@@ -21,14 +21,13 @@ import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
 import {
-  openInlineStores,
   pruneHistory,
   retentionCutoffs,
-  startSqliteStoreWorker,
   startWalCheckpointer,
   type WalCheckpointer,
   type WorkerStores,
 } from '../store/index.ts';
+import { openStores } from '../store/open-stores.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
 import { changedSections, reloadableSections } from './compare-config-sections.ts';
 
@@ -106,10 +105,12 @@ export async function createPlatform(
   // Replaced by reload() (only ever with the same providers, models, tiers and channels).
   let config = loaded.config;
   const dbFile = join(home, 'pyramid.db');
-  const stores: Stores | WorkerStores =
-    platformOptions.store === 'worker'
-      ? await startSqliteStoreWorker(dbFile, io.now ? { now: io.now } : {})
-      : openInlineStores(dbFile, io.now ? { now: io.now } : {});
+  const stores: Stores | WorkerStores = await openStores(config, {
+    dbFile,
+    mode: platformOptions.store ?? 'inline',
+    configFile,
+    ...(io.now ? { now: io.now } : {}),
+  });
   let checkpointer: WalCheckpointer | undefined;
   const pruner = stores.pruner;
   const ledger = createLedger({ store: stores.ledger, config });

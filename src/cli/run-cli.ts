@@ -7,6 +7,7 @@ import { registerConfigCommand } from './commands/config-command.ts';
 import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
+import { registerMigrateCommand } from './commands/migrate-command.ts';
 import { registerPruneCommand } from './commands/prune-command.ts';
 import { registerRouteCommand } from './commands/route-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
@@ -41,6 +42,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerStatusCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
+  registerMigrateCommand(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

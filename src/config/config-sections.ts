@@ -9,6 +9,7 @@ import { modelsSection } from './sections/models-section.ts';
 import { providersSection } from './sections/providers-section.ts';
 import { retentionSection } from './sections/retention-section.ts';
 import { routerSection } from './sections/router-section.ts';
+import { storeSection } from './sections/store-section.ts';
 import { tasksSection } from './sections/tasks-section.ts';
 import { tiersSection } from './sections/tiers-section.ts';
 
@@ -27,6 +28,7 @@ export const configSections = {
   channels: channelsSection,
   alerts: alertsSection,
   retention: retentionSection,
+  store: storeSection,
 };
 
 export type ConfigSections = typeof configSections;

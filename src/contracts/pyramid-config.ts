@@ -84,7 +84,18 @@ export type PyramidConfig = {
   alerts?: AlertsConfig;
   /** How long finished history is kept; the loader always fills it, with defaults. */
   retention?: RetentionConfig;
+  /** Where everything is kept; the loader always fills it (default: SQLite in PYRAMID_HOME). */
+  store?: StoreConfig;
 };
+
+/**
+ * `sqlite`: pyramid.db in PYRAMID_HOME, for one process on one machine. `postgres`: a PostgreSQL
+ * database that several `pyramid start` processes share as one platform. `url` is resolved (it may
+ * hold a password: never log it); when its `env:` variable is unset, `unavailableReason` says so.
+ */
+export type StoreConfig =
+  | { kind: 'sqlite' }
+  | { kind: 'postgres'; url?: string; unavailableReason?: string; poolMax: number };
 
 /**
  * How long finished history is kept, in ms; undefined keeps it forever. Only finished things are ever

@@ -33,6 +33,7 @@ describe('configJsonSchema', () => {
       'channels',
       'alerts',
       'retention',
+      'store',
     ]);
     assert.deepStrictEqual(schema.required, ['providers', 'models', 'tiers']);
     assert.equal(schema.additionalProperties, false);
