@@ -6,6 +6,7 @@ import { deliveryNote } from './migrations/0004-delivery-note.ts';
 import { historyIndexes } from './migrations/0005-history-indexes.ts';
 import { runNotBefore } from './migrations/0006-run-not-before.ts';
 import { runsAwaitingDelivery } from './migrations/0007-runs-awaiting-delivery.ts';
+import { runLeases } from './migrations/0008-run-leases.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   historyIndexes,
   runNotBefore,
   runsAwaitingDelivery,
+  runLeases,
 ];

@@ -189,6 +189,57 @@ export function storeContract(name: string, open: () => Promise<Stores>): void {
       },
     );
 
+    withStores(
+      'scheduler: run leases: one process starts a queued run; the lane counts every process; a dead holder is interrupted and retried once',
+      async ({ scheduler }) => {
+        await scheduler.insertRun(runRecord('r1', 'queued', 1));
+        await scheduler.insertRun(runRecord('r2', 'queued', 2));
+        const running = (id: string, queuedAt: number) => ({
+          ...runRecord(id, 'running', queuedAt),
+          startedAt: 10,
+          attempt: 1,
+        });
+        assert.equal(await scheduler.startRun(running('r1', 1), { owner: 'p1', until: 1000 }, 1), 'started');
+        assert.equal(
+          await scheduler.startRun(running('r1', 1), { owner: 'p2', until: 1000 }, 5),
+          'taken',
+          'p1 started it first',
+        );
+        assert.equal(
+          await scheduler.startRun(running('r2', 2), { owner: 'p2', until: 1000 }, 1),
+          'lane-full',
+          "p1's run fills a lane of one",
+        );
+        assert.equal((await scheduler.getRun('r2'))?.status, 'queued');
+        assert.equal(await scheduler.startRun(running('r2', 2), { owner: 'p2', until: 1000 }, 2), 'started');
+        assert.deepEqual(await scheduler.renewRunLeases('p1', 5000), ['r1']);
+        assert.deepEqual(
+          (await scheduler.expiredRuns(2000)).map((run) => run.id),
+          ['r2'],
+          "p2's lease ended at 1000; p1 renewed to 5000",
+        );
+        const retry = runRecord('r2-retry', 'queued', 2001, { trigger: 'retry', retryOf: 'r2' });
+        const [first, second] = await Promise.all([
+          scheduler.interruptExpired('r2', 2000, retry),
+          scheduler.interruptExpired('r2', 2000, { ...retry, id: 'r2-retry-again' }),
+        ]);
+        assert.deepEqual([first, second].sort(), [false, true], 'interrupted once');
+        const interrupted = await scheduler.getRun('r2');
+        assert.equal(interrupted?.status, 'interrupted');
+        assert.equal(interrupted?.finishedAt, 2000);
+        assert.ok(
+          (await scheduler.getRun('r2-retry')) || (await scheduler.getRun('r2-retry-again')),
+          'with its retry',
+        );
+        assert.equal((await scheduler.listRuns({ status: 'queued' })).length, 1, 'one retry, not two');
+        assert.equal(await scheduler.interruptExpired('r1', 2000), false, 'a live lease is left alone');
+        assert.deepEqual(await scheduler.renewRunLeases('p2', 9000), [], 'p2 holds nothing now');
+        await scheduler.updateRun({ ...running('r1', 1), status: 'ok', finishedAt: 20 });
+        assert.deepEqual(await scheduler.renewRunLeases('p1', 9000), [], 'a finished run is not held');
+        assert.deepEqual(await scheduler.expiredRuns(99_999), []);
+      },
+    );
+
     withStores('sessions: transcripts in order, notes by agent and key', async ({ sessions }) => {
       await sessions.ensure({
         id: 's1',

@@ -12,6 +12,9 @@ import { postgresTransaction } from './postgres-transaction.ts';
 type Row = Record<string, unknown>;
 type Queryable = Pool | PoolClient;
 
+// Every process's run starts queue on this advisory lock (see startRun).
+const laneLock = 7_310_432_120;
+
 const runColumns = `id, job_id, agent_id, trigger, slot_time, attempt, status, queued_at, started_at, finished_at,
   session_id, output, no_reply, error, tiers, models, escalations, cost_usd, input_tokens, output_tokens,
   delivery_status, retry_of, not_before`;
@@ -170,6 +173,47 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
         (a, b) => a.queuedAt - b.queuedAt || (a.id < b.id ? -1 : 1),
       );
     },
+    startRun: (run, lease, maxRunning) =>
+      postgresTransaction(pool, async (client) => {
+        // Starts queue on one advisory lock, so that counting the running runs of every process and
+        // starting one more are one step: the agent lane holds for the whole platform.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [laneLock]);
+        const { rows } = await client.query('SELECT status FROM runs WHERE id = $1 FOR UPDATE', [run.id]);
+        if (rows[0]?.status !== 'queued') return 'taken' as const;
+        const running = await client.query("SELECT COUNT(*) AS n FROM runs WHERE status = 'running'");
+        if (Number(running.rows[0].n) >= maxRunning) return 'lane-full' as const;
+        await updateRun(client, run);
+        await client.query('UPDATE runs SET lease_owner = $1, lease_until = $2 WHERE id = $3', [
+          lease.owner,
+          Math.round(lease.until),
+          run.id,
+        ]);
+        return 'started' as const;
+      }),
+    async renewRunLeases(owner, until) {
+      const { rows } = await pool.query(
+        "UPDATE runs SET lease_until = $1 WHERE lease_owner = $2 AND status = 'running' RETURNING id",
+        [Math.round(until), owner],
+      );
+      return rows.map((row) => String(row.id));
+    },
+    expiredRuns: (now) =>
+      runs(
+        `SELECT * FROM runs WHERE status = 'running' AND (lease_until IS NULL OR lease_until < $1)
+         ORDER BY queued_at, id COLLATE "C"`,
+        [Math.round(now)],
+      ),
+    interruptExpired: (runId, now, retry) =>
+      postgresTransaction(pool, async (client) => {
+        const { rowCount } = await client.query(
+          `UPDATE runs SET status = 'interrupted', finished_at = $1, error = $2, lease_owner = NULL, lease_until = NULL
+           WHERE id = $3 AND status = 'running' AND (lease_until IS NULL OR lease_until < $1)`,
+          [Math.round(now), processStoppedMessage, runId],
+        );
+        if ((rowCount ?? 0) === 0) return false;
+        if (retry) await insertRun(client, retry);
+        return true;
+      }),
     async changeCounter() {
       const { rows } = await pool.query('SELECT counter FROM store_changes WHERE id = 1');
       return Number(rows[0].counter);
