@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
 import type { ConfigIssue } from '../contracts/errors/config-error.ts';
@@ -105,6 +107,8 @@ export async function createPlatform(
   // Replaced by reload() (only ever with the same providers, models, tiers and channels).
   let config = loaded.config;
   const dbFile = join(home, 'pyramid.db');
+  // This process among the others sharing the store: run and delivery leases are held in its name.
+  const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const stores: Stores | WorkerStores = await openStores(config, {
     dbFile,
     mode: platformOptions.store ?? 'inline',
@@ -185,12 +189,16 @@ export async function createPlatform(
     outputSink.onOutboxEvent(event);
     for (const listener of deliveryListeners) listener(event);
   };
+  // Several processes on one PostgreSQL store: runs are leased (see SchedulerOptions.leases).
+  const leases =
+    config.store?.kind === 'postgres' ? { owner: processId, leaseMs: config.store.leaseMs } : undefined;
   const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
     new Scheduler({
       config,
       router,
       store: schedulerStore,
       sessions,
+      ...(leases ? { leases } : {}),
       ...(io.fetch ? { fetch: io.fetch } : {}),
       spentSince: (sinceMs, agentId) => ledger.spentSince(sinceMs, agentId),
       outputSink,

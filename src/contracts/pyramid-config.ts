@@ -95,7 +95,14 @@ export type PyramidConfig = {
  */
 export type StoreConfig =
   | { kind: 'sqlite' }
-  | { kind: 'postgres'; url?: string; unavailableReason?: string; poolMax: number };
+  | {
+      kind: 'postgres';
+      url?: string;
+      unavailableReason?: string;
+      poolMax: number;
+      /** How long a process holds a run without renewing it: a dead process's runs are retried after it. */
+      leaseMs: number;
+    };
 
 /**
  * How long finished history is kept, in ms; undefined keeps it forever. Only finished things are ever

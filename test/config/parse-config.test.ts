@@ -586,6 +586,7 @@ describe('parseConfig: store', () => {
       kind: 'postgres',
       url,
       poolMax: 10,
+      leaseMs: 30_000,
     });
     const pooled = `${base}store: { kind: postgres, url: env:DATABASE_URL, pool: { max: 3 } }\n`;
     assert.equal(
@@ -600,6 +601,7 @@ describe('parseConfig: store', () => {
       kind: 'postgres',
       unavailableReason: 'env:DATABASE_URL is not set',
       poolMax: 10,
+      leaseMs: 30_000,
     });
   });
 

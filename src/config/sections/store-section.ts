@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { StoreConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
+import { durationSchema } from '../duration-schema.ts';
 import { positiveInteger } from '../names.ts';
+import { parseDuration } from '../parse-duration.ts';
 import { isEnvReference, resolveSecret, secretSchema } from '../secret-reference.ts';
 
 const schema = z
@@ -26,6 +28,9 @@ const schema = z
         })
         .default({ max: 10 })
         .describe("Each process's connection pool."),
+      lease: durationSchema(
+        "How long a process holds a run without renewing it (renewed every third of it): a dead process's runs are interrupted and retried this long after it died (default 30s).",
+      ).default('30s'),
     }),
   ])
   .default({ kind: 'sqlite' })
@@ -60,6 +65,7 @@ export const storeSection: ConfigSection<typeof schema, StoreConfig> = {
       ...(value === undefined ? {} : { url: value }),
       ...(unavailableReason === undefined ? {} : { unavailableReason }),
       poolMax: store.pool.max,
+      leaseMs: parseDuration(store.lease),
     };
   },
 };
