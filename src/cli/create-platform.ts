@@ -127,7 +127,11 @@ export async function createPlatform(
     fetch: io.fetch,
     now: io.now,
     // Settles runs' delivery status and tells listeners (logs); defined below, called only once started.
-    outbox: { onEvent: (event) => onOutboxEvent(event) },
+    // On a shared store a dead process's deliveries are taken over after the same lease as its runs.
+    outbox: {
+      onEvent: (event) => onOutboxEvent(event),
+      ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs } : {}),
+    },
   });
   const adapters = new Map<string, ModelAdapter>();
   const adapterFor = (name: string): ModelAdapter => {
