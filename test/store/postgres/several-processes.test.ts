@@ -97,7 +97,7 @@ store: { kind: postgres, url: env:DATABASE_URL, lease: 3s }
           )
         ).rows.map((row) => ({ ...row, slot_time: row.slot_time === null ? null : Number(row.slot_time) }));
       const pidOf = (owner: string | null) => Number(owner?.split(':')[1]);
-      const pids = [first.child.pid, second.child.pid];
+      const pids = [first.child.pid, second.child.pid] as number[];
       // Both processes take runs, then one dies while it runs one.
       await until('both processes running runs, one each at least', async () => {
         const owners = new Set((await rows()).map((row) => pidOf(row.lease_owner)));
