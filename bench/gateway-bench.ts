@@ -4,12 +4,15 @@
 // process on 127.0.0.1; the load generator (node:http, keep-alive, a fixed concurrency) is this one.
 // Env: BENCH_REQUESTS (default 3000, so a run stays under about 2 minutes; the issue's example is 20000),
 // BENCH_CONCURRENCY (64), BENCH_WARMUP (300), BENCH_STREAM_CHUNKS (8); for quick loops, BENCH_TARGETS
-// (comma-separated, default direct,pyramid,portkey) and BENCH_RESULTS=0 (print only, RESULTS.md untouched);
+// (comma-separated, default direct,pyramid,responses,messages,portkey: `responses` and `messages` are
+// Pyramid's POST /v1/responses, with store: false, and POST /v1/messages) and BENCH_RESULTS=0 (print only, RESULTS.md untouched);
 // BENCH_PROFILE=DIR writes a V8 CPU profile of the Pyramid process into DIR (node's --cpu-prof);
-// BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones.
+// BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones;
+// BENCH_BASELINE=DIR also runs `pyramid start` from another checkout (say, main's tree in a temp dir with
+// this node_modules linked in) as the target `baseline`, so a change is measured against it in one run.
 // Results are appended to bench/RESULTS.md under "## gateway". A timing is never a pass/fail test.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -25,7 +28,12 @@ const defaultConcurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const serialRequests = Number(process.env.BENCH_SERIAL_REQUESTS ?? 1000);
 const warmup = Number(process.env.BENCH_WARMUP ?? 300);
 const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 8);
-const wanted = new Set((process.env.BENCH_TARGETS ?? 'direct,pyramid,portkey').split(','));
+const baselineRoot = process.env.BENCH_BASELINE;
+const wanted = new Set(
+  (
+    process.env.BENCH_TARGETS ?? `direct,pyramid,${baselineRoot ? 'baseline,' : ''}responses,messages,portkey`
+  ).split(','),
+);
 const writeResults = process.env.BENCH_RESULTS !== '0';
 // BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones (for profiling one path).
 const streamingFilter = process.env.BENCH_STREAMING;
@@ -79,7 +87,17 @@ async function runUpstream(): Promise<void> {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
 }
 
-type Target = { name: string; url: string; path: string; headers: Record<string, string>; pid?: number };
+type Target = {
+  name: string;
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  pid?: number;
+  /** The request body in the target's protocol (default: a chat completion). */
+  body?: (stream: boolean) => Record<string, unknown>;
+  /** What marks the first token in the target's stream (default: a chat completion chunk's content). */
+  tokenPattern?: RegExp;
+};
 type Result = {
   requests: number;
   errors: number;
@@ -111,12 +129,15 @@ async function load(
 ): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL(target.path, target.url);
-  const body = JSON.stringify({
-    model: target.name === 'pyramid' ? 'auto' : 'bench-model',
-    messages: [{ role: 'user', content: 'Say hello.' }],
-    max_tokens: 64,
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-  });
+  const body = JSON.stringify(
+    target.body?.(stream) ?? {
+      model: target.name === 'pyramid' || target.name === 'baseline' ? 'auto' : 'bench-model',
+      messages: [{ role: 'user', content: 'Say hello.' }],
+      max_tokens: 64,
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    },
+  );
+  const tokenPattern = target.tokenPattern ?? contentPattern;
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
@@ -136,7 +157,7 @@ async function load(
         response.on('data', (data: string) => {
           if (!stream || sawToken) return;
           text += data;
-          if (contentPattern.test(text)) {
+          if (tokenPattern.test(text)) {
             sawToken = true;
             ttfts.push(performance.now() - started);
           }
@@ -223,9 +244,7 @@ async function main() {
     children.push(upstream.child);
     const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
 
-    await writeFile(
-      join(home, 'pyramid.yaml'),
-      `providers:
+    const yaml = `providers:
   upstream: { api: openai-completions, baseUrl: "${upstreamUrl}/v1", apiKey: "env:UPSTREAM_KEY" }
 models:
   bench-model: { provider: upstream, id: bench-model, cost: { input: 0.3, output: 2.5 } }
@@ -236,8 +255,8 @@ tasks:
 gateway:
   auth:
     tokens: [{ name: bench, token: "env:BENCH_TOKEN", scopes: [client] }]
-`,
-    );
+`;
+    await writeFile(join(home, 'pyramid.yaml'), yaml);
     const profile = process.env.BENCH_PROFILE
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
       : [];
@@ -263,7 +282,55 @@ gateway:
         headers: { authorization: `Bearer ${token}` },
         pid: pyramid.child.pid,
       },
+      {
+        name: 'responses',
+        url: pyramid.match[1],
+        path: '/v1/responses',
+        headers: { authorization: `Bearer ${token}` },
+        pid: pyramid.child.pid,
+        body: (stream) => ({
+          model: 'auto',
+          input: 'Say hello.',
+          max_output_tokens: 64,
+          store: false,
+          stream,
+        }),
+        tokenPattern: /"delta":"[^"]/,
+      },
+      {
+        name: 'messages',
+        url: pyramid.match[1],
+        path: '/v1/messages',
+        headers: { 'x-api-key': token, 'anthropic-version': '2023-06-01' },
+        pid: pyramid.child.pid,
+        body: (stream) => ({
+          model: 'auto',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: 'Say hello.' }],
+          stream,
+        }),
+        tokenPattern: /"text":"[^"]/,
+      },
     ];
+    if (baselineRoot && wanted.has('baseline')) {
+      // Its own home, so the two never share a database.
+      const baselineHome = join(home, 'baseline');
+      await mkdir(baselineHome);
+      await writeFile(join(baselineHome, 'pyramid.yaml'), yaml);
+      const baseline = await spawnServer(
+        [join(baselineRoot, 'bin/pyramid.js'), 'start', '--port', '0'],
+        { PYRAMID_HOME: baselineHome, BENCH_TOKEN: token, UPSTREAM_KEY: 'sk-bench' },
+        /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      );
+      children.push(baseline.child);
+      targets.push({
+        name: 'baseline',
+        url: baseline.match[1],
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${token}` },
+        pid: baseline.child.pid,
+      });
+    }
     let portkeyNote = '';
     if (wanted.has('portkey'))
       try {

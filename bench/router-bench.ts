@@ -1,5 +1,7 @@
 // npm run bench:router — the router's own overhead per request against an instant fake model server,
-// and the time a request loses when its first candidate refuses connections, hangs, or answers 503.
+// without budgets and with them (a daily cap and a per-caller cap, so every request checks the spent
+// sums and reserves its worst case), and the time a request loses when its first candidate refuses
+// connections, hangs, or answers 503.
 // Everything runs in one process, over real HTTP on 127.0.0.1, with the real SQLite ledger.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -10,12 +12,7 @@ import type { PyramidConfig } from '../src/contracts/pyramid-config.ts';
 import { createLedger } from '../src/ledger/index.ts';
 import { createModelAdapter } from '../src/providers/create-model-adapter.ts';
 import { Router } from '../src/router/router.ts';
-import {
-  closeSqlite,
-  createSqliteLedgerStore,
-  openSqlite,
-  startWalCheckpointer,
-} from '../src/store/index.ts';
+import { openInlineStores, startWalCheckpointer } from '../src/store/index.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../test/fakes/fake-provider-config.ts';
 import { refusedConnectionUrl } from '../test/fakes/refused-connection-url.ts';
 import { startFakeModelServer } from '../test/fakes/start-fake-model-server.ts';
@@ -48,10 +45,13 @@ async function main() {
   const goodModel = fakeModelConfig(goodProvider, { name: 'good-model' });
   const messages = [{ role: 'user' as const, content: 'Label this request: my invoice is wrong.' }];
 
-  const db = openSqlite(join(home, 'bench.db'));
+  const stores = openInlineStores(join(home, 'bench.db'));
   // As in `pyramid start`: WAL checkpoints in a worker, not inside a request's commit.
-  const checkpointer = startWalCheckpointer(db, join(home, 'bench.db'));
-  const ledger = createLedger({ store: createSqliteLedgerStore(db), config: { models: {}, tiers: [] } });
+  stores.db.exec('PRAGMA wal_autocheckpoint = 0');
+  const checkpointer = startWalCheckpointer(join(home, 'bench.db'), {
+    onError: () => stores.db.exec('PRAGMA wal_autocheckpoint = 1000'),
+  });
+  const ledger = createLedger({ store: stores.ledger, config: { models: {}, tiers: [] } });
 
   function configWith(first?: { name: string; baseUrl: string }): PyramidConfig {
     const providers = { good: goodProvider } as PyramidConfig['providers'];
@@ -84,17 +84,26 @@ async function main() {
     return new Router({ config, adapterFor: (name) => adapters.get(name)!, ledger });
   }
 
-  // 1. Overhead: the same adapter called directly, then through the router (plan, breaker, checks, ledger write).
+  // 1. Overhead: the same adapter called directly, then through the router (plan, breaker, checks,
+  // ledger write), then through a router with spend caps (the spend guard: the day's spent sums read
+  // from the ledger, the worst case reserved and settled). The caps are far above what the run spends.
   const adapter = createModelAdapter({ provider: goodProvider, model: goodModel });
   const call: ModelCall = { messages, timeouts };
   const direct: number[] = [];
   const routed: number[] = [];
+  const budgeted: number[] = [];
   const router = routerFor(configWith());
+  const budgetRouter = routerFor({
+    ...configWith(),
+    budgets: { dailyUsd: 1_000_000, perTag: { bench: 1_000_000 }, onExceeded: 'refuse', capTier: 0 },
+  });
+  const budgetedRequest = { messages, callerTag: 'bench' };
   for (let i = 0; i < 200; i++) {
     for await (const _ of adapter.stream(call));
     await router.complete({ messages });
+    await budgetRouter.complete(budgetedRequest);
   }
-  // Interleaved, so drift in the machine's state affects both sides alike.
+  // Interleaved, so drift in the machine's state affects every side alike.
   for (let i = 0; i < requests; i++) {
     let start = performance.now();
     for await (const _ of adapter.stream(call));
@@ -102,9 +111,14 @@ async function main() {
     start = performance.now();
     await router.complete({ messages });
     routed.push(performance.now() - start);
+    start = performance.now();
+    const result = await budgetRouter.complete(budgetedRequest);
+    budgeted.push(performance.now() - start);
+    if (i === 0 && result.costUsd <= 0) throw new Error('the budgeted requests must cost something');
   }
   const directStats = stats(direct);
   const routedStats = stats(routed);
+  const budgetedStats = stats(budgeted);
 
   // 2. Time lost to a bad first candidate, against the healthy router's median.
   const scenarios = [
@@ -146,14 +160,17 @@ async function main() {
   const lines = [
     `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    `Overhead (${requests} sequential requests, interleaved; instant fake over HTTP; SQLite ledger in WAL, checkpoints in a worker as in pyramid start):`,
+    `Overhead (${requests} sequential requests per path, interleaved; instant fake over HTTP; SQLite ledger in WAL, checkpoints in a worker as in pyramid start):`,
     '',
     '| path | p50 | p99 |',
     '| --- | --- | --- |',
     `| adapter directly | ${ms(directStats.p50)} | ${ms(directStats.p99)} |`,
     `| through the router | ${ms(routedStats.p50)} | ${ms(routedStats.p99)} |`,
-    `| router overhead | ${ms(routedStats.p50 - directStats.p50)} | ${ms(routedStats.p99 - directStats.p99)} |`,
+    `| router overhead, no budgets | ${ms(routedStats.p50 - directStats.p50)} | ${ms(routedStats.p99 - directStats.p99)} |`,
+    `| through the router with budgets (daily and per-caller caps) | ${ms(budgetedStats.p50)} | ${ms(budgetedStats.p99)} |`,
+    `| router overhead, with budgets | ${ms(budgetedStats.p50 - directStats.p50)} | ${ms(budgetedStats.p99 - directStats.p99)} |`,
     `| ratio router / direct | ${(routedStats.p50 / directStats.p50).toFixed(2)}x | ${(routedStats.p99 / directStats.p99).toFixed(2)}x |`,
+    `| ratio router with budgets / direct | ${(budgetedStats.p50 / directStats.p50).toFixed(2)}x | ${(budgetedStats.p99 / directStats.p99).toFixed(2)}x |`,
     '',
     'Time a request loses when its first candidate is bad (latency minus the healthy p50):',
     '',
@@ -164,7 +181,7 @@ async function main() {
   process.stdout.write(`${lines.join('\n')}\n`);
 
   checkpointer.stop();
-  closeSqlite(db);
+  await stores.close();
   await Promise.all([good.close(), hanging.close(), failing.close()]);
   await rm(home, { recursive: true, force: true });
 }

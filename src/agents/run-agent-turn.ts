@@ -1,14 +1,17 @@
 import type { ChatResult } from '../contracts/chat-result.ts';
 import { AgentTurnError } from '../contracts/errors/agent-turn-error.ts';
-import type { ChatMessage, ToolCall } from '../contracts/message.ts';
+import type { ChatMessage, ResponseFormat, ToolCall } from '../contracts/message.ts';
 import type { AgentConfig } from '../contracts/pyramid-config.ts';
 import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
+import { stripCodeFence } from '../router/check-answer.ts';
 import type { Router } from '../router/router.ts';
 import { boundedHistory } from '../sessions/bounded-history.ts';
 import { subagentSessionId } from '../sessions/session-ids.ts';
 import { agentToolDefinitions, toolArguments } from './agent-tools.ts';
-import { httpGet } from './http-get.ts';
+import { httpGet, type ResolveHost } from './http-get.ts';
 import type { Lane } from './lane.ts';
+import { outputInstruction } from './output-instruction.ts';
+import { runToolCalls } from './run-tool-calls.ts';
 
 /** The exact reply that means "nothing to deliver". */
 export const noReply = 'NO_REPLY';
@@ -20,11 +23,16 @@ export type AgentTurnOptions = {
   /** The session this turn belongs to; a `main` session brings its bounded history into the context. */
   session: SessionInfo;
   message: string;
+  /** The format of the final answer (a job's `output`); default the agent's. Subagents answer in text. */
+  output?: ResponseFormat;
   /** The lane subagent tasks run in (shared by every run; never the agent lane). */
   subagents: Lane;
   signal?: AbortSignal;
   now: () => number;
+  /** Unused: http_get connects to the address it checked itself (callers still pass it; to remove). */
   fetch?: typeof fetch;
+  /** How http_get resolves host names (default: the system resolver); tests point names at 127.0.0.1. */
+  resolveHost?: ResolveHost;
   /** Filled in as the turn goes (see newTurnTotals), so a turn that fails still tells what it cost. */
   totals?: AgentTurnResult;
 };
@@ -48,7 +56,8 @@ const httpBodyChars = 4000;
 /**
  * One agent turn: system prompt + message -> the router with the agent's task, then a bounded tool
  * loop. Every message of the turn is appended to the session's transcript; nothing from any other
- * session enters the context.
+ * session enters the context. With a JSON output format every call carries it as its response format:
+ * the router checks the final answer (never a tool-call step) and escalates invalid or cut-off JSON.
  */
 export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurnResult> {
   const { router, sessions, agent, session, now } = options;
@@ -59,7 +68,10 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       : [];
   const user: ChatMessage = { role: 'user', content: options.message };
   await sessions.append(session.id, [user], now());
-  const context: ChatMessage[] = [{ role: 'system', content: agent.prompt }, ...history, user];
+  const requested = options.output ?? agent.output;
+  const format = requested && requested.type !== 'text' ? requested : undefined;
+  const system = format ? `${agent.prompt}\n\n${outputInstruction(format)}` : agent.prompt;
+  const context: ChatMessage[] = [{ role: 'system', content: system }, ...history, user];
   const tools = agentToolDefinitions(agent);
   const topTier = Math.max(
     ...router
@@ -79,7 +91,10 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       ...(agent.maxTier === undefined ? {} : { maxTier: agent.maxTier }),
       messages: context,
       ...(tools.length > 0 ? { tools } : {}),
+      ...(format ? { responseFormat: format } : {}),
       callerTag: agent.id,
+      callerKind: 'scheduled',
+      failover: agent.failover, // nobody waits: the scheduled failover policy
       ...(escalation ? { escalation } : floorTier !== undefined ? { startTier: floorTier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -87,8 +102,9 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
     addResult(totals, result);
     totals.steps = step + 1;
     if (result.toolCalls.length === 0) {
-      totals.output = result.text;
-      totals.noReply = result.text.trim() === noReply;
+      // The router accepted it as JSON, fenced or not: the output is the JSON itself.
+      totals.output = format ? stripCodeFence(result.text).trim() : result.text;
+      totals.noReply = !format && result.text.trim() === noReply;
       const answer: ChatMessage = { role: 'assistant', content: result.text };
       await sessions.append(session.id, [answer], now());
       return totals;
@@ -105,14 +121,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
     }
 
     const call: ChatMessage = { role: 'assistant', content: result.text, toolCalls: result.toolCalls };
-    const answers: ChatMessage[] = await Promise.all(
-      result.toolCalls.map(async (toolCall) => ({
-        role: 'tool' as const,
-        toolCallId: toolCall.id,
-        toolName: toolCall.name,
-        content: await runTool(toolCall),
-      })),
-    );
+    const answers = await runToolCalls(result.toolCalls, agent.maxToolCalls, runTool);
     context.push(call, ...answers);
     await sessions.append(session.id, [call, ...answers], now());
   }
@@ -145,8 +154,9 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
           return await httpGet({
             url: String(args.url ?? ''),
             allowedHosts: agent.httpAllowedHosts,
+            allowPrivateAddresses: agent.httpAllowPrivateAddresses,
             bodyChars: httpBodyChars,
-            ...(options.fetch ? { fetch: options.fetch } : {}),
+            ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
           });
         case 'spawn_subagents':
@@ -196,6 +206,8 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
               },
               session: child,
               message: prompt,
+              // A sub-task's answer is read by the parent, not delivered: plain text.
+              output: { type: 'text' },
             });
             return { prompt, output: result.output };
           } catch (error) {
@@ -234,6 +246,14 @@ export function newTurnTotals(): AgentTurnResult {
 }
 
 function addResult(totals: AgentTurnResult, result: ChatResult): void {
+  // The router's own escalations (an empty, cut-off or invalid answer), one per tier it left.
+  const attempts = result.trace.attempts;
+  attempts.forEach((attempt, index) => {
+    const left = attempt.tier < result.tier && attempts[index + 1]?.tier !== attempt.tier;
+    if (attempt.outcome !== 'inadequate' || !left) return;
+    const reason = attempt.detail ? `${attempt.reason}: ${attempt.detail}` : String(attempt.reason);
+    totals.escalations.push({ fromTier: attempt.tier, reason });
+  });
   totals.tiers.push(result.tier);
   totals.models.push(result.model);
   totals.costUsd += result.costUsd;

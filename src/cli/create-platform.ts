@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
+import type { DashboardStore } from '../contracts/dashboard-store.ts';
+import type { EmbeddingAdapter } from '../contracts/embedding.ts';
 import type { ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
+import type { ResponseStore } from '../contracts/response-store.ts';
 import type { SchedulerStore } from '../contracts/scheduler-store.ts';
 import type { SessionStore } from '../contracts/session-store.ts';
 import type { Stores } from '../contracts/stores.ts';
@@ -19,6 +22,7 @@ import { createRunDeliverySink } from '../delivery/run-delivery-sink.ts';
 import { createLedger, type Ledger } from '../ledger/index.ts';
 import { createModelAdapter } from '../providers/create-model-adapter.ts';
 import { createProviderProbe } from '../providers/create-provider-probe.ts';
+import { createEmbeddingAdapter } from '../providers/embeddings/create-embedding-adapter.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
@@ -47,8 +51,12 @@ export type Platform = {
   onRequestRecorded(listener: RequestRecordedListener): () => void;
   sessions: SessionStore;
   schedulerStore: SchedulerStore;
+  /** The dashboard's read queries (request listings, per-minute counts, reasons, delivery counts). */
+  dashboard: DashboardStore;
   /** The store's health (readiness) and its state changes (logs). */
   store: Pick<Stores, 'status' | 'onStatus'>;
+  /** Responses API responses (`store`, `previous_response_id`), for the gateway. */
+  responses: ResponseStore;
   /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
   createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
   /** The durable delivery outbox (unstarted: `pyramid start` starts its worker; `deliveries retry` drains it). */
@@ -133,21 +141,15 @@ export async function createPlatform(
       ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs } : {}),
     },
   });
-  const adapters = new Map<string, ModelAdapter>();
-  const adapterFor = (name: string): ModelAdapter => {
-    let adapter = adapters.get(name);
-    if (!adapter) {
-      const model = config.models[name];
-      adapter = createModelAdapter({
-        provider: config.providers[model.provider],
-        model,
-        fetch: io.fetch,
-        now: io.now,
-      });
-      adapters.set(name, adapter);
-    }
-    return adapter;
+  // Built on first use, one per model, with the provider settings of the config in use.
+  const adapterOptions = (name: string) => {
+    const model = config.models[name];
+    return { provider: config.providers[model.provider], model, fetch: io.fetch, now: io.now };
   };
+  const adapterFor = perModel<ModelAdapter>((name) => createModelAdapter(adapterOptions(name)));
+  const embeddingAdapterFor = perModel<EmbeddingAdapter>((name) =>
+    createEmbeddingAdapter(adapterOptions(name)),
+  );
   const listeners = new Set<RequestRecordedListener>();
   const observedLedger: RequestLedger = {
     async record(request, attempts) {
@@ -171,6 +173,7 @@ export async function createPlatform(
   const router = new Router({
     config,
     adapterFor,
+    embeddingAdapterFor,
     ledger: observedLedger,
     breakers: new BreakerBoard(config.router.breaker, {
       onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),
@@ -179,6 +182,7 @@ export async function createPlatform(
   });
   const sessions = stores.sessions;
   const schedulerStore = stores.scheduler;
+  const responses = stores.responses;
   // A run's output goes to its job's deliver: targets, else its agent's.
   const outputSink = createRunDeliverySink({
     outbox,
@@ -237,7 +241,9 @@ export async function createPlatform(
     probes,
     sessions,
     schedulerStore,
+    dashboard: stores.dashboard,
     store: { status: () => stores.status(), onStatus: (listener) => stores.onStatus(listener) },
+    responses,
     createScheduler,
     outbox,
     alerter,
@@ -275,5 +281,18 @@ export async function createPlatform(
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
       await stores.close();
     },
+  };
+}
+
+/** `build(name)` once per name, then the same value. */
+function perModel<T>(build: (name: string) => T): (name: string) => T {
+  const built = new Map<string, T>();
+  return (name) => {
+    let value = built.get(name);
+    if (value === undefined) {
+      value = build(name);
+      built.set(name, value);
+    }
+    return value;
   };
 }

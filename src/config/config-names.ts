@@ -1,11 +1,18 @@
 import type { ConfigNames } from './config-section.ts';
+import { tryParseDuration } from './parse-duration.ts';
 import { asMapping, isTierNumber } from './raw-value.ts';
+import { minIntervalFloorMs } from './schedule-limits.ts';
 import { channelNames } from './sections/channels-section.ts';
 
 /** The names sections refer to, read from the raw YAML so that one broken entry does not hide others' errors. */
 export function configNames(raw: Record<string, unknown>): ConfigNames {
   const tierCount = Array.isArray(raw.tiers) ? raw.tiers.length : 0;
   const writtenMaxTier = asMapping(raw.router)?.maxTier;
+  const writtenMinInterval = asMapping(raw.scheduler)?.minInterval;
+  const minIntervalMs =
+    typeof writtenMinInterval === 'string' || typeof writtenMinInterval === 'number'
+      ? tryParseDuration(writtenMinInterval)
+      : undefined;
   return {
     providers: new Set(Object.keys(asMapping(raw.providers) ?? {})),
     models: new Set(Object.keys(asMapping(raw.models) ?? {})),
@@ -23,6 +30,8 @@ export function configNames(raw: Record<string, unknown>): ConfigNames {
         .filter((agent) => agent?.mainSession === true && typeof agent.id === 'string')
         .map((agent) => agent?.id as string),
     ),
+    // An invalid one is the scheduler section's error; jobs are then checked against the floor.
+    ...(minIntervalMs === undefined ? {} : { minIntervalMs: Math.max(minIntervalMs, minIntervalFloorMs) }),
     maxTier: isTierNumber(writtenMaxTier) && writtenMaxTier < tierCount ? writtenMaxTier : tierCount - 1,
   };
 }

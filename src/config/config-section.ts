@@ -18,6 +18,8 @@ export type ConfigNames = {
   maxTier: number;
   /** Task names written under `tasks` (plus `default`). */
   tasks?: ReadonlySet<string>;
+  /** scheduler.minInterval as written (when valid), else undefined for the default. */
+  minIntervalMs?: number;
   /** Agent ids written under `agents`. */
   agents?: ReadonlySet<string>;
   /** Agent ids written with `mainSession: true` (the only ones whose jobs may use `session: main`). */

@@ -1,8 +1,10 @@
 import { agentsSection } from './sections/agents-section.ts';
 import { alertsSection } from './sections/alerts-section.ts';
+import { aliasesSection } from './sections/aliases-section.ts';
 import { budgetsSection } from './sections/budgets-section.ts';
 import { channelsSection } from './sections/channels-section.ts';
 import { concurrencySection } from './sections/concurrency-section.ts';
+import { embeddingsSection } from './sections/embeddings-section.ts';
 import { gatewaySection } from './sections/gateway-section.ts';
 import { jobsSection } from './sections/jobs-section.ts';
 import { modelsSection } from './sections/models-section.ts';
@@ -10,6 +12,8 @@ import { providersSection } from './sections/providers-section.ts';
 import { retentionSection } from './sections/retention-section.ts';
 import { routerSection } from './sections/router-section.ts';
 import { storeSection } from './sections/store-section.ts';
+import { schedulerSection } from './sections/scheduler-section.ts';
+import { targetsSection } from './sections/targets-section.ts';
 import { tasksSection } from './sections/tasks-section.ts';
 import { tiersSection } from './sections/tiers-section.ts';
 
@@ -19,15 +23,19 @@ export const configSections = {
   models: modelsSection,
   tiers: tiersSection,
   tasks: tasksSection,
+  embeddings: embeddingsSection,
+  aliases: aliasesSection,
   router: routerSection,
   budgets: budgetsSection,
   gateway: gatewaySection,
   concurrency: concurrencySection,
+  scheduler: schedulerSection,
   agents: agentsSection,
   jobs: jobsSection,
   channels: channelsSection,
   alerts: alertsSection,
   retention: retentionSection,
+  targets: targetsSection,
   store: storeSection,
 };
 

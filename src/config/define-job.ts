@@ -12,11 +12,14 @@ export type JobNames = {
   /** Agents with `mainSession: true`: the only ones a `session: main` job may run on. */
   mainSessionAgents: ReadonlySet<string>;
   channels: ReadonlyMap<string, string>;
+  /** scheduler.minInterval (default 10 s). */
+  minIntervalMs?: number;
 };
 
 /** The agents and channels a loaded config defines, for defineJob. */
-export function jobNames(config: Pick<PyramidConfig, 'agents' | 'channels'>): JobNames {
+export function jobNames(config: Pick<PyramidConfig, 'agents' | 'channels' | 'scheduler'>): JobNames {
   return {
+    ...(config.scheduler ? { minIntervalMs: config.scheduler.minIntervalMs } : {}),
     agents: new Set(Object.keys(config.agents ?? {})),
     mainSessionAgents: new Set(
       Object.values(config.agents ?? {})
@@ -35,7 +38,7 @@ export function defineJob(raw: unknown, names: JobNames): JobConfig {
   const result = jobSchema.safeParse(raw, { error: zodErrorMessage });
   const issues: ConfigIssue[] = [
     ...(result.success ? [] : flattenZodIssues(result.error.issues, jobSchema)),
-    ...jobIssues(raw, names.agents, names.mainSessionAgents),
+    ...jobIssues(raw, names.agents, names.mainSessionAgents, undefined, names.minIntervalMs),
     ...deliveryTargetIssues(asMapping(raw)?.deliver, names).map((issue) => ({
       ...issue,
       path: ['deliver', ...issue.path],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationPattern, tryParseDuration } from './parse-duration.ts';
+import { formatDuration } from './schedule-limits.ts';
 
 const durationHint =
   'expected a duration such as "500ms", "10s", "5m", "1h", "30d" or a number of milliseconds';
@@ -11,18 +12,33 @@ const durationHint =
 export const maxTimerMs = 2_147_483_647;
 
 const tooLong = (max: number) =>
-  `at most ${Math.floor(max / 86_400_000)}d: Node's timers cannot wait longer (a longer wait would end at once)`;
+  max === maxTimerMs
+    ? `at most ${Math.floor(max / 86_400_000)}d: Node's timers cannot wait longer (a longer wait would end at once)`
+    : `at most ${formatDuration(max)}`;
+const tooShort = (min: number) => `at least ${formatDuration(min)}`;
 
-/** A duration as written in YAML; resolve it with parseDuration. `max` (ms) defaults to maxTimerMs. */
-export function durationSchema(description: string, options: { max?: number } = {}) {
+/**
+ * A duration as written in YAML; resolve it with parseDuration. `max` (ms) defaults to maxTimerMs,
+ * `min` to 1 ms (a number of milliseconds that rounds to 0 is refused like "0s"). The one validation of
+ * durations: the file, the CLI (its options go through this schema) and the HTTP API share it.
+ */
+export function durationSchema(description: string, options: { max?: number; min?: number } = {}) {
   const max = options.max ?? maxTimerMs;
+  const min = options.min ?? 1;
+  const inRange = (ms: number | undefined) => ms !== undefined && ms >= min && ms <= max;
+  const rangeError = (value: string | number) => {
+    const ms = tryParseDuration(value);
+    return ms !== undefined && ms > max ? tooLong(max) : tooShort(min);
+  };
   return z
     .union(
       [
         z
           .number()
           .positive({ error: 'a duration must be positive' })
-          .max(max, { error: tooLong(max) }),
+          .refine((value) => inRange(tryParseDuration(value)), {
+            error: (issue) => rangeError(issue.input as number),
+          }),
         z
           .string()
           .regex(durationPattern, { error: durationHint })
@@ -30,7 +46,9 @@ export function durationSchema(description: string, options: { max?: number } = 
           .refine((text) => !durationPattern.test(text) || tryParseDuration(text) !== undefined, {
             error: 'a duration must be positive',
           })
-          .refine((text) => (tryParseDuration(text) ?? 0) <= max, { error: tooLong(max) }),
+          .refine((text) => !durationPattern.test(text) || inRange(tryParseDuration(text)), {
+            error: (issue) => rangeError(issue.input as string),
+          }),
       ],
       { error: durationHint },
     )

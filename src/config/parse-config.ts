@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { Composer, type Document, LineCounter, Parser, type YAMLError, YAMLParseError } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import { configNames } from './config-names.ts';
@@ -8,6 +8,7 @@ import { configSections } from './config-sections.ts';
 import { flattenZodIssues, type PathedIssue } from './flatten-zod-issues.ts';
 import { asMapping } from './raw-value.ts';
 import { yamlLineAt } from './yaml-line-finder.ts';
+import { yamlNestingOffset } from './yaml-nesting-offset.ts';
 import { zodErrorMessage } from './zod-error-message.ts';
 
 export type LoadedConfig = { config: PyramidConfig; warnings: ConfigIssue[] };
@@ -27,10 +28,24 @@ const sectionEntries = Object.entries(configSections) as unknown as [string, Any
 export function parseConfig(text: string, options: ParseConfigOptions): LoadedConfig {
   const { env, file } = options;
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true });
-  if (document.errors.length > 0) throw new ConfigError(document.errors.map(syntaxIssue), file);
+  const document = parseYaml(text, lineCounter, file);
+  if (document.errors.length > 0)
+    throw new ConfigError(
+      document.errors.map((error) => syntaxIssue(error, lineCounter)),
+      file,
+    );
 
-  const raw: unknown = document.toJS({ maxAliasCount: 1000 });
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: yamlLimits.aliasExpansions });
+  } catch (error) {
+    // yaml's guard against alias bombs ("billion laughs"), or an alias used before its anchor.
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = /excessive alias count/i.test(error.message)
+      ? `too many YAML aliases: their expansion is refused past ${yamlLimits.aliasExpansions} (a file whose anchors refer to anchors multiplies its size); write the values out instead`
+      : `YAML alias error: ${error.message}`;
+    throw new ConfigError([{ path: '', message }], file);
+  }
   const mapping = asMapping(raw);
   if (!mapping) {
     const message =
@@ -78,8 +93,39 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
   return { config: config as PyramidConfig, warnings: located(warnings) };
 }
 
-function syntaxIssue(error: YAMLError): ConfigIssue {
-  const position = error.linePos?.[0];
+/** Bounds on what a config file may make the YAML reader do. */
+export const yamlLimits = {
+  /** Nested mappings and lists; the deepest section of a real config is about 6. */
+  depth: 64,
+  /** yaml's `maxAliasCount`: alias uses weighted by the aliases inside what they refer to. */
+  aliasExpansions: 1000,
+} as const;
+
+/** parseDocument, with the nesting measured on the parsed tokens before the (recursive) composer runs. */
+function parseYaml(text: string, lineCounter: LineCounter, file: string | undefined): Document.Parsed {
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tooDeep = yamlNestingOffset(tokens, yamlLimits.depth);
+  if (tooDeep !== undefined) {
+    const message = `the YAML is nested more than ${yamlLimits.depth} levels deep (a config needs about 6): is it the right file?`;
+    throw new ConfigError([{ path: '', message, line: lineCounter.linePos(tooDeep).line }], file);
+  }
+  const composer = new Composer({ uniqueKeys: true });
+  let document: Document.Parsed | undefined;
+  for (const composed of composer.compose(tokens, true, text.length)) {
+    if (document) {
+      const message = 'the file holds more than one YAML document (a second `---`): keep one';
+      document.errors.push(
+        new YAMLParseError([composed.range[0], composed.range[1]], 'MULTIPLE_DOCS', message),
+      );
+      break;
+    }
+    document = composed;
+  }
+  return document!;
+}
+
+function syntaxIssue(error: YAMLError, lineCounter: LineCounter): ConfigIssue {
+  const position = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
   const firstLine = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   const column = position ? ` (column ${position.col})` : '';
   return { path: '', message: `YAML syntax error: ${firstLine}${column}`, line: position?.line };

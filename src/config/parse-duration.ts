@@ -9,7 +9,8 @@ export const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
  */
 export function parseDuration(value: string | number): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value <= 0)
+    // A number of milliseconds that rounds to 0 (0.4) is as empty as "0s".
+    if (!Number.isFinite(value) || Math.round(value) <= 0)
       throw new RangeError(`duration must be positive, got ${value}`);
     return Math.round(value);
   }

@@ -18,10 +18,14 @@ providers:
 # per 1M tokens (cacheRead defaults to the input price). The ledger prices every call from these.
 # Reasoning models think before they answer and spend output tokens doing it: qwen3 given fewer than
 # 500 max tokens returns empty answers, so minOutputTokens (default 1024) is the floor Pyramid asks for.
+# Gemini 2.5 Flash thinks by default too (up to 24k tokens, billed as output): marked reasoning: true,
+# a task with reasoning: off switches its thinking off (reasoning_effort "none", thinkingBudget 0 on
+# api: google-generative-ai); a task without a level lets it think as much as it likes.
+# structuredOutput (native, json, none): how a JSON Schema reaches the model; DeepSeek takes JSON mode only.
 models:
   qwen3-14b:    { provider: ollama, id: "qwen3:14b", reasoning: true, minOutputTokens: 1024, cost: { input: 0, output: 0 } }
-  gemini-flash: { provider: gemini, id: gemini-2.5-flash, cost: { input: 0.30, output: 2.50, cacheRead: 0.075 } }
-  deepseek-v3:  { provider: deepseek, id: deepseek-chat, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
+  gemini-flash: { provider: gemini, id: gemini-2.5-flash, reasoning: true, minOutputTokens: 1024, cost: { input: 0.30, output: 2.50, cacheRead: 0.075 } }
+  deepseek-v3:  { provider: deepseek, id: deepseek-chat, structuredOutput: json, cost: { input: 0.27, output: 1.10, cacheRead: 0.07 } }
   claude-opus:  { provider: anthropic, id: claude-opus-4-1, cost: { input: 15, output: 75, cacheRead: 1.5 } }
 
 # Tiers: the pyramid. Position = tier number, 0 (local, free) first. Each tier lists model names in
@@ -34,10 +38,11 @@ tiers:
 
 # Tasks: task type -> minimum tier. Routing is deterministic: a request names its task and starts at
 # that tier; no classifier model decides. "default" serves requests without a task (tier 0 if absent).
-# Long form: research: { tier: 2, reasoning: medium, maxTier: 3 }
+# Long form: research: { tier: 2, reasoning: medium, maxTier: 3 }. reasoning: off|low|medium|high sets how
+# hard reasoning models think (off: not at all, so no thinking tokens are paid for a label).
 tasks:
   default: 0
-  classify: 0
+  classify: { tier: 0, reasoning: off }
   summarize: 1
   research: 2
   strategy: 3
@@ -46,6 +51,9 @@ tasks:
 # router:
 #   maxTier: 3                # default: the last tier
 #   breaker: { failureThreshold: 3, cooldown: 5s, maxCooldown: 60s }
+#   failover:                 # how far a provider failure (not a bad answer) may move a request
+#     scheduled: { maxWait: 30s }   # agent runs wait out a Retry-After instead of climbing; add maxClimb: 1 to cap
+#     gateway: { maxWait: 0s }      # callers waiting on an answer fail over at once
 
 # Budgets: daily spend caps in USD (none unless set). At the cap, refuse requests or cap the tier.
 # budgets:
@@ -72,8 +80,14 @@ tasks:
 # Concurrency: agent runs at once, and subagent tasks at once (subagents never take agent slots).
 # concurrency: { agents: 2, subagents: 4 }
 
+# Scheduler: no job may run more often than minInterval (an \`every\`, or a cron's shortest gap); checked
+# in this file, by \`pyramid jobs add\` and by POST /api/jobs. Lower it for tests or benchmarks.
+# scheduler: { minInterval: 10s }
+
 # Agents: autonomous workers. \`task\` sets the minimum tier (from tasks above), \`prompt\` is the system
-# prompt, \`tools\` are built-ins: spawn_subagents, escalate, remember, recall, http_get (needs httpAllowedHosts).
+# prompt, \`tools\` are built-ins: spawn_subagents, escalate, remember, recall, http_get (needs httpAllowedHosts:
+# host names, or host:port for a port other than 80/443; private and loopback addresses are refused unless
+# httpAllowPrivateAddresses: true). At most maxToolCalls (8) tool calls of one model answer run.
 # An agent that answers exactly NO_REPLY has nothing to deliver.
 agents:
   - id: inbox-triage
@@ -132,6 +146,7 @@ jobs:
 #   jobFailures: 3
 #   repeat: 15m               # the same alert at most once per this long
 #   maxPerHour: 20
+#   settle: 5s                # a breaker's new state is alerted once it held this long
 
 # Retention: how long finished history stays in pyramid.db (pyramid start prunes hourly; pyramid prune
 # on demand). Queued and running runs, pending deliveries and main sessions are never pruned.

@@ -15,12 +15,14 @@ export type ChatResult = {
   /** Usage and cost summed over every attempt, failed ones included. */
   usage: Usage;
   costUsd: number;
+  /** Parameters the answering model's protocol could not express, left out (wire names); absent for none. */
+  droppedParameters?: string[];
   trace: Trace;
 };
 
 /** What the router's stream yields: visible text only, then exactly one `done` or `error`. */
 export type ChatStreamEvent =
-  | { type: 'start'; requestId: string; model: string; tier: number }
+  | { type: 'start'; requestId: string; model: string; tier: number; droppedParameters?: string[] }
   | { type: 'text-delta'; text: string }
   | { type: 'tool-call'; toolCall: ToolCall }
   | { type: 'done'; result: ChatResult }

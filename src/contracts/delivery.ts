@@ -36,6 +36,11 @@ export type AlertsConfig = {
   repeatMs: number;
   /** At most this many alerts per hour over all subjects; the rest are counted and reported later. */
   maxPerHour: number;
+  /**
+   * A breaker's new state is alerted only once it has held this long (ms), so a breaker that closes and
+   * reopens within seconds (flapping) sends nothing false; undefined: the default (5 s), 0: at once.
+   */
+  settleMs?: number;
 };
 
 /** `pending`: not yet accepted by the channel (possibly retrying); `delivered`: every chunk accepted; `failed`: stopped, with a reason. */

@@ -2,17 +2,41 @@ import type { RequestRecord } from './request-ledger.ts';
 import type { Attempt } from './trace.ts';
 
 /**
+ * What a request would have cost another way (see src/ledger/README.md), kept since the ledger's
+ * migration 0008; a request recorded before it has none of these (undefined), never a made-up zero.
+ */
+export type RequestBaselines = {
+  /** Everything on the top tier: the answer's tokens on the last tier's first model. */
+  topTierCostUsd: number;
+  /** Everything on the cheapest cloud model the request's tier allows (tiers from max(start tier, 1) up). */
+  cheapestCloudCostUsd: number;
+  /**
+   * Set when the request was answered above the tier it was headed for because the models there failed
+   * (or were skipped: breaker open, unavailable), not because an answer was inadequate: that tier.
+   */
+  climbedFromTier?: number;
+  /** With `climbedFromTier`: what the request would have cost answered there. */
+  climbPlannedCostUsd?: number;
+};
+
+/**
  * A request as stored: the router's record plus what the ledger derived from it.
  * `cloudOnlyCostUsd` is what the request would have cost had tier 0 not existed (see src/ledger/README.md).
  */
-export type LedgerRequestRow = RequestRecord & { cloudOnlyCostUsd: number };
+export type LedgerRequestRow = RequestRecord & { cloudOnlyCostUsd: number } & Partial<RequestBaselines>;
 
 /**
  * An attempt as stored. `answered` marks the one attempt whose answer the request returned;
  * `cloudOnlyCostUsd` is this attempt's share of the request's counterfactual, so the shares of a
- * request's attempts sum to the request's `cloudOnlyCostUsd`.
+ * request's attempts sum to the request's `cloudOnlyCostUsd`; likewise `topTierCostUsd` and
+ * `cheapestCloudCostUsd` (undefined on attempts recorded before they were kept).
  */
-export type LedgerAttemptRow = Attempt & { answered: boolean; cloudOnlyCostUsd: number };
+export type LedgerAttemptRow = Attempt & {
+  answered: boolean;
+  cloudOnlyCostUsd: number;
+  topTierCostUsd?: number;
+  cheapestCloudCostUsd?: number;
+};
 
 /** The grouping keys of a usage report. `agent` is the caller tag; `day` is the UTC date (`2025-01-31`). */
 export type LedgerGroupBy = 'model' | 'tier' | 'task' | 'agent' | 'day';
@@ -34,6 +58,19 @@ export type LedgerSums = {
   cachedInput: number;
   costUsd: number;
   cloudOnlyCostUsd: number;
+  /** Requests (for `model`/`tier`: attempts) of the group recorded with baselines, and what they cost. */
+  baselineCount: number;
+  baselineActualCostUsd: number;
+  /** Summed over those only. */
+  topTierCostUsd: number;
+  cheapestCloudCostUsd: number;
+  /**
+   * Requests that climbed because of provider failures (`model`/`tier`: those this model or tier
+   * answered), their whole cost, and what they would have cost on the tier they were headed for.
+   */
+  climbedRequests: number;
+  climbedCostUsd: number;
+  climbedPlannedCostUsd: number;
 };
 
 /**

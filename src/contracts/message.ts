@@ -11,8 +11,11 @@ export type ChatMessage =
 /** A function the model may call; `parameters` is a JSON Schema object. */
 export type ToolDefinition = { name: string; description?: string; parameters: Record<string, unknown> };
 
-/** Plain text, any JSON object, or JSON that must match a schema. */
+/**
+ * Plain text, any JSON object, or JSON that must match a schema. `strict` asks a provider that can
+ * enforce the schema while decoding (OpenAI's strict mode) to do so; Pyramid checks the answer either way.
+ */
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json' }
-  | { type: 'json-schema'; name?: string; schema: Record<string, unknown> };
+  | { type: 'json-schema'; name?: string; schema: Record<string, unknown>; strict?: boolean };

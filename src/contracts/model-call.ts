@@ -1,3 +1,4 @@
+import type { CallParameters } from './call-parameters.ts';
 import type { ChatMessage, ResponseFormat, ToolCall, ToolDefinition } from './message.ts';
 import type { Usage } from './usage.ts';
 
@@ -23,6 +24,7 @@ export type ModelCall = {
   temperature?: number;
   responseFormat?: ResponseFormat;
   tools?: ToolDefinition[];
+  parameters?: CallParameters;
   reasoning?: ReasoningLevel;
   timeouts: CallTimeouts;
   signal?: AbortSignal;
@@ -53,6 +55,11 @@ export interface ModelAdapter {
   readonly modelId: string;
   generate(call: ModelCall): Promise<ModelAnswer>;
   stream(call: ModelCall): AsyncIterable<ModelStreamEvent>;
+  /**
+   * The call's parameters this protocol cannot express (wire names such as `seed`), which the adapter
+   * leaves out. Absent: it expresses every parameter.
+   */
+  droppedParameters?(call: ModelCall): string[];
 }
 
 /** A cheap reachability check of a provider (listing models), for health probes. */

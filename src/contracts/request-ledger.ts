@@ -12,6 +12,12 @@ export type RequestRecord = {
   outcome: 'ok' | 'error';
   /** The error code when `outcome` is `error` (`all_candidates_failed`, `budget_exceeded`, `aborted`). */
   errorCode?: string;
+  /**
+   * The tier the plan started at: the task's minimum tier, the tier asked for (`tier:<n>`, an agent's
+   * escalation), or a pinned model's tier (-1 for a model in no tier). Undefined: the ledger falls back
+   * to the task's configured tier.
+   */
+  startTier?: number;
   /** The model and tier that answered, when one did. */
   model?: string;
   tier?: number;

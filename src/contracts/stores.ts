@@ -1,6 +1,8 @@
+import type { DashboardStore } from './dashboard-store.ts';
 import type { DeliveryStore } from './delivery.ts';
 import type { HistoryPruner } from './history-pruner.ts';
 import type { LedgerStore } from './ledger-store.ts';
+import type { ResponseStore } from './response-store.ts';
 import type { SchedulerStore } from './scheduler-store.ts';
 import type { SessionStore } from './session-store.ts';
 
@@ -11,6 +13,9 @@ export type StoreSet = {
   sessions: SessionStore;
   delivery: DeliveryStore;
   pruner: HistoryPruner;
+  dashboard: DashboardStore;
+  /** Responses API responses kept for `previous_response_id` and GET /v1/responses/{id}. */
+  responses: ResponseStore;
 };
 
 /** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */

@@ -3,11 +3,22 @@ import type { Usage } from './usage.ts';
 
 /**
  * - `ok`: the answer was accepted.
- * - `error`: the provider failed; the router moved to the next candidate.
+ * - `error`: the provider failed (the router moved on), or Pyramid itself failed before calling it
+ *   (reason `internal_error`: the request ends, and no breaker counts it).
  * - `inadequate`: the provider answered but the answer was rejected (empty, truncated, invalid JSON);
  *   the router retried or escalated.
+ *
+ * Two outcomes are routing decisions, recorded beside the calls but not calls themselves (no tokens,
+ * no cost): `waited` (the router waited `latencyMs` for a rate-limited or briefly failing model
+ * instead of climbing a tier; `reason` says what it waited out) and `not_climbed` (a provider failure
+ * would have pushed the request to this model, above its failover cap; `reason` names the cap).
  */
-export type AttemptOutcome = 'ok' | 'error' | 'inadequate';
+export type AttemptOutcome = 'ok' | 'error' | 'inadequate' | 'waited' | 'not_climbed';
+
+/** Whether an attempt is a call to a model, as opposed to a routing decision (`waited`, `not_climbed`). */
+export function isModelCall(attempt: Pick<Attempt, 'outcome'>): boolean {
+  return attempt.outcome === 'ok' || attempt.outcome === 'error' || attempt.outcome === 'inadequate';
+}
 
 /** One call to one model, as recorded in the trace and the ledger. */
 export type Attempt = {

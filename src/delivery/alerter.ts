@@ -2,12 +2,33 @@ import type { AlertsConfig } from '../contracts/delivery.ts';
 import type { OutboxMessage } from './outbox.ts';
 
 const hourMs = 3_600_000;
+const defaultSettleMs = 5000;
+
+export type AlerterTimers = {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+};
 
 export type AlerterOptions = {
   /** Where alerts go (the outbox's `enqueue`). */
   outbox: { enqueue(message: OutboxMessage): Promise<string[]> };
   config: AlertsConfig;
   now?: () => number;
+  /** For the settle time of breaker alerts; the global timers (unref'd) when omitted. */
+  timers?: AlerterTimers;
+};
+
+const systemTimers: AlerterTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** One model's breaker as the alerts see it: the state last told, and a change waiting to hold. */
+type BreakerWatch = {
+  told: 'open' | 'closed';
+  pending?: { state: 'open' | 'closed'; reason?: string; since: number; timer: unknown };
+  /** Changes that did not hold for the settle time since the last alert, for the next one to say. */
+  suppressed: Record<'open' | 'closed', number>;
 };
 
 /**
@@ -23,21 +44,28 @@ export class Alerter {
   readonly #heldBack = new Map<string, number>();
   readonly #sentTimes: number[] = [];
   readonly #jobFailures = new Map<string, number>();
+  readonly #timers: AlerterTimers;
+  readonly #breakers = new Map<string, BreakerWatch>();
 
   constructor(options: AlerterOptions) {
     this.#outbox = options.outbox;
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers;
   }
 
-  /** Sends `text` about `subject` unless the rate limits hold it back; true when it was queued. */
-  alert(subject: string, text: string): boolean {
+  /**
+   * Sends `text` about `subject` unless the rate limits hold it back; true when it was queued.
+   * `ignoreRepeat` is for news that contradicts the last alert (a breaker that was told closed is open
+   * again): the per-subject repeat limit would leave the chat saying something false.
+   */
+  alert(subject: string, text: string, options: { ignoreRepeat?: boolean } = {}): boolean {
     if (this.#config.targets.length === 0) return false;
     const now = this.#now();
     while (this.#sentTimes.length > 0 && this.#sentTimes[0] <= now - hourMs) this.#sentTimes.shift();
     const last = this.#lastSent.get(subject);
     if (
-      (last !== undefined && now - last < this.#config.repeatMs) ||
+      (!options.ignoreRepeat && last !== undefined && now - last < this.#config.repeatMs) ||
       this.#sentTimes.length >= this.#config.maxPerHour
     ) {
       this.#heldBack.set(subject, (this.#heldBack.get(subject) ?? 0) + 1);
@@ -56,13 +84,69 @@ export class Alerter {
     return true;
   }
 
-  /** A model's circuit breaker opened or closed. */
-  breakerChanged(model: string, state: 'open' | 'closed', reason?: string): boolean {
+  /**
+   * A model's circuit breaker opened or closed. The new state is alerted only once it has held for the
+   * settle time: a breaker that closes and reopens within it (flapping) sends no false "answers again",
+   * and the next alert says how many such brief changes were not sent.
+   */
+  breakerChanged(model: string, state: 'open' | 'closed', reason?: string): void {
+    if (this.#config.targets.length === 0) return;
+    const settleMs = this.#config.settleMs ?? defaultSettleMs;
+    let watch = this.#breakers.get(model);
+    if (!watch) {
+      watch = { told: 'closed', suppressed: { open: 0, closed: 0 } };
+      this.#breakers.set(model, watch);
+    }
+    if (watch.pending) {
+      // The change waiting to hold did not: it is suppressed, and this one replaces it.
+      this.#timers.clearTimeout(watch.pending.timer);
+      watch.suppressed[watch.pending.state] += 1;
+      watch.pending = undefined;
+    }
+    // Back to the state last told before the change held: nothing to send now.
+    if (state === watch.told) return;
+    if (settleMs <= 0) {
+      this.#sendBreaker(model, watch, state, reason, 0);
+      return;
+    }
+    const since = this.#now();
+    const timer = this.#timers.setTimeout(() => {
+      if (watch.pending?.timer !== timer) return;
+      watch.pending = undefined;
+      this.#sendBreaker(model, watch, state, reason, this.#now() - since);
+    }, settleMs);
+    watch.pending = { state, reason, since, timer };
+  }
+
+  #sendBreaker(
+    model: string,
+    watch: BreakerWatch,
+    state: 'open' | 'closed',
+    reason: string | undefined,
+    heldMs: number,
+  ): void {
+    const { suppressed } = watch;
+    watch.told = state;
+    watch.suppressed = { open: 0, closed: 0 };
+    const held = heldMs > 0 ? ` (held ${Math.round(heldMs / 1000)} s)` : '';
     const text =
       state === 'open'
-        ? `⚠️ **Breaker open** for model \`${model}\`: requests skip it for now${reason ? ` (last failure: ${reason})` : ''}.`
-        : `✅ **Breaker closed** for model \`${model}\`: it answers again.`;
-    return this.alert(`breaker:${model}:${state}`, text);
+        ? `⚠️ **Breaker open** for model \`${model}\`: requests skip it for now${reason ? ` (last failure: ${reason})` : ''}${held}.`
+        : `✅ **Breaker closed** for model \`${model}\`: it answers again${held}.`;
+    const settle = `${Math.round((this.#config.settleMs ?? defaultSettleMs) / 1000)} s`;
+    const brief = (['closed', 'open'] as const)
+      .filter((change) => suppressed[change] > 0)
+      .map(
+        (change) =>
+          `${change === 'open' ? 'opened' : 'closed'} ${suppressed[change]} time${suppressed[change] === 1 ? '' : 's'}`,
+      );
+    const note =
+      brief.length > 0
+        ? `\n\n(since the last breaker alert it also ${brief.join(' and ')} for less than ${settle}; not sent, as it did not hold)`
+        : '';
+    // Each breaker alert differs from the one before (it is sent only when the state held and changed),
+    // so only maxPerHour limits it: the repeat limit would silence a reopening after a true close.
+    this.alert(`breaker:${model}:${state}`, `${text}${note}`, { ignoreRepeat: true });
   }
 
   /** A job's run ended; `jobFailures` failures in a row raise one alert, and the next success says so. */

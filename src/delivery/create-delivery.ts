@@ -7,7 +7,13 @@ import { Outbox, type OutboxOptions } from './outbox.ts';
 
 export type DeliveryParts = { outbox: Outbox; alerter: Alerter; channels: ReadonlyMap<string, Channel> };
 
-const noAlerts: AlertsConfig = { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20 };
+const noAlerts: AlertsConfig = {
+  targets: [],
+  jobFailures: 3,
+  repeatMs: 900_000,
+  maxPerHour: 20,
+  settleMs: 5000,
+};
 
 /** Builds the channels, the outbox (unstarted) and the alerter from the config, on the delivery store. */
 export function createDelivery(options: {

@@ -1,8 +1,19 @@
 import type { Env, Hono } from 'hono';
 import type { DeliveryRecord, DeliveryState } from '../contracts/delivery.ts';
+import { InvalidQueryError } from '../contracts/errors/invalid-query-error.ts';
+import { flagQuery, integerQuery, oneOfQuery, parseQuery, textQuery } from '../contracts/parse-query.ts';
 import type { Outbox } from './outbox.ts';
 
 const states: DeliveryState[] = ['pending', 'delivered', 'failed'];
+
+const deliveriesQuery = {
+  state: oneOfQuery(states),
+  failed: flagQuery(),
+  runId: textQuery(),
+  limit: integerQuery({ min: 1, max: 1000, fallback: 50 }),
+};
+
+const parseDeliveriesQuery = (query: Record<string, string[]>) => parseQuery(query, deliveriesQuery);
 
 /** A delivery as the API and `pyramid deliveries --json` show it (no chunk bodies, no secrets). */
 export function deliveryView(delivery: DeliveryRecord): Record<string, unknown> {
@@ -24,18 +35,16 @@ export function deliveryView(delivery: DeliveryRecord): Record<string, unknown> 
 export function deliveriesRoutes(outbox: Pick<Outbox, 'list' | 'get'>) {
   return <E extends Env>(app: Hono<E>): void => {
     app.get('/api/deliveries', async (c) => {
-      const state = c.req.query('state');
-      const failedOnly = c.req.query('failed') !== undefined;
-      if (state !== undefined && !states.includes(state as DeliveryState)) {
-        return c.json(
-          { error: { message: `state must be one of ${states.join(', ')}`, param: 'state' } },
-          400,
-        );
+      let query: ReturnType<typeof parseDeliveriesQuery>;
+      try {
+        query = parseDeliveriesQuery(c.req.queries());
+      } catch (error) {
+        if (!(error instanceof InvalidQueryError)) throw error;
+        return c.json({ error: { code: error.code, message: error.message, param: error.param } }, 400);
       }
-      const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 1000);
-      const runId = c.req.query('runId');
+      const { state, failed: failedOnly, runId, limit } = query;
       const deliveries = await outbox.list({
-        ...(failedOnly ? { state: 'failed' } : state ? { state: state as DeliveryState } : {}),
+        ...(failedOnly ? { state: 'failed' } : state ? { state } : {}),
         ...(runId ? { runId } : {}),
         limit,
       });

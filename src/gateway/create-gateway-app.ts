@@ -1,29 +1,46 @@
-import { Hono } from 'hono';
-import type { GatewayToken } from '../contracts/pyramid-config.ts';
+import { Hono, type MiddlewareHandler } from 'hono';
+import type { GatewayScope, GatewayToken } from '../contracts/pyramid-config.ts';
+import { createDashboardSessions, type DashboardSessions } from '../dashboard/dashboard-sessions.ts';
 import { createAuthMiddleware } from './create-auth-middleware.ts';
+import { createHostCheck } from './create-host-check.ts';
+import { createJsonBodyMiddleware } from './create-json-body-middleware.ts';
 import { createTokenVerifier } from './create-token-verifier.ts';
+import { errorBodyForPath } from './error-body-for-path.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 import { chatCompletionsRoute } from './routes/chat-completions-route.ts';
+import { embeddingsRoute } from './routes/embeddings-route.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { messagesRoute } from './routes/messages-route.ts';
 import { metricsRoute } from './routes/metrics-route.ts';
 import { modelsRoute } from './routes/models-route.ts';
+import { responsesRoute } from './routes/responses-route.ts';
 import { usageRoutes } from './routes/usage-routes.ts';
 import { toGatewayHttpError } from './to-gateway-http-error.ts';
 
 /**
- * A group of routes mounted on the gateway app. Paths under `/api/` need an admin token and paths
- * under `/v1/` a client token before the route runs; errors thrown as GatewayHttpError become
- * OpenAI-style error bodies.
+ * A group of routes mounted on the gateway app. Before a route runs, the request's Host and Origin
+ * have been checked, paths under `/api/` have needed an admin token and paths under `/v1/` a client
+ * token, and a body has been read, bounded and parsed as JSON (`jsonBody(c)`, or `c.req.json()`);
+ * errors thrown as GatewayHttpError (or InvalidQueryError) become OpenAI-style error bodies.
  */
-export type GatewayRoutes = (app: Hono<GatewayEnv>, context: GatewayContext) => void;
+export type GatewayRoutes = (app: Hono<GatewayEnv>, context: GatewayContext, auth: GatewayAuth) => void;
+
+/** For route groups that guard paths of their own (the dashboard): the scope check, and the sign-in sessions. */
+export type GatewayAuth = {
+  requireScope: (scope: GatewayScope) => MiddlewareHandler<GatewayEnv>;
+  sessions: DashboardSessions;
+};
 
 /** The built-in route groups, in the order they are mounted. */
 export const builtInRoutes: GatewayRoutes[] = [
   healthRoutes,
   modelsRoute,
   chatCompletionsRoute,
+  messagesRoute,
+  responsesRoute,
+  embeddingsRoute,
   usageRoutes,
   metricsRoute,
 ];
@@ -41,12 +58,18 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
   const { context } = options;
   const { gateway, logger, now } = context;
   const app = new Hono<GatewayEnv>();
+  const sessions = createDashboardSessions({ now });
   const requireScope = createAuthMiddleware({
     enabled: gateway.auth.enabled,
     verify: createTokenVerifier(options.tokens),
     throttle: gateway.auth.throttle,
     now,
+    session: sessions.callerFor,
   });
+  const auth: GatewayAuth = { requireScope, sessions };
+  // Reading /api takes a viewer token (or admin); anything else an admin one.
+  const apiRead = requireScope('viewer');
+  const apiWrite = requireScope('admin');
 
   app.use('*', async (c, next) => {
     const started = now();
@@ -63,21 +86,32 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
       },
       'request',
     );
+    // Answered before its body was read (refused by auth, too large, unknown path): close the
+    // connection rather than let Node read and discard the rest of the body, however large.
+    const incoming = c.env?.incoming;
+    if (incoming && !incoming.complete) c.res.headers.set('connection', 'close');
   });
+  app.use('*', createHostCheck({ bind: gateway.bind, allowedHosts: gateway.allowedHosts }));
   app.use('/v1/*', requireScope('client'));
-  app.use('/api/*', requireScope('admin'));
+  app.use('/api/*', (c, next) =>
+    (c.req.method === 'GET' || c.req.method === 'HEAD' ? apiRead : apiWrite)(c, next),
+  );
   app.use('/metrics', requireScope('admin'));
+  app.use('*', createJsonBodyMiddleware({ maxBytes: gateway.bodyLimitBytes, limits: gateway.limits }));
 
-  for (const routes of [...builtInRoutes, ...(options.routes ?? [])]) routes(app, context);
+  for (const routes of [...builtInRoutes, ...(options.routes ?? [])]) routes(app, context, auth);
 
   app.notFound((c) =>
     c.json(
-      new GatewayHttpError(
-        404,
-        'not_found_error',
-        'not_found',
-        `No endpoint ${c.req.method} ${c.req.path}.`,
-      ).body(),
+      errorBodyForPath(
+        c.req.path,
+        new GatewayHttpError(
+          404,
+          'not_found_error',
+          'not_found',
+          `No endpoint ${c.req.method} ${c.req.path}.`,
+        ),
+      ),
       404,
     ),
   );
@@ -93,7 +127,11 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
         `Internal error in the gateway${requestId ? ` (request ${requestId})` : ''}; the gateway log has the details.`,
       );
     }
-    return c.json(http.body(), http.status as 400, http.headers);
+    return c.json(
+      errorBodyForPath(c.req.path, http, c.res.headers.get('x-pyramid-request-id')),
+      http.status as 400,
+      http.headers,
+    );
   });
   return app;
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ProviderProbe } from '../contracts/model-call.ts';
 import type { GatewayConfig, GatewayToken, PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestRecord } from '../contracts/request-ledger.ts';
+import type { ResponseStore } from '../contracts/response-store.ts';
 import type { StoreStatus } from '../contracts/stores.ts';
 import type { Attempt } from '../contracts/trace.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -19,6 +20,8 @@ export type CreateGatewayOptions = {
   gateway: GatewayConfig;
   router: Router;
   ledger: Pick<Ledger, 'usage' | 'getRequest'>;
+  /** Where Responses API responses are kept (`store`, `previous_response_id`); none are when omitted. */
+  responses?: ResponseStore;
   probes: Record<string, ProviderProbe>;
   /** Subscribes to every request committed to the ledger (metrics and error rates). */
   onRequestRecorded: (listener: (request: RequestRecord, attempts: readonly Attempt[]) => void) => () => void;
@@ -68,6 +71,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
   const context: GatewayContext = {
     router,
     ledger: options.ledger,
+    ...(options.responses ? { responses: options.responses } : {}),
     config,
     gateway,
     metrics,

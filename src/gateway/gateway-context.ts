@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { ResponseStore } from '../contracts/response-store.ts';
 import type { StoreStatus } from '../contracts/stores.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Router } from '../router/router.ts';
@@ -11,6 +12,8 @@ import type { RecentOutcomes } from './recent-outcomes.ts';
 export type GatewayContext = {
   router: Router;
   ledger: Pick<Ledger, 'usage' | 'getRequest'>;
+  /** Responses API responses kept for GET /v1/responses/{id} and previous_response_id; none stored when absent. */
+  responses?: ResponseStore;
   config: PyramidConfig;
   gateway: GatewayConfig;
   metrics: GatewayMetrics;

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readSmallFile } from '../config/read-small-file.ts';
 import { ConfigError } from '../contracts/errors/config-error.ts';
+import { FileReadError } from '../contracts/errors/file-read-error.ts';
 import { type GatewayConfig, type GatewayToken, gatewayScopes } from '../contracts/pyramid-config.ts';
 
 /** The tokens the gateway accepts, and what start-up should tell the operator (never a token). */
@@ -16,6 +18,9 @@ export type GatewayTokens = {
 export function credentialsFile(home: string): string {
   return join(home, 'credentials');
 }
+
+/** The largest credentials file read (a few tokens take well under 1 KB): a bigger one is refused unread. */
+export const maxCredentialsBytes = 65_536;
 
 /** A new random bearer token (`pyr_` + 43 base64url characters, 256 bits). */
 export function newGatewayToken(): string {
@@ -44,9 +49,10 @@ export async function loadGatewayTokens(options: {
   const file = credentialsFile(home);
   let text: string | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallFile(file, maxCredentialsBytes);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.problem !== 'not_found') throw credentialsError(file, unreadable(error));
   }
   if (text === undefined) {
     const token: GatewayToken = {
@@ -54,13 +60,51 @@ export async function loadGatewayTokens(options: {
       scopes: ['admin'],
       token: (options.newToken ?? newGatewayToken)(),
     };
-    await mkdir(home, { recursive: true, mode: 0o700 });
-    await writeFile(file, `${JSON.stringify({ tokens: [token] }, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    try {
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      await writeFile(file, `${JSON.stringify({ tokens: [token] }, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'permission denied'
+          : code === 'EEXIST'
+            ? 'something appeared there meanwhile'
+            : (code ?? String(error));
+      throw credentialsError(
+        file,
+        `cannot write a generated admin token there (${why}): make PYRAMID_HOME writable by this user, set PYRAMID_HOME to a folder Pyramid can write, or configure gateway.auth.tokens`,
+      );
+    }
     return { tokens: [token], generatedFile: file, notices };
   }
   const mode = (await stat(file)).mode;
   if (mode & 0o077) notices.push(`${file} is readable by other users; run: chmod 600 ${file}`);
   return { tokens: parseCredentials(text, file), notices };
+}
+
+const credentialsError = (file: string, message: string) =>
+  new ConfigError([{ path: 'credentials', message }], file);
+
+const regenerate = 'remove it to have a new admin token generated';
+
+function unreadable(error: FileReadError): string {
+  switch (error.problem) {
+    case 'dangling_link':
+      return `is a symbolic link to a file that does not exist: fix the link, or ${regenerate}`;
+    case 'folder':
+      return `is a folder, not a file: ${regenerate}`;
+    case 'not_regular':
+      return `is ${error.detail}, not a regular file: ${regenerate}`;
+    case 'too_large':
+      return `is too large to be a credentials file (${error.detail}): ${regenerate}`;
+    case 'permission':
+      return 'cannot be read: permission denied (make it readable by this user, mode 0600)';
+    case 'not_a_folder':
+      return 'cannot be read: part of its path is a file, not a folder (check PYRAMID_HOME)';
+    default:
+      return `cannot be read (${error.detail ?? error.message})`;
+  }
 }
 
 function parseCredentials(text: string, file: string): GatewayToken[] {

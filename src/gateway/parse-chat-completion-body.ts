@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import type { CallParameters } from '../contracts/call-parameters.ts';
 import type { ChatMessage, ResponseFormat, ToolDefinition } from '../contracts/message.ts';
 import type { ReasoningLevel } from '../contracts/model-call.ts';
+import type { GatewayLimits } from '../contracts/pyramid-config.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
+import { invalidParam, parseRequestBody } from './parse-request-body.ts';
 
 /** The fields of an OpenAI chat completion request that Pyramid uses, in spec terms. */
 export type ParsedChatCompletion = {
@@ -11,6 +14,8 @@ export type ParsedChatCompletion = {
   temperature?: number;
   responseFormat?: ResponseFormat;
   tools?: ToolDefinition[];
+  /** Undefined when the body sets none of them. */
+  parameters?: CallParameters;
   reasoning?: ReasoningLevel;
   stream: boolean;
   includeUsage: boolean;
@@ -51,10 +56,19 @@ const responseFormat = z.discriminatedUnion('type', [
     json_schema: z.looseObject({
       name: z.string().optional(),
       schema: z.record(z.string(), z.unknown()),
+      strict: z.boolean().nullish(),
     }),
   }),
 ]);
 const tokenCount = z.number().int().positive();
+const toolChoice = z.union(
+  [
+    z.enum(['auto', 'none', 'required']),
+    z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) }),
+  ],
+  { error: 'expected auto, none, required or { "type": "function", "function": { "name": "..." } }' },
+);
+const penalty = z.number().min(-2).max(2);
 const body = z.looseObject({
   model: z.string().min(1),
   messages: z.array(message).min(1, { error: 'must contain at least one message' }),
@@ -67,19 +81,67 @@ const body = z.looseObject({
   tools: z.array(tool).nullish(),
   n: z.literal(1, { error: 'only n = 1 is supported' }).nullish(),
   reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4, { error: 'at most 4 stop sequences' })]).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  seed: z.number().int().nullish(),
+  presence_penalty: penalty.nullish(),
+  frequency_penalty: penalty.nullish(),
+  user: z.string().nullish(),
 });
 
-/** `messages.0.content` -> `messages[0].content`. */
-function paramName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (name, key) =>
-      typeof key === 'number' ? `${name}[${key}]` : name ? `${name}.${String(key)}` : String(key),
-    '',
-  );
+/** The OpenAI-named parameters of a body, in spec terms; undefined when none is set (the common case). */
+export function toCallParameters(request: {
+  tool_choice?: z.infer<typeof toolChoice> | null;
+  parallel_tool_calls?: boolean | null;
+  stop?: string | string[] | null;
+  top_p?: number | null;
+  seed?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  user?: string | null;
+}): CallParameters | undefined {
+  const parameters: CallParameters = {};
+  let any = false;
+  const choice = request.tool_choice;
+  if (choice != null) {
+    parameters.toolChoice = typeof choice === 'string' ? choice : { name: choice.function.name };
+    any = true;
+  }
+  if (request.parallel_tool_calls != null) {
+    parameters.parallelToolCalls = request.parallel_tool_calls;
+    any = true;
+  }
+  if (request.stop != null) {
+    parameters.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
+    any = true;
+  }
+  if (request.top_p != null) {
+    parameters.topP = request.top_p;
+    any = true;
+  }
+  if (request.seed != null) {
+    parameters.seed = request.seed;
+    any = true;
+  }
+  if (request.presence_penalty != null) {
+    parameters.presencePenalty = request.presence_penalty;
+    any = true;
+  }
+  if (request.frequency_penalty != null) {
+    parameters.frequencyPenalty = request.frequency_penalty;
+    any = true;
+  }
+  if (request.user != null) {
+    parameters.user = request.user;
+    any = true;
+  }
+  return any ? parameters : undefined;
 }
 
 function invalid(param: string, message: string): GatewayHttpError {
-  return new GatewayHttpError(400, 'invalid_request_error', 'invalid_request', message, { param });
+  return invalidParam(param, message);
 }
 
 function text(value: z.infer<typeof content> | null | undefined, param: string): string {
@@ -99,24 +161,16 @@ function text(value: z.infer<typeof content> | null | undefined, param: string):
     .join('');
 }
 
-/** Validates an OpenAI chat completion body; throws GatewayHttpError (400) naming the field at fault. */
-export function parseChatCompletionBody(input: unknown): ParsedChatCompletion {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw invalid('', 'The request body must be a JSON object.');
-  const parsed = body.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = paramName(issue.path);
-    const missing =
-      issue.path.length > 0 &&
-      issue.path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown>)?.[key], input) ===
-        undefined;
-    throw invalid(
-      param,
-      missing ? `Missing required parameter: '${param}'.` : `Invalid value for '${param}': ${issue.message}.`,
-    );
-  }
-  const request = parsed.data;
+/**
+ * Validates an OpenAI chat completion body, with at most `limits.messages` messages and `limits.tools`
+ * tools; throws GatewayHttpError (400) naming the field at fault.
+ */
+export function parseChatCompletionBody(
+  input: unknown,
+  limits: Pick<GatewayLimits, 'messages' | 'tools'>,
+): ParsedChatCompletion {
+  checkListLimits(input, limits);
+  const request = parseRequestBody(body, input);
   const toolNames = new Map<string, string>();
   const messages = request.messages.map((entry, index): ChatMessage => {
     const param = `messages[${index}].content`;
@@ -155,6 +209,7 @@ export function parseChatCompletionBody(input: unknown): ParsedChatCompletion {
             type: 'json-schema',
             schema: format.json_schema.schema,
             ...(format.json_schema.name ? { name: format.json_schema.name } : {}),
+            ...(format.json_schema.strict != null ? { strict: format.json_schema.strict } : {}),
           }
         : undefined;
   const effort = request.reasoning_effort;
@@ -171,8 +226,28 @@ export function parseChatCompletionBody(input: unknown): ParsedChatCompletion {
           parameters: entry.function.parameters ?? { type: 'object', properties: {} },
         }))
       : undefined,
+    parameters: toCallParameters(request),
     reasoning: effort ? (effort === 'none' || effort === 'minimal' ? 'off' : effort) : undefined,
     stream: request.stream === true,
     includeUsage: request.stream_options?.include_usage === true,
   };
+}
+
+/** At most `limits.messages` messages and `limits.tools` tools, checked before the schema walks them. */
+export function checkListLimits(input: unknown, limits: Pick<GatewayLimits, 'messages' | 'tools'>): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return;
+  for (const [field, max] of [
+    ['messages', limits.messages],
+    ['tools', limits.tools],
+  ] as const) {
+    const list = (input as Record<string, unknown>)[field];
+    if (Array.isArray(list) && list.length > max)
+      throw new GatewayHttpError(
+        400,
+        'invalid_request_error',
+        'limit_exceeded',
+        `The request has ${list.length} ${field}; the limit is ${max} (gateway.limits.${field}).`,
+        { param: field },
+      );
+  }
 }

@@ -1,4 +1,4 @@
-import type { Attempt } from '../contracts/trace.ts';
+import { type Attempt, isModelCall } from '../contracts/trace.ts';
 
 /** Attempts per model over a recent window, for the error rate in `/api/health`. */
 export class RecentOutcomes {
@@ -13,7 +13,7 @@ export class RecentOutcomes {
 
   record(attempts: readonly Attempt[], at: number): void {
     for (const attempt of attempts) {
-      if (attempt.reason === 'aborted') continue;
+      if (attempt.reason === 'aborted' || !isModelCall(attempt)) continue;
       let list = this.#byModel.get(attempt.model);
       if (!list) {
         list = [];

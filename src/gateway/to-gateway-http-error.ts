@@ -1,7 +1,9 @@
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import { InvalidQueryError } from '../contracts/errors/invalid-query-error.ts';
 import { StoreError } from '../contracts/errors/store-error.ts';
 import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
+import { UnsupportedParameterError } from '../contracts/errors/unsupported-parameter-error.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 
 /** The HTTP answer for an error from the router; undefined for an unexpected one (a bug: 500). */
@@ -21,6 +23,15 @@ export function toGatewayHttpError(error: unknown): GatewayHttpError | undefined
   }
   if (error instanceof BudgetExceededError)
     return new GatewayHttpError(429, 'insufficient_quota', error.code, error.message);
+  if (error instanceof InvalidQueryError)
+    return new GatewayHttpError(400, 'invalid_request_error', error.code, error.message, {
+      param: error.param,
+    });
+  if (error instanceof UnsupportedParameterError)
+    return new GatewayHttpError(400, 'invalid_request_error', error.code, error.message, {
+      param: error.parameters[0],
+      details: { models: error.models },
+    });
   if (error instanceof UnknownModelError)
     return new GatewayHttpError(400, 'invalid_request_error', 'model_not_found', error.message, {
       param: 'model',

@@ -1,7 +1,9 @@
 import { calculateCost } from '../contracts/calculate-cost.ts';
+import { embeddingsTask } from '../contracts/embedding.ts';
 import type { ModelConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestRecord } from '../contracts/request-ledger.ts';
 import type { Attempt } from '../contracts/trace.ts';
+import { findAnsweringAttempt } from './find-answering-attempt.ts';
 
 /** A request's cloud-only counterfactual, and how it splits over the request's attempts. */
 export type CloudOnlyCost = {
@@ -16,8 +18,9 @@ export type CloudOnlyCost = {
  * What the request would have cost if tier 0 did not exist (the rules are in README.md):
  * - answered: the answering attempt's tokens priced on the FIRST model of tier max(answered tier, 1),
  *   the whole amount on the answering attempt and 0 on the others;
- * - failed, or the config has one tier, or it no longer knows that tier or its first model: the
- *   actual cost, each attempt carrying its own cost.
+ * - failed, or the config has one tier, or it no longer knows that tier or its first model, or an
+ *   embedding request (no tier; its models are not the pyramid's): the actual cost, each attempt
+ *   carrying its own cost.
  */
 export function cloudOnlyCost(
   config: Pick<PyramidConfig, 'models' | 'tiers'>,
@@ -26,7 +29,7 @@ export function cloudOnlyCost(
 ): CloudOnlyCost {
   const answeredIndex = findAnsweringAttempt(request, attempts);
   const actual = { costUsd: request.costUsd, answeredIndex, perAttempt: attempts.map((a) => a.costUsd) };
-  if (answeredIndex === -1) return actual;
+  if (answeredIndex === -1 || request.task === embeddingsTask) return actual;
   const answering = attempts[answeredIndex];
   const cloudModel = firstCloudModel(config, answering.tier);
   if (!cloudModel) return actual;
@@ -36,19 +39,6 @@ export function cloudOnlyCost(
     answeredIndex,
     perAttempt: attempts.map((_, index) => (index === answeredIndex ? costUsd : 0)),
   };
-}
-
-/**
- * The last attempt that answered on the model the request reports as answering; -1 for a failed
- * request. A pinned model's answer is returned even when inadequate (it never escalates), so an
- * `inadequate` attempt can be the answer too; a failed one never is.
- */
-function findAnsweringAttempt(request: RequestRecord, attempts: Attempt[]): number {
-  if (request.outcome !== 'ok') return -1;
-  return attempts.findLastIndex(
-    (attempt) =>
-      attempt.outcome !== 'error' && (request.model === undefined || attempt.model === request.model),
-  );
 }
 
 function firstCloudModel(

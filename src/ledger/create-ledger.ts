@@ -1,14 +1,14 @@
 import { isTransientStoreError } from '../contracts/errors/store-error.ts';
 import type { LedgerAttemptRow, LedgerRequestRow, LedgerStore } from '../contracts/ledger-store.ts';
-import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import { cloudOnlyCost } from './cloud-only-cost.ts';
 import type { Ledger } from './ledger.ts';
+import { type BaselineConfig, requestBaselines } from './request-baselines.ts';
 import { summarizeUsage } from './summarize-usage.ts';
 
 export type LedgerOptions = {
   store: LedgerStore;
-  /** Prices and tiers, for the cloud-only counterfactual. */
-  config: Pick<PyramidConfig, 'models' | 'tiers'>;
+  /** Prices, tiers and tasks, for the counterfactuals (baselines). */
+  config: BaselineConfig;
   /** The first retry of rows the store refused waits this long, doubling to 60 s (default 1 s). */
   retryDelayMs?: number;
 };
@@ -50,12 +50,15 @@ export function createLedger({ store, config, retryDelayMs = 1000 }: LedgerOptio
   return {
     async record(request, attempts) {
       const cloudOnly = cloudOnlyCost(config, request, attempts);
+      const { perAttempt, ...baselines } = requestBaselines(config, request, attempts);
       const rows: Unwritten = {
-        request: { ...request, cloudOnlyCostUsd: cloudOnly.costUsd },
+        request: { ...request, cloudOnlyCostUsd: cloudOnly.costUsd, ...baselines },
         attempts: attempts.map((attempt, index) => ({
           ...attempt,
           answered: index === cloudOnly.answeredIndex,
           cloudOnlyCostUsd: cloudOnly.perAttempt[index],
+          topTierCostUsd: perAttempt.topTierCostUsd[index],
+          cheapestCloudCostUsd: perAttempt.cheapestCloudCostUsd[index],
         })),
       };
       try {
@@ -91,6 +94,7 @@ export function createLedger({ store, config, retryDelayMs = 1000 }: LedgerOptio
         sinceMs,
         ...(untilMs !== undefined && { untilMs }),
         ...summarizeUsage(by, groups, totals),
+        topTierModel: config.tiers.at(-1)?.[0] ?? null,
       };
     },
 

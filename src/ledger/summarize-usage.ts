@@ -1,5 +1,5 @@
 import type { LedgerGroupBy, LedgerSums } from '../contracts/ledger-store.ts';
-import type { UsageRow } from './ledger.ts';
+import type { UsageBaseline, UsageRow } from './ledger.ts';
 
 /**
  * Turns a store's sums into report rows: shares, savings, a stable order, and for `model`/`tier`
@@ -10,18 +10,32 @@ export function summarizeUsage(
   by: LedgerGroupBy,
   groups: LedgerSums[],
   totals: LedgerSums,
-): { rows: UsageRow[]; totals: UsageRow } {
+): { rows: UsageRow[]; totals: UsageRow; requestsWithoutBaselines: number } {
   const sums = [...groups];
   if (by === 'model' || by === 'tier') {
     const answered = sums.reduce((count, group) => count + group.requests, 0);
     if (totals.requests > answered) sums.push({ ...emptySums(), requests: totals.requests - answered });
   }
-  const toRow = (group: LedgerSums) => usageRow(group, totals.requests);
-  return { rows: sums.sort(compareFor(by)).map(toRow), totals: toRow(totals) };
+  const toRow = (group: LedgerSums) => usageRow(group, totals);
+  return {
+    rows: sums.sort(compareFor(by)).map(toRow),
+    totals: toRow(totals),
+    requestsWithoutBaselines: totals.requests - totals.baselineCount,
+  };
 }
 
-function usageRow(sums: LedgerSums, totalRequests: number): UsageRow {
+function baseline(costUsd: number | null, actualCostUsd: number): UsageBaseline {
+  if (costUsd === null) return { costUsd, actualCostUsd, savingsUsd: null, savingsPct: null };
+  const savingsUsd = costUsd - actualCostUsd;
+  return { costUsd, actualCostUsd, savingsUsd, savingsPct: costUsd > 0 ? (savingsUsd / costUsd) * 100 : 0 };
+}
+
+function usageRow(sums: LedgerSums, totals: LedgerSums): UsageRow {
+  const totalRequests = totals.requests;
   const savingsUsd = sums.cloudOnlyCostUsd - sums.costUsd;
+  // Nothing in the row was recorded with the newer baselines: say so (null), never a made-up zero.
+  // A row that holds no attempt and no cost (the failed requests' row of model/tier) has nothing to price.
+  const unknown = sums.baselineCount === 0 && (sums.attempts > 0 || sums.costUsd > 0);
   return {
     key: sums.key,
     requests: sums.requests,
@@ -37,6 +51,18 @@ function usageRow(sums: LedgerSums, totalRequests: number): UsageRow {
     cloudOnlyCostUsd: sums.cloudOnlyCostUsd,
     savingsUsd,
     savingsPct: sums.cloudOnlyCostUsd > 0 ? (savingsUsd / sums.cloudOnlyCostUsd) * 100 : 0,
+    costShare: totals.costUsd > 0 ? sums.costUsd / totals.costUsd : 0,
+    baselines: {
+      withoutTier0: baseline(sums.cloudOnlyCostUsd, sums.costUsd),
+      allOnTopTier: baseline(unknown ? null : sums.topTierCostUsd, sums.baselineActualCostUsd),
+      cheapestCloud: baseline(unknown ? null : sums.cheapestCloudCostUsd, sums.baselineActualCostUsd),
+    },
+    climbed: {
+      requests: sums.climbedRequests,
+      costUsd: sums.climbedCostUsd,
+      plannedCostUsd: sums.climbedPlannedCostUsd,
+      extraCostUsd: sums.climbedCostUsd - sums.climbedPlannedCostUsd,
+    },
   };
 }
 
@@ -60,4 +86,11 @@ const emptySums = (): LedgerSums => ({
   cachedInput: 0,
   costUsd: 0,
   cloudOnlyCostUsd: 0,
+  baselineCount: 0,
+  baselineActualCostUsd: 0,
+  topTierCostUsd: 0,
+  cheapestCloudCostUsd: 0,
+  climbedRequests: 0,
+  climbedCostUsd: 0,
+  climbedPlannedCostUsd: 0,
 });

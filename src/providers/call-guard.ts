@@ -9,6 +9,10 @@ export type CallGuard = {
   readonly signal: AbortSignal;
   /** The caller's abort reason, or the TimeoutError that fired; undefined while the call runs. */
   stopReason(): unknown;
+  /** Whether the request was handed to the network; a failure before it is Pyramid's own, not the provider's. */
+  readonly requestSent: boolean;
+  /** Called just before the request goes to fetch (or node:http). */
+  markRequestSent(): void;
   /** Whether the response headers arrived (a network failure after them is a cut stream). */
   readonly headersReceived: boolean;
   /** Lower-case response headers of the last response, for Retry-After when a library drops them. */
@@ -41,6 +45,7 @@ export function createCallGuard(options: {
   const controller = new AbortController();
   let stopReason: unknown;
   let headersReceived = false;
+  let requestSent = false;
   let complete = false;
   let headers: Headers | IncomingHttpHeaders | undefined;
   let responseHeaders: Record<string, string> | undefined;
@@ -74,6 +79,12 @@ export function createCallGuard(options: {
   return {
     signal: controller.signal,
     stopReason: () => stopReason,
+    get requestSent() {
+      return requestSent;
+    },
+    markRequestSent() {
+      requestSent = true;
+    },
     get headersReceived() {
       return headersReceived;
     },

@@ -1,5 +1,6 @@
 import { APICallError } from '@ai-sdk/provider';
 import {
+  InternalError,
   MalformedResponseError,
   ProviderError,
   type ProviderErrorOptions,
@@ -48,6 +49,15 @@ export function classifyProviderError(error: unknown, context: ErrorContext, gua
   const errorOptions: ProviderErrorOptions = { provider: context.provider, model: context.model };
   const say = (text: string) =>
     scrubSecrets(`${context.provider}/${context.model}: ${text}`.slice(0, 500), context.secrets);
+  if (guard && !guard.requestSent) {
+    // Thrown while building the request (a stack overflow on a deeply nested body, a bug in the
+    // translation): nothing reached the provider, so it is Pyramid's failure, never the provider's.
+    const message = error instanceof Error ? error.message : String(error);
+    return new InternalError(
+      say(`Pyramid could not build the request, so the provider was not called: ${message}`),
+      { cause: error },
+    );
+  }
 
   const status = statusOf(error);
   if (status !== undefined && status >= 400) {

@@ -19,6 +19,7 @@ export function createGuardedFetch(
     const timer =
       connectMs === undefined ? undefined : setTimeout(() => guard.timeOut('connect', connectMs), connectMs);
     try {
+      guard.markRequestSent();
       const response = await baseFetch(input, { ...init, signal });
       guard.markHeaders(response.headers);
       return response;

@@ -12,6 +12,8 @@ import type { ModelConfig, ProviderConfig } from '../contracts/pyramid-config.ts
 import { type CallGuard, createCallGuard } from './call-guard.ts';
 import { classifyProviderError, type ErrorContext } from './classify-provider-error.ts';
 import { createGuardedFetch } from './create-guarded-fetch.ts';
+import { dropFormatWithTools } from './drop-format-with-tools.ts';
+import { type ExpressesParameter, listDroppedParameters } from './list-dropped-parameters.ts';
 import { normaliseUsage } from './normalise-usage.ts';
 import { providerSecrets } from './provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from './think-tag-splitter.ts';
@@ -29,6 +31,10 @@ export type LanguageModelAdapterOptions = {
   providerOptions: (call: ModelCall) => SharedV3ProviderOptions | undefined;
   /** Whether the protocol's output token total counts thinking (see normaliseUsage). */
   outputIncludesReasoning: boolean;
+  /** False when the API refuses a native response format together with tools (see dropFormatWithTools). */
+  formatWithTools?: boolean;
+  /** Which call parameters the protocol (through its AI SDK package) can carry. */
+  expresses: ExpressesParameter;
 };
 
 /**
@@ -69,11 +75,12 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
   return {
     api: provider.api,
     modelId: model.id,
+    droppedParameters: (call) => listDroppedParameters(call, options.expresses),
     async generate(call) {
       const guard = startGuard(call, false);
       try {
         const callOptions = toLanguageModelCallOptions(
-          call,
+          options.formatWithTools === false ? dropFormatWithTools(call) : call,
           model,
           options.providerOptions(call),
           guard.signal,
@@ -92,7 +99,7 @@ export function createLanguageModelAdapter(options: LanguageModelAdapterOptions)
       let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
       try {
         const callOptions = toLanguageModelCallOptions(
-          call,
+          options.formatWithTools === false ? dropFormatWithTools(call) : call,
           model,
           options.providerOptions(call),
           guard.signal,

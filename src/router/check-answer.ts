@@ -20,6 +20,9 @@ export function checkAnswer(
       : { inadequacy: 'empty_answer' };
   }
   if (!responseFormat || responseFormat.type === 'text') return {};
+  // Cut off at the token limit: incomplete even when what came parses (`12` of `1234`).
+  if (answer.finishReason === 'length')
+    return { inadequacy: 'invalid_json', detail: 'the answer was cut off at the token limit' };
   let value: unknown;
   try {
     value = JSON.parse(stripCodeFence(answer.text));
@@ -41,7 +44,7 @@ export function checkAnswer(
 }
 
 /** Models often wrap JSON in a Markdown fence even when asked not to; that is still valid JSON. */
-function stripCodeFence(text: string): string {
+export function stripCodeFence(text: string): string {
   const match = /^\s*```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/.exec(text);
   return match ? match[1] : text;
 }

@@ -12,6 +12,8 @@ export type FailureVerdict = {
   countsAgainstModel: boolean;
   opensImmediately: boolean;
   minCooldownMs?: number;
+  /** Pyramid's own failure, not the provider's: the request ends with a 500 and no breaker hears of it. */
+  internal: boolean;
 };
 
 /** Turns whatever an adapter threw into a verdict, branching on error classes only. */
@@ -26,14 +28,17 @@ export function describeError(error: unknown): FailureVerdict {
       countsAgainstModel: error.retryable,
       opensImmediately: error instanceof UnreachableError,
       minCooldownMs: error instanceof RateLimitedError ? error.retryAfterMs : undefined,
+      internal: false,
     };
   }
-  // Not a classified provider failure: an adapter bug or an unexpected library error. Fail over, and
-  // count it, so a model that always breaks this way is taken out of rotation.
+  // Not a provider failure: the adapters turn everything the provider caused into a ProviderError, so
+  // this is Pyramid's own (an InternalError for a request that could not be built, or a bug). Only a
+  // failure the provider caused may count against its breaker or send the request elsewhere.
   return {
-    reason: 'unexpected_error',
+    reason: 'internal_error',
     detail: error instanceof Error ? error.message : String(error),
-    countsAgainstModel: true,
+    countsAgainstModel: false,
     opensImmediately: false,
+    internal: true,
   };
 }

@@ -1,9 +1,18 @@
 import { calculateCost } from '../contracts/calculate-cost.ts';
 import type { ChatRequest } from '../contracts/chat-request.ts';
 import type { ChatResult, ChatStreamEvent } from '../contracts/chat-result.ts';
+import {
+  type EmbeddingAdapter,
+  type EmbeddingRequest,
+  type EmbeddingResult,
+  embeddingsTask,
+} from '../contracts/embedding.ts';
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import { InternalError } from '../contracts/errors/internal-error.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
+import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
+import { UnsupportedParameterError } from '../contracts/errors/unsupported-parameter-error.ts';
 import type { ToolCall } from '../contracts/message.ts';
 import type { FinishReason, ModelAdapter, ModelCall } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
@@ -16,6 +25,7 @@ import { checkAnswer } from './check-answer.ts';
 import type { BreakerPermit, BreakerSnapshot } from './circuit-breaker.ts';
 import { describeError } from './describe-error.ts';
 import { effectiveMaxTokens } from './effective-max-tokens.ts';
+import { climbRefusal, type ResolvedFailover, resolveFailover } from './resolve-failover.ts';
 import { type Reservation, SpendGuard } from './spend-guard.ts';
 import { worstCaseCost } from './worst-case-cost.ts';
 
@@ -23,11 +33,25 @@ export type RouterOptions = {
   config: PyramidConfig;
   /** The adapter for a configured model name; built once by the wiring, never by the router. */
   adapterFor: (model: string) => ModelAdapter;
+  /** The embedding adapter for a model of the `embeddings:` list; without it, embed() refuses. */
+  embeddingAdapterFor?: (model: string) => EmbeddingAdapter;
   ledger: RequestLedger;
   /** Shared with the health probes; a fresh board when omitted. */
   breakers?: BreakerBoard;
   now?: () => number;
+  /** For failover waits (with `now`, so tests control both); the global timers when omitted. */
+  timers?: RouterTimers;
   newId?: () => string;
+};
+
+export type RouterTimers = {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+};
+
+const systemTimers: RouterTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 /** A plan as `pyramid route explain` shows it: each candidate with its breaker. */
@@ -40,7 +64,12 @@ type AttemptEnd =
   | { kind: 'answer'; answer: Answer; attempt: Attempt }
   | { kind: 'failed'; attempt: Attempt }
   /** A stream failed after visible text went out: nothing can be taken back, the request ends. */
-  | { kind: 'broken'; attempt: Attempt; error: PyramidError };
+  | { kind: 'broken'; attempt: Attempt; error: PyramidError }
+  /** Pyramid itself failed (not the provider): the request ends with this error, no breaker counts it. */
+  | { kind: 'internal'; attempt: Attempt; error: InternalError };
+
+/** A model of the request's current tier failed (or was skipped, its breaker open): one to wait for. */
+type Setback = { at: number; reason: string; retryAfterMs?: number };
 
 type RouteState = {
   request: ChatRequest;
@@ -53,12 +82,25 @@ type RouteState = {
   /** Whether any call went out; when none did because of spend caps, the budget error is the answer. */
   tried: boolean;
   budgetError?: BudgetExceededError;
+  failover: ResolvedFailover;
+  /**
+   * The tier the request is at: its start tier, raised by escalation (an inadequate answer). A
+   * candidate above it is a climb caused by provider failures, which the failover policy caps.
+   */
+  floorTier: number;
+  /** Time spent waiting so far, against `failover.maxWaitMs`. */
+  waitedMs: number;
+  setbacks: Map<string, Setback>;
+  /** Parameters each attempted model left out, by model name (only models that dropped some). */
+  dropped: Map<string, string[]>;
+  /** Under strict parameters: the candidates skipped because they cannot express a parameter. */
+  parameterSkips?: { models: string[]; parameters: Set<string> };
 };
 
 type CandidateEnd =
   | 'next'
   | { kind: 'escalate'; to: number }
-  | Extract<AttemptEnd, { kind: 'answer' | 'broken' }>;
+  | Extract<AttemptEnd, { kind: 'answer' | 'broken' | 'internal' }>;
 
 /**
  * The pyramid. Every request enters once; the router alone decides which model answers: the plan,
@@ -69,18 +111,22 @@ export class Router {
   readonly config: PyramidConfig;
   readonly breakers: BreakerBoard;
   readonly #adapterFor: (model: string) => ModelAdapter;
+  readonly #embeddingAdapterFor?: (model: string) => EmbeddingAdapter;
   readonly #ledger: RequestLedger;
   readonly #guard?: SpendGuard;
   readonly #now: () => number;
+  readonly #timers: RouterTimers;
   readonly #newId: () => string;
 
   constructor(options: RouterOptions) {
     this.config = options.config;
     this.#adapterFor = options.adapterFor;
+    this.#embeddingAdapterFor = options.embeddingAdapterFor;
     this.#ledger = options.ledger;
     this.breakers = options.breakers ?? new BreakerBoard(options.config.router.breaker);
     this.#guard = options.config.budgets ? new SpendGuard(options.config.budgets, options.ledger) : undefined;
     this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? systemTimers;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
   }
 
@@ -113,6 +159,131 @@ export class Router {
     return this.#route(request, true);
   }
 
+  /**
+   * Embeds the inputs with the first model of the `embeddings:` list that answers (or the pinned
+   * one), failing over like chat requests do, with breakers; every attempt is one ledger row, under
+   * the task `embeddings`. Throws AllCandidatesFailedError, or UnknownModelError for an unlisted pin.
+   */
+  async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
+    const listed = this.config.embeddings ?? [];
+    if (request.model !== undefined && !listed.includes(request.model))
+      throw new UnknownModelError(request.model, listed);
+    const startedAt = this.#now();
+    const trace: Trace = {
+      requestId: request.requestId ?? this.#newId(),
+      task: embeddingsTask,
+      resolvedTask: embeddingsTask,
+      callerTag: request.callerTag,
+      plan: [],
+      attempts: [],
+      notes: [],
+      startedAt,
+    };
+    for (const name of request.model === undefined ? listed : [request.model]) {
+      const model = this.config.models[name];
+      const provider = this.config.providers[model.provider];
+      trace.plan.push({
+        model: name,
+        provider: provider.name,
+        tier: -1,
+        available: provider.unavailableReason === undefined,
+        ...(provider.unavailableReason ? { note: provider.unavailableReason } : {}),
+      });
+    }
+    let answered: { vectors: number[][]; attempt: Attempt } | undefined;
+    for (const candidate of trace.plan) {
+      if (!candidate.available || !this.#embeddingAdapterFor) {
+        trace.notes.push(
+          `skipped ${candidate.model}: ${candidate.note ?? 'no embedding adapters are wired'}`,
+        );
+        continue;
+      }
+      const breaker = this.breakers.get(candidate.model);
+      const permit = breaker.tryAcquire(this.#now());
+      if (!permit) {
+        trace.notes.push(`skipped ${candidate.model}: breaker open`);
+        continue;
+      }
+      const model = this.config.models[candidate.model];
+      const attemptStart = this.#now();
+      const attempt: Attempt = {
+        model: candidate.model,
+        provider: candidate.provider,
+        tier: candidate.tier,
+        outcome: 'ok',
+        startedAt: attemptStart,
+        latencyMs: 0,
+        usage: zeroUsage(),
+        costUsd: 0,
+      };
+      trace.attempts.push(attempt);
+      try {
+        const answer = await this.#embeddingAdapterFor(candidate.model).embed({
+          inputs: request.inputs,
+          dimensions: request.dimensions,
+          timeouts: this.config.providers[model.provider].timeouts,
+          signal: request.signal,
+        });
+        attempt.latencyMs = this.#now() - attemptStart;
+        attempt.usage = { ...zeroUsage(), input: answer.inputTokens };
+        attempt.costUsd = calculateCost(model.cost, attempt.usage);
+        breaker.recordSuccess(permit);
+        answered = { vectors: answer.vectors, attempt };
+        break;
+      } catch (error) {
+        attempt.latencyMs = this.#now() - attemptStart;
+        attempt.outcome = 'error';
+        if (request.signal?.aborted) {
+          attempt.reason = 'aborted';
+          breaker.release(permit);
+          break;
+        }
+        const verdict = describeError(error);
+        attempt.reason = verdict.reason;
+        attempt.detail = verdict.detail;
+        if (verdict.countsAgainstModel)
+          breaker.recordFailure(this.#now(), verdict.reason, {
+            immediate: verdict.opensImmediately,
+            minCooldownMs: verdict.minCooldownMs,
+            permit,
+          });
+        else breaker.release(permit);
+      }
+    }
+    const usage = trace.attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), zeroUsage());
+    const costUsd = trace.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
+    const errorCode = answered ? undefined : request.signal?.aborted ? 'aborted' : 'all_candidates_failed';
+    await this.#ledger.record(
+      {
+        requestId: trace.requestId,
+        task: embeddingsTask,
+        resolvedTask: embeddingsTask,
+        callerTag: request.callerTag,
+        startedAt,
+        finishedAt: this.#now(),
+        outcome: answered ? 'ok' : 'error',
+        errorCode,
+        model: answered?.attempt.model,
+        tier: answered?.attempt.tier,
+        usage,
+        costUsd,
+      },
+      trace.attempts,
+    );
+    if (!answered) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw new AllCandidatesFailedError(trace);
+    }
+    return {
+      requestId: trace.requestId,
+      vectors: answered.vectors,
+      model: answered.attempt.model,
+      usage,
+      costUsd,
+      trace,
+    };
+  }
+
   async *#route(request: ChatRequest, streaming: boolean): AsyncGenerator<ChatStreamEvent> {
     const startedAt = this.#now();
     const plan = buildPlan(this.config, request);
@@ -134,7 +305,20 @@ export class Router {
     const onCallerAbort = () => cancel.abort(request.signal?.reason);
     if (request.signal?.aborted) onCallerAbort();
     else request.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    const state: RouteState = { request, plan, trace, streaming, committed: false, signal, tried: false };
+    const state: RouteState = {
+      request,
+      plan,
+      trace,
+      streaming,
+      committed: false,
+      signal,
+      tried: false,
+      failover: resolveFailover(this.config, plan.resolvedTask, request),
+      floorTier: plan.candidates[0]?.tier ?? 0,
+      waitedMs: 0,
+      setbacks: new Map(),
+      dropped: new Map(),
+    };
     let recorded = false;
     /** Every attempt has ended and the answer is recorded: nothing upstream is left to cancel. */
     let settled = false;
@@ -148,6 +332,7 @@ export class Router {
           task: trace.task,
           resolvedTask: trace.resolvedTask,
           callerTag: request.callerTag,
+          startTier: plan.candidates[0]?.tier,
           startedAt,
           finishedAt: this.#now(),
           outcome,
@@ -174,10 +359,40 @@ export class Router {
           index++;
           continue;
         }
+        if (candidate.tier > state.floorTier) {
+          if (!candidates.some((other) => other.tier === state.floorTier && other.available)) {
+            // Nothing on the floor tier could be called at all (no key): moving up is the plan, not a climb.
+            state.floorTier = candidate.tier;
+          } else {
+            // Provider failures would push the request up a tier: wait for a model below if allowed,
+            // else climb only as far as the failover policy lets it.
+            const retry = await this.#waitBeforeClimb(state, candidates, candidate);
+            if (retry !== undefined) {
+              index = retry;
+              continue;
+            }
+            const refusal = climbRefusal(
+              state.failover,
+              state.floorTier,
+              candidate,
+              this.config.models[candidate.model],
+            );
+            if (refusal) {
+              this.#decide(state, candidate, 'not_climbed', refusal.reason, refusal.detail, 0);
+              trace.notes.push(
+                `not climbing to ${candidate.model} (tier ${candidate.tier}): ${refusal.detail}`,
+              );
+              index++;
+              continue;
+            }
+          }
+        }
         const permit = this.breakers.get(candidate.model).tryAcquire(this.#now());
         if (!permit) {
           trace.notes.push(`skipped ${candidate.model}: breaker open`);
-          deferred.push(candidate);
+          if (!deferred.includes(candidate)) deferred.push(candidate);
+          if (!state.setbacks.has(candidate.model))
+            state.setbacks.set(candidate.model, { at: this.#now(), reason: 'breaker open' });
           index++;
           continue;
         }
@@ -189,6 +404,7 @@ export class Router {
         if ('kind' in outcome && outcome.kind === 'escalate') {
           if (outcome.to < 0) break;
           index = outcome.to;
+          state.floorTier = candidates[index].tier;
           continue;
         }
         final = outcome;
@@ -217,9 +433,21 @@ export class Router {
         yield { type: 'error', error: final.error, trace };
         return;
       }
+      if (final?.kind === 'internal') {
+        trace.notes.push(
+          `${final.attempt.model}: Pyramid failed before calling the provider (${final.error.message}); no other model is tried and no breaker counts it`,
+        );
+        await record('error', final.error.code);
+        throw final.error;
+      }
       if (final?.kind !== 'answer') {
+        const skips = state.parameterSkips;
         const error =
-          !state.tried && state.budgetError ? state.budgetError : new AllCandidatesFailedError(trace);
+          !state.tried && state.budgetError
+            ? state.budgetError
+            : !state.tried && skips
+              ? new UnsupportedParameterError([...skips.parameters], skips.models)
+              : new AllCandidatesFailedError(trace);
         await record('error', error.code);
         throw error;
       }
@@ -239,11 +467,20 @@ export class Router {
         tier: final.attempt.tier,
         usage: totals.usage,
         costUsd: totals.costUsd,
+        ...(state.dropped.has(final.attempt.model)
+          ? { droppedParameters: state.dropped.get(final.attempt.model) }
+          : {}),
         trace,
       };
       if (streaming && !state.committed) {
         // Buffered (structured output, or tool calls only): send it all now.
-        yield { type: 'start', requestId: trace.requestId, model: result.model, tier: result.tier };
+        yield {
+          type: 'start',
+          requestId: trace.requestId,
+          model: result.model,
+          tier: result.tier,
+          ...(result.droppedParameters ? { droppedParameters: result.droppedParameters } : {}),
+        };
         if (result.text) yield { type: 'text-delta', text: result.text };
         for (const toolCall of result.toolCalls) yield { type: 'tool-call', toolCall };
       }
@@ -278,6 +515,24 @@ export class Router {
     const { request, trace, plan } = state;
     const candidate = candidates[index];
     const model = this.config.models[candidate.model];
+    if (request.parameters) {
+      const dropped = this.#droppedParameters(request, candidate.model);
+      if (dropped.length > 0 && request.strictParameters) {
+        trace.notes.push(
+          `skipped ${candidate.model}: it cannot take ${dropped.join(', ')} (strict parameters)`,
+        );
+        state.parameterSkips ??= { models: [], parameters: new Set() };
+        state.parameterSkips.models.push(candidate.model);
+        for (const name of dropped) state.parameterSkips.parameters.add(name);
+        this.breakers.get(candidate.model).release(acquired);
+        return 'next';
+      }
+      if (dropped.length > 0 && !state.dropped.has(candidate.model)) {
+        state.dropped.set(candidate.model, dropped);
+        const api = this.config.providers[model.provider].api;
+        trace.notes.push(`${candidate.model}: dropped ${dropped.join(', ')} (${api} cannot express them)`);
+      }
+    }
     let budgetMultiplier = 1;
     let permit = acquired;
     for (;;) {
@@ -296,9 +551,10 @@ export class Router {
       }
       state.tried = true;
       const end = yield* this.#attempt(state, candidate, callMaxTokens, reservation, permit);
-      permit = 'call'; // a probe's outcome is recorded: a retry of the same model is an ordinary call
+      // A probe's outcome is recorded: a retry of the same model is an ordinary call.
+      permit = this.breakers.get(candidate.model).ticket();
       if (end.kind === 'failed') return 'next';
-      if (end.kind === 'broken') return end;
+      if (end.kind === 'broken' || end.kind === 'internal') return end;
       const verdict = checkAnswer(end.answer, request.responseFormat);
       if (!verdict.inadequacy) return end;
       end.attempt.outcome = 'inadequate';
@@ -318,6 +574,20 @@ export class Router {
         to: candidates.findIndex((other, position) => position > index && other.tier > candidate.tier),
       };
     }
+  }
+
+  /** The request's parameters a candidate's protocol cannot express. */
+  #droppedParameters(request: ChatRequest, model: string): string[] {
+    const adapter = this.#adapterFor(model);
+    if (!adapter.droppedParameters) return [];
+    const provider = this.config.providers[this.config.models[model].provider];
+    return adapter.droppedParameters({
+      messages: request.messages,
+      tools: request.tools,
+      parameters: request.parameters,
+      responseFormat: request.responseFormat,
+      timeouts: provider.timeouts,
+    });
   }
 
   /** Spend caps at the door: refuse the request, or narrow it to the cheap tiers. */
@@ -349,6 +619,97 @@ export class Router {
   }
 
   /**
+   * Before a provider failure pushes the request above its tier: when the failover policy allows a
+   * wait, waits for the model of that tier that will be callable soonest (a 429's Retry-After, an open
+   * breaker's retry time, a probe in flight) and returns its index to try it again; undefined when
+   * none will be callable within the wait left. The wait follows the request's signal and the
+   * injected clock, ends early when the model's breaker changes, and is recorded as a `waited` attempt.
+   */
+  async #waitBeforeClimb(
+    state: RouteState,
+    candidates: PlanEntry[],
+    climbTo: PlanEntry,
+  ): Promise<number | undefined> {
+    const left = state.failover.maxWaitMs - state.waitedMs;
+    if (left <= 0) return undefined;
+    const now = this.#now();
+    let best: { index: number; readyAt: number; setback: Setback } | undefined;
+    candidates.forEach((candidate, index) => {
+      const setback = state.setbacks.get(candidate.model);
+      if (candidate.tier !== state.floorTier || !candidate.available || !setback) return;
+      const breaker = this.breakers.snapshot(candidate.model, now);
+      let readyAt: number;
+      if (breaker.state === 'open') readyAt = breaker.retryAt ?? now;
+      else if (breaker.probeInFlight)
+        readyAt = now + left; // until that probe ends, at the latest
+      else if (breaker.state === 'half-open') readyAt = now;
+      else readyAt = setback.at + (setback.retryAfterMs ?? this.config.router.breaker.cooldownMs);
+      readyAt = Math.max(readyAt, now);
+      if (readyAt - now > left) return;
+      if (!best || readyAt < best.readyAt) best = { index, readyAt, setback };
+    });
+    if (!best) return undefined;
+    const { index, readyAt, setback } = best;
+    const candidate = candidates[index];
+    const startedAt = now;
+    if (readyAt > now) await this.#sleep(readyAt - now, state.signal, this.breakers.get(candidate.model));
+    const waited = Math.max(0, this.#now() - startedAt);
+    state.waitedMs += Math.max(waited, 1); // a wait that took no time still spends, so the loop ends
+    state.setbacks.delete(candidate.model);
+    if (waited > 0) {
+      const detail = `waited ${waited} ms for ${candidate.model} (${setback.reason}) instead of climbing to ${climbTo.model} on tier ${climbTo.tier}`;
+      this.#decide(state, candidate, 'waited', setback.reason, detail, waited, startedAt);
+      state.trace.notes.push(detail);
+    }
+    return index;
+  }
+
+  /** Waits `ms` by the injected timers, or until the breaker changes; rejects when the request is aborted. */
+  #sleep(ms: number, signal: AbortSignal, breaker: { subscribe(listener: () => void): () => void }) {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const end = (error?: unknown) => {
+        this.#timers.clearTimeout(handle);
+        unsubscribe();
+        signal.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onAbort = () => end(signal.reason ?? new DOMException('aborted', 'AbortError'));
+      const handle = this.#timers.setTimeout(() => end(), ms);
+      const unsubscribe = breaker.subscribe(() => end());
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Records a routing decision (`waited`, `not_climbed`) beside the calls, in the trace and so the ledger. */
+  #decide(
+    state: RouteState,
+    candidate: PlanEntry,
+    outcome: 'waited' | 'not_climbed',
+    reason: string,
+    detail: string,
+    latencyMs: number,
+    startedAt = this.#now(),
+  ): void {
+    state.trace.attempts.push({
+      model: candidate.model,
+      provider: candidate.provider,
+      tier: candidate.tier,
+      outcome,
+      reason,
+      detail,
+      startedAt,
+      latencyMs,
+      usage: zeroUsage(),
+      costUsd: 0,
+    });
+  }
+
+  /**
    * One call to one model. Yields stream events only once the answer is committed to this attempt.
    * However it ends (an answer, a failure, an abort, or the caller leaving while an event is out), the
    * attempt goes into the trace, its reservation is settled and its breaker slot is given back.
@@ -371,6 +732,7 @@ export class Router {
       temperature: request.temperature,
       responseFormat: request.responseFormat,
       tools: request.tools,
+      parameters: request.parameters,
       reasoning: state.plan.reasoning,
       timeouts: provider.timeouts,
       signal: state.signal,
@@ -403,7 +765,26 @@ export class Router {
       const verdict = describeError(error);
       attempt.reason = verdict.reason;
       attempt.detail = verdict.detail;
+      if (verdict.internal) {
+        breaker.release(permit);
+        const internal =
+          error instanceof InternalError
+            ? error
+            : new InternalError(
+                `${candidate.model}: ${verdict.detail} (a failure inside Pyramid, not the provider's)`,
+                {
+                  cause: error,
+                },
+              );
+        if (state.committed) return { kind: 'broken', attempt, error: internal };
+        return { kind: 'internal', attempt, error: internal };
+      }
       if (verdict.countsAgainstModel) {
+        state.setbacks.set(candidate.model, {
+          at: this.#now(),
+          reason: verdict.reason,
+          retryAfterMs: verdict.minCooldownMs,
+        });
         breaker.recordFailure(this.#now(), verdict.reason, {
           immediate: verdict.opensImmediately,
           minCooldownMs: verdict.minCooldownMs,
@@ -447,11 +828,13 @@ export class Router {
             if (!state.committed) {
               if (text.trim() === '') continue; // leading whitespace alone does not commit to this model
               state.committed = true;
+              const dropped = state.dropped.get(candidate.model);
               yield {
                 type: 'start',
                 requestId: state.trace.requestId,
                 model: candidate.model,
                 tier: candidate.tier,
+                ...(dropped ? { droppedParameters: dropped } : {}),
               };
               yield { type: 'text-delta', text };
             } else {
@@ -468,7 +851,7 @@ export class Router {
         return fail(error);
       }
       finishAttempt(usage ?? zeroUsage());
-      breaker.recordSuccess();
+      breaker.recordSuccess(permit);
       if (state.committed) {
         for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
       }

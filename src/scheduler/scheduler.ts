@@ -634,6 +634,7 @@ export class Scheduler {
         agent,
         session,
         message: job.payload.message,
+        ...(job.output ? { output: job.output } : {}),
         subagents: this.subagents,
         signal,
         now,

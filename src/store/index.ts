@@ -8,6 +8,7 @@ export { pruneHistory, retentionCutoffs } from './prune-history.ts';
 export { runMigrations, schemaVersion } from './run-migrations.ts';
 export { createSqliteHistoryPruner } from './sqlite-history-pruner.ts';
 export { createSqliteLedgerStore } from './sqlite-ledger-store.ts';
+export { createSqliteResponseStore, type SyncResponseStore } from './sqlite-response-store.ts';
 export { createSqliteSchedulerStore } from './sqlite-scheduler-store.ts';
 export { createSqliteSessionStore, estimateTokens } from './sqlite-session-store.ts';
 export { startWalCheckpointer, type WalCheckpointer } from './start-wal-checkpointer.ts';

@@ -6,7 +6,11 @@ import { deliveryNote } from './migrations/0004-delivery-note.ts';
 import { historyIndexes } from './migrations/0005-history-indexes.ts';
 import { runNotBefore } from './migrations/0006-run-not-before.ts';
 import { runsAwaitingDelivery } from './migrations/0007-runs-awaiting-delivery.ts';
-import { runLeases } from './migrations/0008-run-leases.ts';
+import { attemptDecisions } from './migrations/0008-attempt-decisions.ts';
+import { ledgerBaselines } from './migrations/0009-ledger-baselines.ts';
+import { ledgerRollups } from './migrations/0010-ledger-rollups.ts';
+import { responsesTable } from './migrations/0011-responses.ts';
+import { runLeases } from './migrations/0012-run-leases.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -20,5 +24,9 @@ export const migrations: readonly Migration[] = [
   historyIndexes,
   runNotBefore,
   runsAwaitingDelivery,
+  attemptDecisions,
+  ledgerBaselines,
+  ledgerRollups,
+  responsesTable,
   runLeases,
 ];

@@ -8,7 +8,7 @@ import type {
   LedgerWindow,
 } from '../contracts/ledger-store.ts';
 import type { Synchronous } from '../contracts/synchronous.ts';
-import type { AttemptOutcome } from '../contracts/trace.ts';
+import { type AttemptOutcome, isModelCall } from '../contracts/trace.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -24,26 +24,41 @@ const attemptKeys: Record<'model' | 'tier', string> = {
   tier: 'CAST(a.tier AS TEXT)',
 };
 
-const sums = (prefix: string) => `
+/** The LedgerSums columns summed over requests or attempts (`a.`), as `aggregate` and the rollups' edges read them. */
+export const ledgerSums = (prefix: string) => `
   COALESCE(SUM(${prefix}input_tokens), 0) AS input,
   COALESCE(SUM(${prefix}output_tokens), 0) AS output,
   COALESCE(SUM(${prefix}reasoning_tokens), 0) AS reasoning,
   COALESCE(SUM(${prefix}cached_input_tokens), 0) AS cachedInput,
   COALESCE(SUM(${prefix}cost_usd), 0) AS costUsd,
-  COALESCE(SUM(${prefix}cloud_only_cost_usd), 0) AS cloudOnlyCostUsd`;
+  COALESCE(SUM(${prefix}cloud_only_cost_usd), 0) AS cloudOnlyCostUsd,
+  COUNT(${prefix}top_tier_cost_usd) AS baselineCount,
+  COALESCE(SUM(CASE WHEN ${prefix}top_tier_cost_usd IS NOT NULL THEN ${prefix}cost_usd END), 0) AS baselineActualCostUsd,
+  COALESCE(SUM(${prefix}top_tier_cost_usd), 0) AS topTierCostUsd,
+  COALESCE(SUM(${prefix}cheapest_cloud_cost_usd), 0) AS cheapestCloudCostUsd`;
+// Climbs are a request's: grouped by attempt, each one counts once, on the attempt that answered it.
+export const requestClimbs = `,
+  COUNT(climbed_from_tier) AS climbedRequests,
+  COALESCE(SUM(CASE WHEN climbed_from_tier IS NOT NULL THEN cost_usd END), 0) AS climbedCostUsd,
+  COALESCE(SUM(climb_planned_cost_usd), 0) AS climbedPlannedCostUsd`;
+export const attemptClimbs = `,
+  COALESCE(SUM(CASE WHEN a.answered = 1 AND r.climbed_from_tier IS NOT NULL THEN 1 END), 0) AS climbedRequests,
+  COALESCE(SUM(CASE WHEN a.answered = 1 AND r.climbed_from_tier IS NOT NULL THEN r.cost_usd END), 0) AS climbedCostUsd,
+  COALESCE(SUM(CASE WHEN a.answered = 1 THEN r.climb_planned_cost_usd END), 0) AS climbedPlannedCostUsd`;
 
 /** The LedgerStore on a node:sqlite database opened by openSqlite (its schema already migrated). */
 export function createSqliteLedgerStore(db: DatabaseSync): Synchronous<LedgerStore> & { flush(): void } {
   const insertRequest = db.prepare(`
     INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
       error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,
-      cost_usd, cloud_only_cost_usd, attempt_count)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      cost_usd, cloud_only_cost_usd, attempt_count, start_tier, top_tier_cost_usd, cheapest_cloud_cost_usd,
+      climbed_from_tier, climb_planned_cost_usd)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertAttempt = db.prepare(`
     INSERT INTO attempts (request_id, seq, model, provider, tier, outcome, answered, reason, detail,
       started_at, latency_ms, ttft_ms, max_tokens, input_tokens, output_tokens, reasoning_tokens,
-      cached_input_tokens, cost_usd, cloud_only_cost_usd)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      cached_input_tokens, cost_usd, cloud_only_cost_usd, top_tier_cost_usd, cheapest_cloud_cost_usd)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const sumAll = db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS total FROM requests WHERE started_at >= ?');
   const sumTag = db.prepare(
     'SELECT COALESCE(SUM(cost_usd), 0) AS total FROM requests WHERE caller_tag = ? AND started_at >= ?',
@@ -51,13 +66,15 @@ export function createSqliteLedgerStore(db: DatabaseSync): Synchronous<LedgerSto
   const selectRequest = db.prepare('SELECT * FROM requests WHERE request_id = ?');
   const selectAttempts = db.prepare('SELECT * FROM attempts WHERE request_id = ? ORDER BY seq');
   const selectTotals = db.prepare(`
-    SELECT NULL AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts, ${sums('')}
+    SELECT NULL AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts, ${ledgerSums('')}
+      ${requestClimbs}
     FROM requests WHERE started_at >= ? AND started_at < ?`);
   const requestGroups = Object.fromEntries(
     Object.entries(requestKeys).map(([by, key]) => [
       by,
       db.prepare(`
-        SELECT ${key} AS key, COUNT(*) AS requests, SUM(attempt_count) AS attempts, ${sums('')}
+        SELECT ${key} AS key, COUNT(*) AS requests, SUM(attempt_count) AS attempts, ${ledgerSums('')}
+          ${requestClimbs}
         FROM requests WHERE started_at >= ? AND started_at < ? GROUP BY 1`),
     ]),
   );
@@ -65,14 +82,17 @@ export function createSqliteLedgerStore(db: DatabaseSync): Synchronous<LedgerSto
     Object.entries(attemptKeys).map(([by, key]) => [
       by,
       db.prepare(`
-        SELECT ${key} AS key, SUM(a.answered) AS requests, COUNT(*) AS attempts, ${sums('a.')}
+        SELECT ${key} AS key, SUM(a.answered) AS requests,
+          SUM(a.outcome IN ('ok', 'error', 'inadequate')) AS attempts, ${ledgerSums('a.')}
+          ${attemptClimbs}
         FROM requests r JOIN attempts a ON a.request_id = r.request_id
         WHERE r.started_at >= ? AND r.started_at < ? GROUP BY 1`),
     ]),
   );
 
   const write = (request: LedgerRequestRow, attempts: LedgerAttemptRow[]) => {
-    insertRequest.run(...requestValues(request, attempts.length));
+    // Routing decisions (waited, not_climbed) are stored beside the calls but are not attempts to count.
+    insertRequest.run(...requestValues(request, attempts.filter(isModelCall).length));
     attempts.forEach((attempt, seq) => {
       insertAttempt.run(...attemptValues(request.requestId, seq, attempt));
     });
@@ -178,6 +198,11 @@ function requestValues(request: LedgerRequestRow, attemptCount: number): SQLInpu
     request.costUsd,
     request.cloudOnlyCostUsd,
     attemptCount,
+    request.startTier === undefined ? null : integer(request.startTier),
+    optional(request.topTierCostUsd),
+    optional(request.cheapestCloudCostUsd),
+    request.climbedFromTier === undefined ? null : integer(request.climbedFromTier),
+    optional(request.climbPlannedCostUsd),
   ];
 }
 
@@ -202,10 +227,12 @@ function attemptValues(requestId: string, seq: number, attempt: LedgerAttemptRow
     integer(attempt.usage.cachedInput),
     attempt.costUsd,
     attempt.cloudOnlyCostUsd,
+    optional(attempt.topTierCostUsd),
+    optional(attempt.cheapestCloudCostUsd),
   ];
 }
 
-function toRequest(row: Row): LedgerRequestRow {
+export function toRequest(row: Row): LedgerRequestRow {
   return {
     requestId: String(row.request_id),
     task: String(row.task),
@@ -220,6 +247,13 @@ function toRequest(row: Row): LedgerRequestRow {
     usage: toUsage(row),
     costUsd: Number(row.cost_usd),
     cloudOnlyCostUsd: Number(row.cloud_only_cost_usd),
+    ...(row.start_tier !== null && { startTier: Number(row.start_tier) }),
+    ...(row.top_tier_cost_usd !== null && { topTierCostUsd: Number(row.top_tier_cost_usd) }),
+    ...(row.cheapest_cloud_cost_usd !== null && {
+      cheapestCloudCostUsd: Number(row.cheapest_cloud_cost_usd),
+    }),
+    ...(row.climbed_from_tier !== null && { climbedFromTier: Number(row.climbed_from_tier) }),
+    ...(row.climb_planned_cost_usd !== null && { climbPlannedCostUsd: Number(row.climb_planned_cost_usd) }),
   };
 }
 
@@ -239,6 +273,10 @@ function toAttempt(row: Row): LedgerAttemptRow {
     costUsd: Number(row.cost_usd),
     answered: row.answered === 1,
     cloudOnlyCostUsd: Number(row.cloud_only_cost_usd),
+    ...(row.top_tier_cost_usd !== null && { topTierCostUsd: Number(row.top_tier_cost_usd) }),
+    ...(row.cheapest_cloud_cost_usd !== null && {
+      cheapestCloudCostUsd: Number(row.cheapest_cloud_cost_usd),
+    }),
   };
 }
 
@@ -249,7 +287,8 @@ const toUsage = (row: Row) => ({
   cachedInput: Number(row.cached_input_tokens),
 });
 
-const toSums = (row: Row): LedgerSums => ({
+/** A summed row as LedgerSums. */
+export const toSums = (row: Row): LedgerSums => ({
   key: row.key === null ? null : String(row.key),
   requests: Number(row.requests),
   attempts: Number(row.attempts),
@@ -259,4 +298,11 @@ const toSums = (row: Row): LedgerSums => ({
   cachedInput: Number(row.cachedInput),
   costUsd: Number(row.costUsd),
   cloudOnlyCostUsd: Number(row.cloudOnlyCostUsd),
+  baselineCount: Number(row.baselineCount),
+  baselineActualCostUsd: Number(row.baselineActualCostUsd),
+  topTierCostUsd: Number(row.topTierCostUsd),
+  cheapestCloudCostUsd: Number(row.cheapestCloudCostUsd),
+  climbedRequests: Number(row.climbedRequests),
+  climbedCostUsd: Number(row.climbedCostUsd),
+  climbedPlannedCostUsd: Number(row.climbedPlannedCostUsd),
 });

@@ -56,6 +56,13 @@ export const storeMethods: { [K in keyof StoreSet]: MethodNames<StoreSet[K]> } =
     nextClaimableAt: 'read',
   },
   pruner: { count: 'read', pruneBatch: 'write' },
+  responses: { put: 'write', get: 'read', delete: 'write', prune: 'write' },
+  dashboard: {
+    listRequests: 'read',
+    requestsPerMinute: 'read',
+    attemptReasons: 'read',
+    deliveryCounts: 'read',
+  },
 };
 
 /**

@@ -4,6 +4,12 @@ import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 // SQLite's primary result codes (the low byte of an extended code) that mean "this file is not ours".
 const sqliteCorrupt = 11;
 const sqliteNotADatabase = 26;
+// ... and those that mean "this process may not write here" (a read-only PYRAMID_HOME or file).
+const sqliteReadonly = 8;
+const sqliteCantOpen = 14;
+
+const writableHome =
+  'make PYRAMID_HOME writable by this user, or set PYRAMID_HOME to a folder Pyramid can write';
 
 /**
  * A failure to open or prepare the database at `path` as a PyramidError that names the file and what to
@@ -12,6 +18,13 @@ const sqliteNotADatabase = 26;
 export function storeOpenError(path: string, error: unknown): unknown {
   if (error instanceof PyramidError) return error;
   const { code, errcode, errstr } = error as { code?: string; errcode?: number; errstr?: string };
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new PyramidError(
+      'store_cannot_open',
+      `cannot create the database ${path} (permission denied): ${writableHome}`,
+      { cause: error },
+    );
+  }
   if (code === 'ERR_SQLITE_ERROR' && errcode !== undefined) {
     const primary = errcode & 0xff;
     if (primary === sqliteNotADatabase || primary === sqliteCorrupt)
@@ -23,9 +36,10 @@ export function storeOpenError(path: string, error: unknown): unknown {
         { cause: error },
       );
     }
+    const advice = primary === sqliteReadonly || primary === sqliteCantOpen ? `: ${writableHome}` : '';
     return new PyramidError(
       'store_cannot_open',
-      `cannot open the database ${path}: ${errstr ?? String(error)}`,
+      `cannot open the database ${path}: ${errstr ?? String(error)}${advice}`,
       {
         cause: error,
       },

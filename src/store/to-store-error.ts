@@ -22,7 +22,8 @@ export function toStoreError(error: unknown): unknown {
   const { code, errcode, errstr } = error as { code?: string; errcode?: number; errstr?: string };
   if (code !== 'ERR_SQLITE_ERROR' || errcode === undefined) return error;
   const storeCode = primaryCodes[errcode & 0xff] ?? 'store_error';
-  const what = errstr ?? (error as Error).message;
+  // The message names what failed ("CHECK constraint failed: outcome IN ..."); errstr is only the code's text.
+  const what = (error as Error).message || errstr || 'SQLite error';
   const message = advice[storeCode] ? `${what} (${advice[storeCode]})` : what;
   return new StoreError(storeCode, message, { cause: error, sqliteCode: errcode });
 }

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import type { ResolveHost } from '../../src/agents/http-get.ts';
 import { Lane } from '../../src/agents/lane.ts';
 import { runAgentTurn } from '../../src/agents/run-agent-turn.ts';
+import type { ChatRequest } from '../../src/contracts/chat-request.ts';
 import type { AgentConfig } from '../../src/contracts/pyramid-config.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import { Router } from '../../src/router/router.ts';
-import { createSqliteSessionStore, openSqlite } from '../../src/store/index.ts';
+import { openInlineStores } from '../../src/store/index.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { testAgent, testPyramid } from '../scheduler/scheduler-harness.ts';
 
@@ -18,7 +20,7 @@ describe('an agent turn', () => {
   });
   after(() => fake.close());
 
-  function setup(agent: AgentConfig, fetchImpl?: typeof fetch) {
+  function setup(agent: AgentConfig, resolveHost?: ResolveHost) {
     const config = testPyramid(fake);
     const router = new Router({
       config,
@@ -26,7 +28,7 @@ describe('an agent turn', () => {
       adapterFor: (name) =>
         createModelAdapter({ provider: config.providers.fake, model: config.models[name] }),
     });
-    const sessions = createSqliteSessionStore(openSqlite(':memory:'));
+    const sessions = openInlineStores(':memory:').sessions;
     const turn = (message: string, id = 'job:j:run:1') =>
       runAgentTurn({
         router,
@@ -36,10 +38,44 @@ describe('an agent turn', () => {
         message,
         subagents: new Lane(4),
         now: () => 0,
-        ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        ...(resolveHost ? { resolveHost } : {}),
       });
     return { turn, sessions };
   }
+
+  test("an agent's calls are scheduled requests carrying the agent's failover policy", async () => {
+    const config = testPyramid(fake);
+    const router = new Router({
+      config,
+      ledger: { record() {}, spentSince: () => 0 },
+      adapterFor: (name) =>
+        createModelAdapter({ provider: config.providers.fake, model: config.models[name] }),
+    });
+    const seen: ChatRequest[] = [];
+    const observed = {
+      complete: (request: ChatRequest) => {
+        seen.push(request);
+        return router.complete(request);
+      },
+      explain: (request: ChatRequest) => router.explain(request),
+    };
+    const agent = { ...testAgent('scout'), failover: { maxClimb: 0 } };
+    await runAgentTurn({
+      router: observed,
+      sessions: openInlineStores(':memory:').sessions,
+      agent,
+      session: { id: 'job:j:run:1', kind: 'isolated', agentId: agent.id, createdAt: 0 },
+      message: 'hello',
+      subagents: new Lane(4),
+      now: () => 0,
+    });
+    assert.equal(
+      seen[0].callerKind,
+      'scheduled',
+      'nobody waits on an agent run: it may wait out a Retry-After',
+    );
+    assert.deepEqual(seen[0].failover, { maxClimb: 0 });
+  });
 
   test('escalate asks the router for the next tier with the reason; the higher tier never sees the request to escalate', async () => {
     fake.requests.length = 0;
@@ -85,7 +121,7 @@ describe('an agent turn', () => {
     const first = await turn('note it', 'job:j:run:1');
     assert.equal(first.noReply, true);
     assert.deepEqual(
-      sessions.recall('n').map((note) => [note.key, note.value]),
+      (await sessions.recall('n')).map((note) => [note.key, note.value]),
       [['last', '42']],
     );
     fake.requests.length = 0;
@@ -111,7 +147,7 @@ describe('an agent turn', () => {
     fake.requests.length = 0;
     const { turn, sessions } = setup(testAgent('m', { tools: ['remember', 'spawn_subagents'] }));
     await turn('go');
-    assert.deepEqual(sessions.recall('m'), [], 'no note stored');
+    assert.deepEqual(await sessions.recall('m'), [], 'no note stored');
     assert.equal(fake.requests.length, 2, 'no subagent was started');
     const tools = (
       fake.requests[1].body as { messages: { role: string; content: string }[] }
@@ -131,11 +167,12 @@ describe('an agent turn', () => {
     try {
       const { turn, sessions } = setup(testAgent('s', { tools: ['spawn_subagents'] }));
       await turn('split it', 'job:j:run:7');
-      const children = [0, 1, 2].map((index) =>
-        sessions
-          .messages(`job:j:run:7:sub:${index}`)
-          .filter((entry) => entry.message.role === 'user')
-          .map((entry) => entry.message.content),
+      const children = await Promise.all(
+        [0, 1, 2].map(async (index) =>
+          (await sessions.messages(`job:j:run:7:sub:${index}`))
+            .filter((entry) => entry.message.role === 'user')
+            .map((entry) => entry.message.content),
+        ),
       );
       assert.deepEqual(children.flat().sort(), ['P1', 'P2', 'P3']);
       assert.ok(
@@ -176,32 +213,124 @@ describe('an agent turn', () => {
   });
 
   test('http_get reaches allowed hosts only', async () => {
-    const fetched: string[] = [];
-    const fetchImpl = (async (url: URL | string) => {
-      fetched.push(String(url));
-      return new Response('page body', { status: 200 });
-    }) as typeof fetch;
-    fake.enqueue(
-      {
-        toolCalls: [
-          { name: 'http_get', arguments: '{"url":"https://evil.example/x"}' },
-          { name: 'http_get', arguments: '{"url":"https://docs.example/y"}' },
-        ],
-      },
-      { text: 'ok' },
-    );
-    fake.requests.length = 0;
-    const { turn } = setup(
-      testAgent('h', { tools: ['http_get'], httpAllowedHosts: ['docs.example'] }),
-      fetchImpl,
-    );
-    await turn('look it up');
-    assert.deepEqual(fetched, ['https://docs.example/y']);
-    const tools = (
-      fake.requests[1].body as { messages: { role: string; content: string }[] }
-    ).messages.filter((m) => m.role === 'tool');
-    assert.match(tools[0].content, /evil\.example is not an allowed host/);
-    assert.match(tools[1].content, /page body/);
+    const hits: string[] = [];
+    const server: Server = createServer((request, response) => {
+      hits.push(`${request.headers.host}${request.url}`);
+      response.end('page body');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // Both names point at the local server; only one is allowed.
+    const resolveHost: ResolveHost = async () => [{ address: '127.0.0.1', family: 4 }];
+    try {
+      fake.enqueue(
+        {
+          toolCalls: [
+            { name: 'http_get', arguments: JSON.stringify({ url: `http://evil.example:${port}/x` }) },
+            { name: 'http_get', arguments: JSON.stringify({ url: `http://docs.example:${port}/y` }) },
+          ],
+        },
+        { text: 'ok' },
+      );
+      fake.requests.length = 0;
+      const agent = testAgent('h', {
+        tools: ['http_get'],
+        httpAllowedHosts: [`docs.example:${port}`],
+        httpAllowPrivateAddresses: true,
+      });
+      const { turn } = setup(agent, resolveHost);
+      await turn('look it up');
+      assert.deepEqual(hits, [`docs.example:${port}/y`]);
+      const tools = (
+        fake.requests[1].body as { messages: { role: string; content: string }[] }
+      ).messages.filter((m) => m.role === 'tool');
+      assert.match(tools[0].content, /evil\.example is not an allowed host/);
+      assert.match(tools[1].content, /page body/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test('http_get of an agent without httpAllowPrivateAddresses refuses an allowed name that resolves to 127.0.0.1', async () => {
+    const hits: string[] = [];
+    const server: Server = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.end('internal admin page');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      fake.enqueue(
+        {
+          toolCalls: [
+            { name: 'http_get', arguments: JSON.stringify({ url: `http://docs.example:${port}/admin` }) },
+          ],
+        },
+        { text: 'ok' },
+      );
+      fake.requests.length = 0;
+      const { turn } = setup(
+        testAgent('p', { tools: ['http_get'], httpAllowedHosts: [`docs.example:${port}`] }),
+        async () => [{ address: '127.0.0.1', family: 4 }],
+      );
+      await turn('look it up');
+      const [tool] = (
+        fake.requests[1].body as { messages: { role: string; content: string }[] }
+      ).messages.filter((m) => m.role === 'tool');
+      assert.match(tool.content, /resolves to 127\.0\.0\.1, a loopback address/);
+      assert.deepEqual(hits, [], 'the local server was never reached');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test('at most maxToolCalls tool calls of one answer run, at once; the model is told which did not run', async () => {
+    let open = 0;
+    let mostOpen = 0;
+    let hits = 0;
+    const server: Server = createServer((_request, response) => {
+      hits++;
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      response.on('close', () => open--);
+      setTimeout(() => response.end('page'), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const calls = Array.from({ length: 200 }, (_, index) => ({
+        name: 'http_get',
+        arguments: JSON.stringify({ url: `http://127.0.0.1:${port}/${index}` }),
+      }));
+      fake.enqueue({ toolCalls: calls }, { text: 'ok' });
+      fake.requests.length = 0;
+      const agent = testAgent('many', {
+        tools: ['http_get'],
+        httpAllowedHosts: [`127.0.0.1:${port}`],
+        httpAllowPrivateAddresses: true,
+      });
+      const { turn } = setup(agent);
+      await turn('fetch them all');
+      assert.equal(hits, 8, 'the default maxToolCalls is 8');
+      assert.ok(mostOpen <= 8, `${mostOpen} connections at once`);
+      const tools = (
+        fake.requests[1].body as { messages: { role: string; content: string }[] }
+      ).messages.filter((m) => m.role === 'tool');
+      assert.equal(tools.length, 200, 'every call has its answer');
+      assert.ok(tools.slice(0, 8).every((tool) => tool.content.startsWith('status 200')));
+      assert.ok(
+        tools
+          .slice(8)
+          .every((tool) =>
+            /^error: not run: this answer asked for 200 tool calls and at most 8 run/.test(tool.content),
+          ),
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('http_get checks the host of every redirect hop: an allowed host cannot redirect to a disallowed one', async () => {
@@ -233,7 +362,13 @@ describe('an agent turn', () => {
         { text: 'ok' },
       );
       fake.requests.length = 0;
-      const { turn } = setup(testAgent('r', { tools: ['http_get'], httpAllowedHosts: ['127.0.0.1'] }));
+      const { turn } = setup(
+        testAgent('r', {
+          tools: ['http_get'],
+          httpAllowedHosts: [`127.0.0.1:${port}`],
+          httpAllowPrivateAddresses: true,
+        }),
+      );
       await turn('follow it');
       const tools = (
         fake.requests[1].body as { messages: { role: string; content: string }[] }

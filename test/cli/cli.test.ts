@@ -100,9 +100,24 @@ describe('pyramid CLI', () => {
     assert.deepEqual(shares, { '0': 0.5, '1': 0.5 });
     // The tier-0 answer would have cost its tokens at flash prices: that is the saving.
     assert.ok(report.totals.savingsUsd > 0);
+    assert.equal(report.totals.baselines.withoutTier0.savingsUsd, report.totals.savingsUsd);
+    assert.equal(
+      report.totals.climbed.requests,
+      0,
+      'an escalation on an empty answer is no provider failure',
+    );
     const table = await runPyramid(['usage', '--by', 'model'], env);
     assert.match(table.stdout, /qwen3-14b/);
     assert.match(table.stdout, /total/);
+    // Every baseline is named in full, the top tier's model included.
+    assert.match(
+      table.stdout,
+      /without tier 0 \(tier-0 answers priced on tier 1's first model\): \$[\d.]+, saved \$/,
+    );
+    assert.match(table.stdout, /everything on the top tier \(flash\): \$/);
+    assert.match(table.stdout, /everything on the cheapest cloud model each request's tier allows: \$/);
+    assert.match(table.stdout, /climbed because of provider failures: none/);
+    assert.doesNotMatch(table.stdout, /recorded before/);
   });
 
   test('ask --stream prints the text as it arrives and a summary on stderr', async () => {

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
-import { createSqliteSchedulerStore } from '../../src/store/sqlite-scheduler-store.ts';
+import type { Stores } from '../../src/contracts/stores.ts';
+import { openInlineStores } from '../../src/store/open-inline-stores.ts';
 import { startPyramid } from '../gateway/start-pyramid-process.ts';
 import { runRecord as run } from '../scheduler/run-record.ts';
 import { offlinePyramidYaml } from './offline-pyramid-yaml.ts';
@@ -19,20 +18,17 @@ const pyramidYaml = offlinePyramidYaml('retention: { runs: 30d, transcripts: for
 describe('retention: pyramid prune and pyramid start remove finished history past it', () => {
   let home: string;
   let env: Record<string, string>;
-  const withDb = <T>(work: (db: DatabaseSync) => T): T => {
-    const db = openSqlite(join(home, 'pyramid.db'));
+  const withStores = async <T>(work: (stores: Stores) => Promise<T>): Promise<T> => {
+    const stores = openInlineStores(join(home, 'pyramid.db'));
     try {
-      return work(db);
+      return await work(stores);
     } finally {
-      closeSqlite(db);
+      await stores.close();
     }
   };
   const runIds = () =>
-    withDb((db) =>
-      createSqliteSchedulerStore(db)
-        .listRuns({ limit: 100 })
-        .map((entry) => entry.id)
-        .sort(),
+    withStores(async (stores) =>
+      (await stores.scheduler.listRuns({ limit: 100 })).map((entry) => entry.id).sort(),
     );
 
   before(async () => {
@@ -40,11 +36,10 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
     await writeFile(join(home, 'pyramid.yaml'), pyramidYaml);
     env = { PYRAMID_HOME: home };
     const now = Date.now();
-    withDb((db) => {
-      const store = createSqliteSchedulerStore(db);
-      store.insertRun(run('old-ok', 'ok', now - 40 * day));
-      store.insertRun(run('old-queued', 'queued', now - 40 * day));
-      store.insertRun(run('recent-ok', 'ok', now - day));
+    await withStores(async ({ scheduler: store }) => {
+      await store.insertRun(run('old-ok', 'ok', now - 40 * day));
+      await store.insertRun(run('old-queued', 'queued', now - 40 * day));
+      await store.insertRun(run('recent-ok', 'ok', now - day));
     });
   });
   after(() => rm(home, { recursive: true, force: true }));
@@ -56,18 +51,22 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
     assert.equal(report.dryRun, true);
     assert.equal(report.counts.runs, 1);
     assert.equal(report.cutoffs.transcriptsBefore, null, 'transcripts: forever');
-    assert.deepEqual(runIds(), ['old-ok', 'old-queued', 'recent-ok']);
+    assert.deepEqual(await runIds(), ['old-ok', 'old-queued', 'recent-ok']);
 
     const pruned = await runPyramid(['prune'], env);
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.match(pruned.stdout, /runs +before \d{4}-\d\d-\d\dT\d\d:\d\dZ +1\n/);
     assert.match(pruned.stdout, /transcripts .* +kept forever +-/);
-    assert.deepEqual(runIds(), ['old-queued', 'recent-ok'], 'a queued run is never pruned, however old');
+    assert.deepEqual(
+      await runIds(),
+      ['old-queued', 'recent-ok'],
+      'a queued run is never pruned, however old',
+    );
   });
 
   test('pyramid start prunes at start and logs what went', async () => {
-    withDb((db) =>
-      createSqliteSchedulerStore(db).insertRun(run('old-error', 'error', Date.now() - 50 * day)),
+    await withStores(({ scheduler }) =>
+      scheduler.insertRun(run('old-error', 'error', Date.now() - 50 * day)),
     );
     const started = await startPyramid(env);
     try {
@@ -90,6 +89,6 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
       started.child.kill('SIGTERM');
       assert.equal(await started.exited, 0);
     }
-    assert.equal(runIds().includes('old-error'), false);
+    assert.equal((await runIds()).includes('old-error'), false);
   });
 });

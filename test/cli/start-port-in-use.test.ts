@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -25,7 +25,11 @@ describe('pyramid start on a port that is taken', () => {
 
   test('exits 1 saying the port is in use and what to do, with no stack trace; the first keeps serving', async () => {
     const port = new URL(first.url).port;
-    const second = await runPyramid(['start', '--port', port], { PYRAMID_HOME: home });
+    // Another home: a second start on the same home is refused before it tries the port (one-instance.test.ts).
+    const otherHome = join(home, 'other');
+    await mkdir(otherHome);
+    await writeFile(join(otherHome, 'pyramid.yaml'), pyramidYaml);
+    const second = await runPyramid(['start', '--port', port], { PYRAMID_HOME: otherHome });
     assert.equal(second.code, 1);
     assert.match(
       second.stderr,

@@ -91,20 +91,36 @@ describe('parseConfig: the contract example', () => {
         research: { name: 'research', tier: 2 },
         strategy: { name: 'strategy', tier: 3 },
       },
-      router: { maxTier: 3, breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 } },
+      router: {
+        maxTier: 3,
+        breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 },
+        failover: { scheduled: { maxWaitMs: 30_000 }, gateway: { maxWaitMs: 0 } },
+      },
       gateway: {
         port: 18789,
         bind: '127.0.0.1',
         bodyLimitBytes: 2 * 1024 * 1024,
+        limits: { depth: 64, items: 10_000, stringLength: 1_048_576, messages: 4096, tools: 256 },
+        connections: { max: 500, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 5000 },
+        allowedHosts: [],
         drainMs: 10_000,
         probeIntervalMs: 30_000,
         probeTimeoutMs: 5000,
+        strictParams: false,
         auth: { enabled: true, tokens: [], throttle: { maxFailures: 10, windowMs: 60_000 } },
       },
       concurrency: { agents: 2, subagents: 4 },
+      scheduler: { minIntervalMs: 10_000 },
+      // The seed's bands, for the dashboard's tier shares.
+      targets: [
+        { min: 60, max: 70 },
+        { min: 15, max: 20 },
+        { min: 10, max: 15 },
+        { min: 0, max: 5 },
+      ],
       agents: {},
       jobs: {},
-      alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20 },
+      alerts: { targets: [], jobFailures: 3, repeatMs: 900_000, maxPerHour: 20, settleMs: 5000 },
       retention: {
         transcriptsMs: 30 * 86_400_000,
         runsMs: 180 * 86_400_000,
@@ -470,6 +486,21 @@ describe('parseConfig: tiers, tasks, router and budgets', () => {
     assert.match(issueAt(configIssues(bad), 'router.breaker.maxCooldown').message, /at least cooldown/);
   });
 
+  it('resolves router.failover per caller kind over the defaults, and failover on tasks and agents', () => {
+    const text = `${twoTiers}router:\n  failover:\n    scheduled: { maxClimb: 1, maxPrice: 20 }\n    gateway: { maxWait: 2s }\ntasks:\n  research: { tier: 1, failover: { maxWait: 0s, maxClimb: 0 } }\nagents:\n  - { id: scout, prompt: look, task: research, failover: { maxWait: 1m } }\n`;
+    const { config } = parseConfig(text, { env: {} });
+    assert.deepStrictEqual(config.router.failover, {
+      scheduled: { maxWaitMs: 30_000, maxClimb: 1, maxPrice: 20 },
+      gateway: { maxWaitMs: 2000 },
+    });
+    assert.deepStrictEqual(config.tasks.research.failover, { maxWaitMs: 0, maxClimb: 0 });
+    assert.deepStrictEqual(config.agents?.scout.failover, { maxWaitMs: 60_000 });
+    const bad = `${twoTiers}router: { failover: { scheduled: { maxClimb: -1, maxWait: 2h, tiers: 1 } } }\n`;
+    const found = configIssues(bad).map((issue) => issue.path);
+    assert.ok(found.includes('router.failover.scheduled.maxClimb'), found.join(', '));
+    assert.ok(found.includes('router.failover.scheduled.maxWait'), found.join(', '));
+  });
+
   it('resolves provider timeouts from strings and numbers', () => {
     const text = twoTiers.replace(
       '{ api: ollama }',
@@ -612,5 +643,29 @@ describe('parseConfig: store', () => {
     assert.doesNotMatch(JSON.stringify(warnings), /secret@/);
     assert.ok(issueAt(configIssues(`${base}store: { kind: mysql }\n`), 'store.kind'));
     assert.ok(issueAt(configIssues(`${base}store: { kind: postgres }\n`), 'store.url'));
+  });
+});
+
+describe('parseConfig: agents http_get switches', () => {
+  it('takes host or host:port entries, httpAllowPrivateAddresses (default false) and maxToolCalls (default 8)', () => {
+    const agent = (extra: string) =>
+      `${minimalYaml}agents:\n  - { id: a, prompt: p, tools: [http_get], ${extra} }\n`;
+    const { config } = parseConfig(agent('httpAllowedHosts: [docs.example, "api.example:8443"]'), {
+      env: {},
+    });
+    assert.deepEqual(config.agents?.a.httpAllowedHosts, ['docs.example', 'api.example:8443']);
+    assert.equal(config.agents?.a.httpAllowPrivateAddresses, false);
+    assert.equal(config.agents?.a.maxToolCalls, 8);
+    const on = parseConfig(
+      agent('httpAllowedHosts: [x.example], httpAllowPrivateAddresses: true, maxToolCalls: 2'),
+      {
+        env: {},
+      },
+    );
+    assert.equal(on.config.agents?.a.httpAllowPrivateAddresses, true);
+    assert.equal(on.config.agents?.a.maxToolCalls, 2);
+    const issues = configIssues(agent('httpAllowedHosts: ["https://x.example/path"], maxToolCalls: 1000'));
+    assert.match(issueAt(issues, 'agents.0.httpAllowedHosts.0').message, /expected a host name or host:port/);
+    assert.match(issueAt(issues, 'agents.0.maxToolCalls').message, /at most 64/);
   });
 });

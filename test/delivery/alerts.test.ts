@@ -4,13 +4,14 @@ import type { AlertsConfig } from '../../src/contracts/delivery.ts';
 import { Alerter } from '../../src/delivery/alerter.ts';
 import type { OutboxMessage } from '../../src/delivery/outbox.ts';
 import { BreakerBoard } from '../../src/router/breaker-board.ts';
+import { ManualClock } from '../scheduler/manual-clock.ts';
 
 function harness(config: Partial<AlertsConfig> = {}) {
   let now = Date.UTC(2025, 0, 1);
   const sent: OutboxMessage[] = [];
   const alerter = new Alerter({
     outbox: {
-      enqueue(message) {
+      async enqueue(message) {
         sent.push(message);
         return ['id'];
       },
@@ -20,6 +21,7 @@ function harness(config: Partial<AlertsConfig> = {}) {
       jobFailures: 3,
       repeatMs: 15 * 60_000,
       maxPerHour: 5,
+      settleMs: 0,
       ...config,
     },
     now: () => now,
@@ -34,9 +36,10 @@ describe('alerts', () => {
       { failureThreshold: 1, cooldownMs: 10, maxCooldownMs: 100 },
       { onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason) },
     );
-    board.get('deepseek-v3').recordFailure(0, 'HTTP 503');
-    board.get('deepseek-v3').recordFailure(1, 'HTTP 503'); // already open: no second alert
-    board.get('deepseek-v3').recordSuccess();
+    const breaker = board.get('deepseek-v3');
+    breaker.recordFailure(0, 'HTTP 503', { permit: breaker.ticket() });
+    breaker.recordFailure(1, 'HTTP 503', { permit: breaker.ticket() }); // already open: no second alert
+    breaker.recordSuccess(breaker.ticket());
     assert.equal(sent.length, 2);
     assert.match(sent[0].text, /Breaker open.*deepseek-v3.*HTTP 503/);
     assert.match(sent[1].text, /Breaker closed.*deepseek-v3/);
@@ -47,12 +50,12 @@ describe('alerts', () => {
   it('holds back repeats of one subject within the repeat window and reports how many were held', () => {
     const { alerter, sent, advance } = harness();
     for (let n = 0; n < 10; n++) {
-      alerter.breakerChanged('m', 'open');
+      alerter.alert('breaker:m:open', 'Breaker open for m');
       advance(60_000);
     }
-    assert.equal(sent.length, 1, 'a flapping breaker alerts once per 15 minutes');
+    assert.equal(sent.length, 1, 'one subject alerts once per 15 minutes');
     advance(6 * 60_000);
-    alerter.breakerChanged('m', 'open');
+    alerter.alert('breaker:m:open', 'Breaker open for m');
     assert.equal(sent.length, 2);
     assert.match(sent[1].text, /9 similar alerts held back/);
   });
@@ -62,7 +65,7 @@ describe('alerts', () => {
     for (let n = 0; n < 20; n++) alerter.breakerChanged(`model-${n}`, 'open');
     assert.equal(sent.length, 5);
     advance(3_600_000);
-    alerter.breakerChanged('model-19', 'open');
+    alerter.breakerChanged('model-19', 'closed');
     assert.equal(sent.length, 6);
   });
 
@@ -83,7 +86,61 @@ describe('alerts', () => {
 
   it('sends nothing without alert targets', () => {
     const { alerter, sent } = harness({ targets: [] });
-    assert.equal(alerter.breakerChanged('m', 'open'), false);
+    alerter.breakerChanged('m', 'open');
     assert.equal(sent.length, 0);
+  });
+
+  it('alerts a breaker state only once it has held: a close that reopens within seconds is not sent, and the next alert says so', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 0, 1));
+    const sent: OutboxMessage[] = [];
+    const alerter = new Alerter({
+      outbox: {
+        async enqueue(message) {
+          sent.push(message);
+          return ['id'];
+        },
+      },
+      config: {
+        targets: [{ channel: 'tg', to: '1' }],
+        jobFailures: 3,
+        repeatMs: 15 * 60_000,
+        maxPerHour: 20,
+        settleMs: 5000,
+      },
+      now: () => clock.now(),
+      timers: clock,
+    });
+    alerter.breakerChanged('deepseek', 'open', 'rate_limited:429');
+    assert.equal(sent.length, 0, 'not before it held');
+    await clock.advance(5000);
+    assert.equal(sent.length, 1);
+    assert.match(sent[0].text, /Breaker open.*deepseek.*rate_limited:429/);
+
+    await clock.advance(60_000);
+    alerter.breakerChanged('deepseek', 'closed');
+    await clock.advance(2000);
+    alerter.breakerChanged('deepseek', 'open', 'rate_limited:429'); // flapping: reopened after 2 s
+    await clock.advance(60_000);
+    assert.equal(sent.length, 1, 'no "answers again" while it was still rate-limiting');
+
+    alerter.breakerChanged('deepseek', 'closed');
+    await clock.advance(5000);
+    assert.equal(sent.length, 2);
+    assert.match(sent[1].text, /Breaker closed.*deepseek.*answers again/);
+    assert.match(sent[1].text, /it also closed 1 time for less than 5 s; not sent/);
+
+    alerter.breakerChanged('deepseek', 'open', 'unreachable'); // a new outage, after the close was told
+    await clock.advance(5000);
+    assert.equal(
+      sent.length,
+      3,
+      'the next opening is heard (the repeat limit is per state, and nothing false used it)',
+    );
+  });
+
+  it('with settle 0 a change is sent at once', () => {
+    const { alerter, sent } = harness({ settleMs: 0 });
+    alerter.breakerChanged('m', 'open');
+    assert.equal(sent.length, 1);
   });
 });

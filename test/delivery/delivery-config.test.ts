@@ -66,13 +66,14 @@ describe('config: channels and alerts', () => {
       jobFailures: 3,
       repeatMs: 900_000,
       maxPerHour: 20,
+      settleMs: 5000,
     });
     assert.deepEqual(warnings, []);
   });
 
   it('takes alerts as an object with limits', () => {
     const { config } = parseConfig(
-      `${base}channels: { log: { type: file, path: a.jsonl } }\nalerts: { targets: [log], jobFailures: 5, repeat: 1h, maxPerHour: 3 }\n`,
+      `${base}channels: { log: { type: file, path: a.jsonl } }\nalerts: { targets: [log], jobFailures: 5, repeat: 1h, maxPerHour: 3, settle: 10s }\n`,
       { env: {} },
     );
     assert.deepEqual(config.alerts, {
@@ -80,6 +81,7 @@ describe('config: channels and alerts', () => {
       jobFailures: 5,
       repeatMs: 3_600_000,
       maxPerHour: 3,
+      settleMs: 10_000,
     });
   });
 

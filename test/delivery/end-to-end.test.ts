@@ -58,7 +58,7 @@ jobs:
   });
   after(async () => {
     await platform.outbox.stop();
-    platform.close();
+    await platform.close();
     await model.close();
     await telegram.close();
     await rm(home, { recursive: true, force: true });
@@ -66,24 +66,24 @@ jobs:
 
   it('a scheduled slot runs the agent and delivers to Telegram (HTML, header, footer) and the file target from deliver:', async () => {
     const scheduler = platform.createScheduler();
-    scheduler.start();
+    await scheduler.start();
     platform.outbox.start();
     try {
       await waitFor(
-        () => scheduler.listRuns({ jobId: 'morning' }).length > 0,
+        async () => (await scheduler.listRuns({ jobId: 'morning' })).length > 0,
         10_000,
         'the at: slot to fire',
       );
-      const run = await scheduler.waitForRun(scheduler.listRuns({ jobId: 'morning' })[0].id);
+      const run = await scheduler.waitForRun((await scheduler.listRuns({ jobId: 'morning' }))[0].id);
       assert.equal(run.status, 'ok');
       await waitFor(
-        () => platform.outbox.runStatus(run.id) === 'delivered',
+        async () => (await platform.outbox.runStatus(run.id)) === 'delivered',
         10_000,
         'the run to be delivered',
       );
 
       await waitFor(
-        () => scheduler.getRun(run.id)?.deliveryStatus === 'delivered',
+        async () => (await scheduler.getRun(run.id))?.deliveryStatus === 'delivered',
         5000,
         'the stored run to say delivered',
       );
@@ -110,11 +110,11 @@ jobs:
 
   it('a job with only a file target delivers there and nowhere else', async () => {
     const scheduler = platform.createScheduler();
-    scheduler.start();
+    await scheduler.start();
     try {
-      const run = await scheduler.waitForRun(scheduler.runNow('brief').id);
-      await waitFor(() => platform.outbox.runStatus(run.id) === 'delivered', 10_000);
-      const deliveries = platform.outbox.list({ runId: run.id });
+      const run = await scheduler.waitForRun((await scheduler.runNow('brief')).id);
+      await waitFor(async () => (await platform.outbox.runStatus(run.id)) === 'delivered', 10_000);
+      const deliveries = await platform.outbox.list({ runId: run.id });
       assert.deepEqual(
         deliveries.map((delivery) => delivery.channel),
         ['log'],
@@ -144,12 +144,12 @@ jobs:
   it('a message whose HTML Telegram cannot parse arrives as plain text, and pyramid deliveries notes it', async () => {
     telegram.refuseHtml('Unsupported start tag "tg-emoji" at byte offset 0');
     try {
-      const [id] = platform.outbox.enqueue({
+      const [id] = await platform.outbox.enqueue({
         kind: 'message',
         text: '**Up** < 5%',
         targets: [{ channel: 'tg', to: '43' }],
       });
-      await waitFor(() => platform.outbox.get(id)?.state === 'delivered', 5000);
+      await waitFor(async () => (await platform.outbox.get(id))?.state === 'delivered', 5000);
       assert.deepEqual(
         telegram.accepted.filter((message) => message.chatId === '43').map((message) => message.text),
         ['Up < 5%'],
@@ -167,12 +167,12 @@ jobs:
 
   it('pyramid deliveries lists failures with the reason, and deliveries retry sends again', async () => {
     telegram.answerChat('404', { status: 400, description: 'Bad Request: chat not found' });
-    const [id] = platform.outbox.enqueue({
+    const [id] = await platform.outbox.enqueue({
       kind: 'message',
       text: 'hello',
       targets: [{ channel: 'tg', to: '404' }],
     });
-    await waitFor(() => platform.outbox.get(id)?.state === 'failed', 5000);
+    await waitFor(async () => (await platform.outbox.get(id))?.state === 'failed', 5000);
 
     const listed = await runPyramid(['deliveries', '--failed', '--json'], env());
     assert.equal(listed.code, 0, listed.stderr);
@@ -198,25 +198,25 @@ jobs:
 
   it('the stored run says none without targets, and partial when one target refuses and another takes it', async () => {
     const scheduler = platform.createScheduler();
-    scheduler.start();
+    await scheduler.start();
     try {
-      const quiet = await scheduler.waitForRun(scheduler.runNow('quiet').id);
+      const quiet = await scheduler.waitForRun((await scheduler.runNow('quiet')).id);
       await waitFor(
-        () => scheduler.getRun(quiet.id)?.deliveryStatus === 'none',
+        async () => (await scheduler.getRun(quiet.id))?.deliveryStatus === 'none',
         5000,
         'none without targets',
       );
-      assert.deepEqual(platform.outbox.list({ runId: quiet.id }), []);
+      assert.deepEqual(await platform.outbox.list({ runId: quiet.id }), []);
 
       telegram.answerChat('404', { status: 400, description: 'Bad Request: chat not found' });
-      const lost = await scheduler.waitForRun(scheduler.runNow('lost').id);
+      const lost = await scheduler.waitForRun((await scheduler.runNow('lost')).id);
       await waitFor(
-        () => scheduler.getRun(lost.id)?.deliveryStatus === 'partial',
+        async () => (await scheduler.getRun(lost.id))?.deliveryStatus === 'partial',
         10_000,
         'partial: the file target took it, Telegram refused it',
       );
       assert.equal(
-        platform.outbox.list({ runId: lost.id }).find((delivery) => delivery.channel === 'tg')?.state,
+        (await platform.outbox.list({ runId: lost.id })).find((delivery) => delivery.channel === 'tg')?.state,
         'failed',
       );
     } finally {
@@ -228,16 +228,19 @@ jobs:
     const scheduler = platform.createScheduler();
     // What a crash leaves: the run committed with its output, its delivery status pending, no delivery.
     const orphan = {
-      ...scheduler.listRuns({ jobId: 'brief' })[0],
+      ...(await scheduler.listRuns({ jobId: 'brief' }))[0],
       id: 'run-orphan',
       output: 'Written before the crash.',
       deliveryStatus: 'pending',
     };
-    platform.schedulerStore.insertRun(orphan);
-    assert.equal(platform.recoverRunDeliveries(), 1);
-    await waitFor(() => platform.schedulerStore.getRun('run-orphan')?.deliveryStatus === 'delivered', 10_000);
+    await platform.schedulerStore.insertRun(orphan);
+    assert.equal(await platform.recoverRunDeliveries(), 1);
+    await waitFor(
+      async () => (await platform.schedulerStore.getRun('run-orphan'))?.deliveryStatus === 'delivered',
+      10_000,
+    );
     const lines = (await readFile(join(home, 'deliveries.jsonl'), 'utf8')).trimEnd().split('\n');
     assert.equal(JSON.parse(lines.at(-1) as string).text, 'Written before the crash.');
-    assert.equal(platform.recoverRunDeliveries(), 0, 'nothing is queued twice');
+    assert.equal(await platform.recoverRunDeliveries(), 0, 'nothing is queued twice');
   });
 });

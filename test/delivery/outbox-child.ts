@@ -11,14 +11,14 @@ const channel = createTelegramChannel({
 });
 const { outbox } = openOutbox(databasePath, [channel], { leaseMs: 1000 });
 const text = Array.from({ length: 6 }, (_, n) => `part ${n} ${'y'.repeat(3500)}`).join('\n\n');
-const ids = outbox.enqueueRunOutput({
+const ids = await outbox.enqueueRunOutput({
   runId: 'run-restart',
   jobId: 'brief',
   agentId: 'analyst',
   text,
   targets: [{ channel: 'tg', to: '1' }],
 });
-const later = outbox.enqueue({
+const later = await outbox.enqueue({
   kind: 'message',
   text: 'queued behind',
   targets: [{ channel: 'tg', to: '1' }],

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Channel } from '../../src/delivery/channels/channel.ts';
 import { Outbox, type OutboxOptions } from '../../src/delivery/outbox.ts';
-import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
-import { createSqliteDeliveryStore } from '../../src/store/sqlite-delivery-store.ts';
+import { openInlineStores } from '../../src/store/open-inline-stores.ts';
 
 export const botToken = '123456:TEST-telegram-token-abcdef';
 export const slackToken = 'xoxb-test-slack-token-123456';
@@ -21,9 +20,10 @@ export function openOutbox(
   channels: Channel[],
   options: Partial<OutboxOptions> = {},
 ): { outbox: Outbox; db: DatabaseSync; close(): Promise<void> } {
-  const db = openSqlite(path);
+  const stores = openInlineStores(path);
+  const db = stores.db;
   const outbox = new Outbox({
-    store: createSqliteDeliveryStore(db),
+    store: stores.delivery,
     channels: new Map(channels.map((channel) => [channel.name, channel])),
     retry: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 4 },
     pollIntervalMs: 50,
@@ -34,7 +34,7 @@ export function openOutbox(
     db,
     async close() {
       await outbox.stop();
-      closeSqlite(db);
+      await stores.close();
     },
   };
 }

@@ -31,11 +31,15 @@ describe('outbox: leases, retries and stopping', () => {
     const second = openOutbox(path, [tg(400)], { leaseMs: 200, now: () => Date.now() + 300 });
     try {
       const text = Array.from({ length: 4 }, (_, n) => `part ${n} ${'x'.repeat(3000)}`).join('\n\n');
-      const [id] = first.outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '42' }] });
+      const [id] = await first.outbox.enqueue({
+        kind: 'message',
+        text,
+        targets: [{ channel: 'tg', to: '42' }],
+      });
       first.outbox.start();
-      await waitFor(() => first.outbox.get(id)?.chunksSent === 1, 5000, 'the first chunk');
+      await waitFor(async () => (await first.outbox.get(id))?.chunksSent === 1, 5000, 'the first chunk');
       second.outbox.start();
-      await waitFor(() => first.outbox.get(id)?.state === 'delivered', 10_000, 'the delivery');
+      await waitFor(async () => (await first.outbox.get(id))?.state === 'delivered', 10_000, 'the delivery');
       await new Promise((resolve) => setTimeout(resolve, 900));
       const parts = telegram.accepted.map((message) => /part (\d)/.exec(message.text)?.[1]);
       assert.deepEqual(parts, ['0', '1', '2', '3'], 'each chunk once, in order');
@@ -50,12 +54,12 @@ describe('outbox: leases, retries and stopping', () => {
     const before = openOutbox(path, [tg(0)]);
     let id = '';
     try {
-      [id] = before.outbox.enqueue({
+      [id] = await before.outbox.enqueue({
         kind: 'message',
         text: 'hello',
         targets: [{ channel: 'ops', to: '42' }],
       });
-      assert.equal(before.outbox.get(id)?.state, 'failed');
+      assert.equal((await before.outbox.get(id))?.state, 'failed');
     } finally {
       await before.close();
     }
@@ -63,9 +67,9 @@ describe('outbox: leases, retries and stopping', () => {
     const ops = createTelegramChannel({ name: 'ops', botToken, apiRoot: telegram.apiRoot });
     const after = openOutbox(path, [ops]);
     try {
-      assert.throws(() => after.outbox.retry(id), { code: 'delivery_not_retryable' });
+      await assert.rejects(after.outbox.retry(id), { code: 'delivery_not_retryable' });
       await after.outbox.drain();
-      const delivery = after.outbox.get(id);
+      const delivery = await after.outbox.get(id);
       assert.equal(delivery?.state, 'failed');
       assert.match(delivery?.lastError ?? '', /channel "ops" is not configured/);
       assert.equal(telegram.requests.length, 0);
@@ -88,12 +92,16 @@ describe('outbox: leases, retries and stopping', () => {
     const second = openOutbox(path, [tg(600)], { pollIntervalMs: 50, timers: counted });
     try {
       const text = Array.from({ length: 2 }, (_, n) => `part ${n} ${'x'.repeat(3000)}`).join('\n\n');
-      const [older] = first.outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '42' }] });
+      const [older] = await first.outbox.enqueue({
+        kind: 'message',
+        text,
+        targets: [{ channel: 'tg', to: '42' }],
+      });
       first.outbox.start();
-      await waitFor(() => first.outbox.get(older)?.chunksSent === 1, 5000, 'the first chunk');
+      await waitFor(async () => (await first.outbox.get(older))?.chunksSent === 1, 5000, 'the first chunk');
       // The first worker holds the older delivery for a while (its next chunk is paced 600 ms later).
       second.outbox.start();
-      const [newer] = second.outbox.enqueue({
+      const [newer] = await second.outbox.enqueue({
         kind: 'message',
         text: 'newer',
         targets: [{ channel: 'tg', to: '42' }],
@@ -101,7 +109,11 @@ describe('outbox: leases, retries and stopping', () => {
       timersSet = 0;
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.ok(timersSet < 30, `the second worker set ${timersSet} timers in 300 ms`);
-      await waitFor(() => second.outbox.get(newer)?.state === 'delivered', 5000, 'the newer delivery');
+      await waitFor(
+        async () => (await second.outbox.get(newer))?.state === 'delivered',
+        5000,
+        'the newer delivery',
+      );
       assert.deepEqual(
         telegram.accepted.map((message) => /part (\d)|newer/.exec(message.text)?.[0]),
         ['part 0', 'part 1', 'newer'],
@@ -132,7 +144,11 @@ describe('outbox: leases, retries and stopping', () => {
     };
     const { outbox, close } = openOutbox(tempDatabasePath(), [slow]);
     try {
-      const [id] = outbox.enqueue({ kind: 'message', text: 'x', targets: [{ channel: 'slow', to: '1' }] });
+      const [id] = await outbox.enqueue({
+        kind: 'message',
+        text: 'x',
+        targets: [{ channel: 'slow', to: '1' }],
+      });
       outbox.start();
       await waitFor(() => inFlight, 2000, 'the first chunk to be in flight');
       const started = Date.now();
@@ -142,7 +158,7 @@ describe('outbox: leases, retries and stopping', () => {
       const took = Date.now() - started;
       assert.ok(took < 1000, `stop took ${took} ms`);
       assert.deepEqual(accepted, ['one']);
-      const delivery = outbox.get(id);
+      const delivery = await outbox.get(id);
       assert.equal(delivery?.state, 'pending');
       assert.equal(delivery?.chunksSent, 1);
     } finally {

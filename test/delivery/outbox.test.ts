@@ -33,13 +33,14 @@ describe('outbox', () => {
   it('writes the delivery before the first send, then delivers every chunk in order', async () => {
     const { outbox, close } = openOutbox(tempDatabasePath(), [tg(), team()]);
     try {
-      const seenAtSend: string[] = [];
+      // Read as each request arrives (the inline store answers from this thread at once).
+      const seenAtSend: Promise<string>[] = [];
       let ids: string[] = [];
       telegram.onRequest = () => {
-        seenAtSend.push(outbox.get(ids[0])?.state ?? 'missing');
+        seenAtSend.push(outbox.get(ids[0]).then((delivery) => delivery?.state ?? 'missing'));
       };
       outbox.start();
-      ids = outbox.enqueueRunOutput({
+      ids = await outbox.enqueueRunOutput({
         runId: 'run-1',
         jobId: 'morning-brief',
         agentId: 'analyst',
@@ -50,12 +51,17 @@ describe('outbox', () => {
         ],
         meta: { tier: 1, model: 'gemini-flash', costUsd: 0.0012 },
       });
-      assert.equal(outbox.runStatus('run-1'), 'pending');
-      await waitFor(() => outbox.runStatus('run-1') !== 'pending', 10_000, 'the run to be delivered');
-      assert.equal(outbox.runStatus('run-1'), 'delivered');
-      assert.ok(seenAtSend.every((state) => state === 'pending') && seenAtSend.length > 0);
+      assert.equal(await outbox.runStatus('run-1'), 'pending');
+      await waitFor(
+        async () => (await outbox.runStatus('run-1')) !== 'pending',
+        10_000,
+        'the run to be delivered',
+      );
+      assert.equal(await outbox.runStatus('run-1'), 'delivered');
+      const statesAtSend = await Promise.all(seenAtSend);
+      assert.ok(statesAtSend.every((state) => state === 'pending') && statesAtSend.length > 0);
 
-      const delivery = outbox.get(ids[0]);
+      const delivery = await outbox.get(ids[0]);
       assert.ok(delivery && delivery.chunkCount > 1, 'the report needs several Telegram messages');
       assert.equal(delivery.chunksSent, delivery.chunkCount);
       assert.equal(telegram.accepted.length, delivery.chunkCount);
@@ -84,12 +90,20 @@ describe('outbox', () => {
     try {
       telegram.script({ status: 429, retryAfter: 1 });
       outbox.start();
-      const [id] = outbox.enqueue({ kind: 'message', text: 'hello', targets: [{ channel: 'tg', to: '42' }] });
-      await waitFor(() => outbox.get(id)?.state === 'delivered', 5000, 'delivery after the 429');
+      const [id] = await outbox.enqueue({
+        kind: 'message',
+        text: 'hello',
+        targets: [{ channel: 'tg', to: '42' }],
+      });
+      await waitFor(
+        async () => (await outbox.get(id))?.state === 'delivered',
+        5000,
+        'delivery after the 429',
+      );
       assert.equal(telegram.requests.length, 2);
       const gap = telegram.requests[1].at - telegram.requests[0].at;
       assert.ok(gap >= 950, `the retry came ${gap} ms after the 429, before retry_after (1 s)`);
-      assert.equal(outbox.get(id)?.attempts, 1);
+      assert.equal((await outbox.get(id))?.attempts, 1);
     } finally {
       await close();
     }
@@ -98,13 +112,13 @@ describe('outbox', () => {
   it('sends (no output) for a message whose Markdown shows nothing, instead of delivering nothing', async () => {
     const { outbox, close } = openOutbox(tempDatabasePath(), [tg()]);
     try {
-      const [id] = outbox.enqueue({
+      const [id] = await outbox.enqueue({
         kind: 'message',
         text: '[notes]: https://example.com/notes',
         targets: [{ channel: 'tg', to: '42' }],
       });
       await outbox.drain();
-      assert.equal(outbox.get(id)?.state, 'delivered');
+      assert.equal((await outbox.get(id))?.state, 'delivered');
       assert.deepEqual(
         telegram.accepted.map((message) => message.text),
         ['(no output)'],
@@ -119,8 +133,12 @@ describe('outbox', () => {
     try {
       telegram.script({ status: 500 }, { status: 500 });
       outbox.start();
-      const [id] = outbox.enqueue({ kind: 'message', text: 'hello', targets: [{ channel: 'tg', to: '42' }] });
-      await waitFor(() => outbox.get(id)?.state === 'delivered', 5000);
+      const [id] = await outbox.enqueue({
+        kind: 'message',
+        text: 'hello',
+        targets: [{ channel: 'tg', to: '42' }],
+      });
+      await waitFor(async () => (await outbox.get(id))?.state === 'delivered', 5000);
       assert.deepEqual(
         telegram.requests.map((request) => request.status),
         [500, 500, 200],
@@ -136,7 +154,7 @@ describe('outbox', () => {
       telegram.answerChat('404', { status: 400, description: 'Bad Request: chat not found' });
       telegram.answerChat('403', { status: 403, description: 'Forbidden: bot was blocked by the user' });
       outbox.start();
-      const ids = outbox.enqueueRunOutput({
+      const ids = await outbox.enqueueRunOutput({
         runId: 'run-2',
         jobId: 'j',
         agentId: 'a',
@@ -146,12 +164,12 @@ describe('outbox', () => {
           { channel: 'tg', to: '403' },
         ],
       });
-      await waitFor(() => outbox.runStatus('run-2') !== 'pending', 5000);
+      await waitFor(async () => (await outbox.runStatus('run-2')) !== 'pending', 5000);
       await new Promise((resolve) => setTimeout(resolve, 150));
-      assert.equal(outbox.runStatus('run-2'), 'failed');
+      assert.equal(await outbox.runStatus('run-2'), 'failed');
       assert.equal(telegram.requests.length, 2, 'no retry after a permanent failure');
-      assert.match(outbox.get(ids[0])?.lastError ?? '', /chat not found/);
-      assert.match(outbox.get(ids[1])?.lastError ?? '', /blocked/);
+      assert.match((await outbox.get(ids[0]))?.lastError ?? '', /chat not found/);
+      assert.match((await outbox.get(ids[1]))?.lastError ?? '', /blocked/);
     } finally {
       await close();
     }
@@ -162,9 +180,13 @@ describe('outbox', () => {
     try {
       telegram.script(...Array.from({ length: 10 }, () => ({ status: 500 }) as const));
       outbox.start();
-      const [id] = outbox.enqueue({ kind: 'message', text: 'hello', targets: [{ channel: 'tg', to: '42' }] });
-      await waitFor(() => outbox.get(id)?.state !== 'pending', 5000);
-      const delivery = outbox.get(id);
+      const [id] = await outbox.enqueue({
+        kind: 'message',
+        text: 'hello',
+        targets: [{ channel: 'tg', to: '42' }],
+      });
+      await waitFor(async () => (await outbox.get(id))?.state !== 'pending', 5000);
+      const delivery = await outbox.get(id);
       assert.equal(delivery?.state, 'failed');
       assert.equal(delivery?.attempts, 4);
       assert.match(
@@ -181,7 +203,7 @@ describe('outbox', () => {
     const { outbox, close } = openOutbox(tempDatabasePath(), [tg()]);
     try {
       telegram.script('ok', { status: 403, description: 'Forbidden: bot was blocked by the user' });
-      const [id] = outbox.enqueueRunOutput({
+      const [id] = await outbox.enqueueRunOutput({
         runId: 'run-3',
         jobId: 'j',
         agentId: 'a',
@@ -189,15 +211,15 @@ describe('outbox', () => {
         targets: [{ channel: 'tg', to: '42' }],
       });
       await outbox.drain();
-      const failed = outbox.get(id);
+      const failed = await outbox.get(id);
       assert.equal(failed?.state, 'failed');
       assert.equal(failed?.chunksSent, 1);
       assert.ok((failed?.chunkCount ?? 0) > 2);
-      assert.equal(outbox.runStatus('run-3'), 'failed');
+      assert.equal(await outbox.runStatus('run-3'), 'failed');
 
-      outbox.retry(id);
+      await outbox.retry(id);
       await outbox.drain();
-      const delivered = outbox.get(id);
+      const delivered = await outbox.get(id);
       assert.equal(delivered?.state, 'delivered');
       assert.equal(telegram.accepted.length, delivered?.chunkCount, 'the first chunk is not sent twice');
     } finally {
@@ -213,14 +235,18 @@ describe('outbox', () => {
       telegram.refuseHtml('Unsupported start tag "br" at byte offset 12');
       telegram.script('ok', 'ok', 'ok', { status: 400, description: 'Bad Request: message is too long' });
       ids = [
-        ...outbox.enqueueRunOutput({
+        ...(await outbox.enqueueRunOutput({
           runId: 'run-5',
           jobId: 'j',
           agentId: 'a',
           text: 'Prices are **up** < 5%',
           targets: [{ channel: 'tg', to: '42' }],
-        }),
-        ...outbox.enqueue({ kind: 'message', text: 'second', targets: [{ channel: 'tg', to: '42' }] }),
+        })),
+        ...(await outbox.enqueue({
+          kind: 'message',
+          text: 'second',
+          targets: [{ channel: 'tg', to: '42' }],
+        })),
       ];
       await outbox.drain();
       assert.deepEqual(
@@ -238,26 +264,26 @@ describe('outbox', () => {
     }
     const reopened = openOutbox(path, [tg()]);
     try {
-      const delivered = reopened.outbox.get(ids[0]);
+      const delivered = await reopened.outbox.get(ids[0]);
       assert.equal(delivered?.state, 'delivered');
       assert.equal(delivered?.lastError, undefined);
       assert.match(
         delivered?.note ?? '',
         /^sent as plain text: Telegram refused the HTML \(Bad Request: can't parse entities: Unsupported start tag "br"/,
       );
-      const failed = reopened.outbox.get(ids[1]);
+      const failed = await reopened.outbox.get(ids[1]);
       assert.equal(failed?.state, 'failed');
       assert.equal(failed?.note, undefined);
       assert.match(failed?.lastError ?? '', /message is too long .*plain text.*can't parse entities/);
 
       telegram.refuseHtml('Unsupported start tag "br" at byte offset 12');
-      const [long] = reopened.outbox.enqueue({
+      const [long] = await reopened.outbox.enqueue({
         kind: 'message',
         text: longReport,
         targets: [{ channel: 'tg', to: '42' }],
       });
       await reopened.outbox.drain();
-      const chunked = reopened.outbox.get(long);
+      const chunked = await reopened.outbox.get(long);
       assert.equal(chunked?.state, 'delivered');
       const notes = (chunked?.note ?? '').split('; chunk ');
       assert.equal(notes.length, chunked?.chunkCount);
@@ -272,7 +298,7 @@ describe('outbox', () => {
     const { outbox, close } = openOutbox(tempDatabasePath(), [tg(), team()]);
     try {
       slack.script({ error: 'channel_not_found' });
-      const ids = outbox.enqueueRunOutput({
+      const ids = await outbox.enqueueRunOutput({
         runId: 'run-4',
         jobId: 'j',
         agentId: 'a',
@@ -284,10 +310,10 @@ describe('outbox', () => {
         ],
       });
       await outbox.drain();
-      assert.equal(outbox.runStatus('run-4'), 'partial');
-      assert.equal(outbox.get(ids[1])?.lastErrorCode, 'delivery_not_found');
-      assert.match(outbox.get(ids[2])?.lastError ?? '', /channel "nowhere" is not configured/);
-      assert.equal(outbox.runStatus('no-such-run'), 'none');
+      assert.equal(await outbox.runStatus('run-4'), 'partial');
+      assert.equal((await outbox.get(ids[1]))?.lastErrorCode, 'delivery_not_found');
+      assert.match((await outbox.get(ids[2]))?.lastError ?? '', /channel "nowhere" is not configured/);
+      assert.equal(await outbox.runStatus('no-such-run'), 'none');
     } finally {
       await close();
     }
@@ -298,8 +324,8 @@ describe('outbox', () => {
     try {
       outbox.start();
       const text = Array.from({ length: 3 }, (_, n) => `${n} ${'x'.repeat(3000)}`).join('\n\n');
-      outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
-      outbox.enqueue({ kind: 'message', text: 'other chat', targets: [{ channel: 'tg', to: '2' }] });
+      await outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
+      await outbox.enqueue({ kind: 'message', text: 'other chat', targets: [{ channel: 'tg', to: '2' }] });
       await waitFor(() => telegram.accepted.length === 4, 6000);
       const toFirst = telegram.accepted
         .filter((message) => message.chatId === '1')
@@ -325,7 +351,7 @@ describe('outbox', () => {
       telegram.script({ acceptAfterMs: 400 });
       outbox.start();
       const text = Array.from({ length: 2 }, (_, n) => `${n} ${'x'.repeat(3000)}`).join('\n\n');
-      outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
+      await outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
       await waitFor(() => telegram.accepted.length === 2, 6000);
       const [first, second] = telegram.accepted.map((message) => message.at);
       assert.ok(second - first >= 1000, `the second landed ${second - first} ms after the first`);
@@ -339,12 +365,16 @@ describe('outbox', () => {
     try {
       outbox.start();
       const text = Array.from({ length: 2 }, (_, n) => `${n} ${'x'.repeat(3000)}`).join('\n\n');
-      const [long] = outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
-      await waitFor(() => outbox.get(long)?.chunksSent === 1, 5000, 'the first chunk to chat 1');
+      const [long] = await outbox.enqueue({ kind: 'message', text, targets: [{ channel: 'tg', to: '1' }] });
+      await waitFor(
+        async () => (await outbox.get(long))?.chunksSent === 1,
+        5000,
+        'the first chunk to chat 1',
+      );
       // Chat 1 has booked its next slot, a second away; the channel itself is idle.
       await new Promise((resolve) => setTimeout(resolve, 50));
       const queuedAt = Date.now();
-      outbox.enqueue({ kind: 'message', text: 'other chat', targets: [{ channel: 'tg', to: '2' }] });
+      await outbox.enqueue({ kind: 'message', text: 'other chat', targets: [{ channel: 'tg', to: '2' }] });
       await waitFor(() => telegram.accepted.length === 3, 5000);
       const other = telegram.accepted.find((message) => message.chatId === '2');
       assert.ok(other && other.at - queuedAt < 500, `chat 2 waited ${(other?.at ?? 0) - queuedAt} ms`);

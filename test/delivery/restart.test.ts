@@ -33,12 +33,20 @@ describe('outbox across a kill -9', () => {
         }),
       ]);
       try {
-        const before = outbox.get(ids[0]);
+        const before = await outbox.get(ids[0]);
         assert.equal(before?.state, 'pending', 'the killed process left the delivery pending');
         assert.ok(before && before.chunksSent >= 1 && before.chunksSent < before.chunkCount);
         outbox.start();
-        await waitFor(() => outbox.runStatus('run-restart') === 'delivered', 10_000, 'the resumed delivery');
-        await waitFor(() => outbox.get(ids[1])?.state === 'delivered', 5000, 'the queued message');
+        await waitFor(
+          async () => (await outbox.runStatus('run-restart')) === 'delivered',
+          10_000,
+          'the resumed delivery',
+        );
+        await waitFor(
+          async () => (await outbox.get(ids[1]))?.state === 'delivered',
+          5000,
+          'the queued message',
+        );
 
         const parts = telegram.accepted.map(
           (message) => /^(?:<b>[^<]*<\/b>\n\n)?part (\d)/.exec(message.text)?.[1] ?? 'other',

@@ -1,4 +1,5 @@
 import { type AnswerPlan, chunkText } from './answer-plan.ts';
+import { anthropicRequestRejection } from './anthropic-request-rules.ts';
 import { type FakeProtocol, sse } from './fake-protocol.ts';
 
 const stopReasons = {
@@ -121,6 +122,7 @@ export const anthropicFakeProtocol: FakeProtocol = {
       'event: content_block_start\ndata: {"type":"content_bl\n\n',
     ];
   },
+  validate: (_route, body) => anthropicRequestRejection(body),
   modelsBody(models) {
     return {
       data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-05-14T00:00:00Z' })),

@@ -1,7 +1,7 @@
 import type { AnswerPlan } from './answer-plan.ts';
 import type { FakeErrorKind } from './fake-behaviour.ts';
 
-export type FakeRoute = { kind: 'generate' | 'stream' | 'models'; model: string };
+export type FakeRoute = { kind: 'generate' | 'stream' | 'models' | 'embed'; model: string };
 
 /** How one wire protocol frames answers, streams and errors. One implementation per `api`. */
 export type FakeProtocol = {
@@ -16,7 +16,18 @@ export type FakeProtocol = {
   /** A stream that starts well and then sends a chunk that is not JSON. */
   malformedStreamChunks(plan: AnswerPlan): string[];
   modelsBody(models: string[]): unknown;
+  /** The protocol's embeddings answer for a request body (vectors from `fakeEmbedding`). */
+  embedBody?(body: unknown, model: string): unknown;
+  /**
+   * What the real API answers to a request it rejects (an unknown field, a schema without a name, a
+   * tool_choice without tools), in its error shape; undefined for a request it accepts.
+   */
+  validate?(route: FakeRoute, body: unknown): { status: number; body: unknown } | undefined;
   errorResponse(kind: FakeErrorKind, model: string): { status: number; body: unknown };
+  /** A request the real API refuses whatever the behaviour (an unsupported combination of fields). */
+  refuse?(body: unknown): { status: number; body: unknown } | undefined;
+  /** What the request does to the answer (Ollama's `format` grammar leaves no room for tool calls). */
+  constrain?(plan: AnswerPlan, body: unknown): AnswerPlan;
 };
 
 /** The canned error kind that matches an HTTP status, for `{ status }` behaviours without `error`. */
@@ -32,3 +43,17 @@ export function errorKindForStatus(status: number): FakeErrorKind {
 /** One server-sent event; `event` is the named type Anthropic uses, absent for OpenAI and Google. */
 export const sse = (data: unknown, event?: string): string =>
   `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+/**
+ * A deterministic vector for a text, so tests can check which input got which vector: its length
+ * (default 4) and the text's character codes decide every component.
+ */
+export function fakeEmbedding(text: string, dimensions = 4): number[] {
+  let seed = 0;
+  for (const character of text) seed = (seed * 31 + (character.codePointAt(0) ?? 0)) % 1000;
+  return Array.from({ length: dimensions }, (_, index) => ((seed + index * 37) % 1000) / 1000);
+}
+
+/** Input tokens of an embedding request as the fakes count them: a quarter of the characters, rounded up. */
+export const fakeEmbeddingTokens = (inputs: string[]) =>
+  inputs.reduce((sum, input) => sum + Math.ceil(input.length / 4), 0);

@@ -1,5 +1,6 @@
 import { type AnswerPlan, chunkText } from './answer-plan.ts';
-import { type FakeProtocol, sse } from './fake-protocol.ts';
+import { type FakeProtocol, fakeEmbedding, sse } from './fake-protocol.ts';
+import { googleRequestRejection } from './google-request-rules.ts';
 
 const finishReasons = {
   stop: 'STOP',
@@ -82,10 +83,14 @@ export const googleFakeProtocol: FakeProtocol = {
   streamContentType: 'text/event-stream',
   route(method, url) {
     if (method === 'GET' && url.pathname === '/v1beta/models') return { kind: 'models', model: '' };
-    const match = /^\/v1beta\/models\/([^:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname);
+    const match =
+      /^\/v1beta\/models\/([^:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(
+        url.pathname,
+      );
     if (method !== 'POST' || !match) return undefined;
     return {
-      kind: match[2] === 'generateContent' ? 'generate' : 'stream',
+      kind:
+        match[2] === 'generateContent' ? 'generate' : match[2] === 'batchEmbedContents' ? 'embed' : 'stream',
       model: decodeURIComponent(match[1]),
     };
   },
@@ -111,6 +116,21 @@ export const googleFakeProtocol: FakeProtocol = {
   malformedStreamChunks(plan) {
     return [sse(response(plan, [{ text: 'Hel' }], false)), 'data: {"candidates": [{"content": \n\n'];
   },
+  validate: (route, body) => (route.kind === 'embed' ? undefined : googleRequestRejection(body)),
+  // Gemini reports no token count for embeddings.
+  embedBody(body) {
+    const requests = (
+      body as { requests: { content: { parts: { text: string }[] }; outputDimensionality?: number }[] }
+    ).requests;
+    return {
+      embeddings: requests.map((request) => ({
+        values: fakeEmbedding(
+          request.content.parts.map((part) => part.text).join(''),
+          request.outputDimensionality,
+        ),
+      })),
+    };
+  },
   modelsBody(models) {
     return {
       models: models.map((id) => ({
@@ -120,6 +140,25 @@ export const googleFakeProtocol: FakeProtocol = {
         outputTokenLimit: 65536,
         supportedGenerationMethods: ['generateContent', 'countTokens'],
       })),
+    };
+  },
+  refuse(body) {
+    // Gemini 2.5 (not 3): structured output and function calling cannot be combined.
+    const request = body as {
+      generationConfig?: { responseMimeType?: string };
+      tools?: { functionDeclarations?: unknown[] }[];
+    };
+    const functions = request.tools?.some((tool) => tool.functionDeclarations?.length);
+    if (!functions || request.generationConfig?.responseMimeType !== 'application/json') return undefined;
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: 400,
+          message: "Function calling with a response mime type: 'application/json' is unsupported",
+          status: 'INVALID_ARGUMENT',
+        },
+      },
     };
   },
   errorResponse(kind, model) {

@@ -1,5 +1,5 @@
 import { type AnswerPlan, chunkText, visibleContent } from './answer-plan.ts';
-import type { FakeProtocol } from './fake-protocol.ts';
+import { type FakeProtocol, fakeEmbedding, fakeEmbeddingTokens } from './fake-protocol.ts';
 
 const createdAt = '2025-06-01T12:00:00.000000Z';
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
@@ -42,6 +42,7 @@ export const ollamaFakeProtocol: FakeProtocol = {
   route(method, url, body) {
     const model = String((body as { model?: unknown } | undefined)?.model ?? '');
     if (method === 'GET' && url.pathname === '/api/tags') return { kind: 'models', model };
+    if (method === 'POST' && url.pathname === '/api/embed') return { kind: 'embed', model };
     if (method !== 'POST' || url.pathname !== '/api/chat') return undefined;
     // Ollama streams unless told not to.
     return { kind: (body as { stream?: boolean }).stream === false ? 'generate' : 'stream', model };
@@ -95,6 +96,24 @@ export const ollamaFakeProtocol: FakeProtocol = {
       '{"model":"broken","message":{\n',
     ];
   },
+  embedBody(body, model) {
+    const request = body as { input: string | string[]; dimensions?: number };
+    const inputs = typeof request.input === 'string' ? [request.input] : request.input;
+    return {
+      model,
+      embeddings: inputs.map((input) => fakeEmbedding(input, request.dimensions)),
+      total_duration: 14_000_000,
+      load_duration: 1_000_000,
+      prompt_eval_count: fakeEmbeddingTokens(inputs),
+    };
+  },
+  validate(_route, body) {
+    // Ollama takes "json" or a JSON Schema object in `format`; anything else is refused.
+    const format = (body as { format?: unknown } | undefined)?.format;
+    if (format === undefined || format === '' || format === 'json') return undefined;
+    if (typeof format === 'object' && format !== null && !Array.isArray(format)) return undefined;
+    return { status: 400, body: { error: `invalid format: ${JSON.stringify(format)}` } };
+  },
   modelsBody(models) {
     return {
       models: models.map((name) => ({
@@ -106,6 +125,14 @@ export const ollamaFakeProtocol: FakeProtocol = {
         details: { format: 'gguf', family: 'qwen3', parameter_size: '8B', quantization_level: 'Q4_K_M' },
       })),
     };
+  },
+  constrain(plan, body) {
+    // With `format`, decoding is held to JSON: a model that meant to call a tool writes the call as text.
+    if (!(body as { format?: unknown }).format || plan.toolCalls.length === 0) return plan;
+    const text = JSON.stringify(
+      plan.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
+    );
+    return { ...plan, text: plan.text || text, toolCalls: [], finishReason: 'stop' };
   },
   errorResponse(kind, model) {
     const [status, message] = errors[kind];

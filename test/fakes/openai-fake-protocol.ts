@@ -1,5 +1,6 @@
 import { type AnswerPlan, chunkText, visibleContent } from './answer-plan.ts';
-import { type FakeProtocol, sse } from './fake-protocol.ts';
+import { type FakeProtocol, fakeEmbedding, fakeEmbeddingTokens, sse } from './fake-protocol.ts';
+import { openaiRequestRejection } from './openai-request-rules.ts';
 
 const finishReasons = {
   stop: 'stop',
@@ -69,6 +70,7 @@ export const openaiFakeProtocol: FakeProtocol = {
   route(method, url, body) {
     const model = String((body as { model?: unknown } | undefined)?.model ?? '');
     if (method === 'GET' && url.pathname === '/v1/models') return { kind: 'models', model };
+    if (method === 'POST' && url.pathname === '/v1/embeddings') return { kind: 'embed', model };
     if (method !== 'POST' || url.pathname !== '/v1/chat/completions') return undefined;
     return { kind: (body as { stream?: boolean }).stream ? 'stream' : 'generate', model };
   },
@@ -142,6 +144,22 @@ export const openaiFakeProtocol: FakeProtocol = {
       sse(chunk(plan, { delta: { role: 'assistant', content: 'Hel' } })),
       'data: {"id":"chatcmpl-fake","choices":[{"delta":\n\n',
     ];
+  },
+  validate: (route, body) => (route.kind === 'embed' ? undefined : openaiRequestRejection(body)),
+  embedBody(body, model) {
+    const request = body as { input: string | string[]; dimensions?: number };
+    const inputs = typeof request.input === 'string' ? [request.input] : request.input;
+    const tokens = fakeEmbeddingTokens(inputs);
+    return {
+      object: 'list',
+      data: inputs.map((input, index) => ({
+        object: 'embedding',
+        index,
+        embedding: fakeEmbedding(input, request.dimensions),
+      })),
+      model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    };
   },
   modelsBody(models) {
     return { object: 'list', data: models.map((id) => ({ id, object: 'model', created, owned_by: 'fake' })) };

@@ -23,6 +23,11 @@ export type FakeModelServer = {
   enqueue(...behaviours: FakeBehaviour[]): void;
   /** The behaviour when the queue is empty (initially `{}`: a short successful answer). */
   setDefault(behaviour: FakeBehaviour): void;
+  /**
+   * Chooses the behaviour from the request itself when the queue is empty (before the default, which
+   * applies when it returns undefined): answers sized by the prompt, failures in a time window.
+   */
+  setResponder(responder: ((request: RecordedRequest) => FakeBehaviour | undefined) | undefined): void;
   /** The model ids listed by the models endpoint (default `['fake-model']`). */
   setModels(models: string[]): void;
   /** Stops the server and drops every open connection, hanging ones included. */
@@ -36,12 +41,19 @@ const protocols: Record<ProviderApi, FakeProtocol> = {
   ollama: ollamaFakeProtocol,
 };
 
-/** Starts a fake model server for `api` on 127.0.0.1 and a free port. */
-export async function startFakeModelServer(options: { api: ProviderApi }): Promise<FakeModelServer> {
+/**
+ * Starts a fake model server for `api` on 127.0.0.1 and a free port, or on `port` (a fake closed and
+ * started again on its old port is a provider that refused connections for a while).
+ */
+export async function startFakeModelServer(options: {
+  api: ProviderApi;
+  port?: number;
+}): Promise<FakeModelServer> {
   const protocol = protocols[options.api];
   const requests: RecordedRequest[] = [];
   const queue: FakeBehaviour[] = [];
   let fallback: FakeBehaviour = {};
+  let responder: ((request: RecordedRequest) => FakeBehaviour | undefined) | undefined;
   let models = ['fake-model'];
   // Lets close() end hanging handlers instead of leaving timers behind.
   const closing = new AbortController();
@@ -63,8 +75,9 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
         Array.isArray(value) ? value.join(', ') : (value ?? ''),
       ]),
     );
-    requests.push({ method: request.method ?? 'GET', path: url.pathname + url.search, headers, body });
-    const behaviour = queue.shift() ?? fallback;
+    const recorded = { method: request.method ?? 'GET', path: url.pathname + url.search, headers, body };
+    requests.push(recorded);
+    const behaviour = queue.shift() ?? responder?.(recorded) ?? fallback;
     const route = protocol.route(request.method ?? 'GET', url, body);
     const wait = (ms: number | undefined) =>
       ms ? sleep(ms, undefined, { signal: closing.signal }) : undefined;
@@ -79,6 +92,8 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
         { error: { message: `no route ${request.method} ${url.pathname}` } },
         extraHeaders,
       );
+    const rejected = route.kind === 'models' ? undefined : protocol.validate?.(route, body);
+    if (rejected) return sendJson(response, rejected.status, rejected.body, extraHeaders);
     const status = behaviour.status ?? 200;
     if (behaviour.error || status >= 400) {
       const canned = protocol.errorResponse(behaviour.error ?? errorKindForStatus(status), route.model);
@@ -88,7 +103,12 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
       return sendJson(response, errorStatus, errorBody, extraHeaders);
     }
     if (route.kind === 'models') return sendJson(response, status, protocol.modelsBody(models), extraHeaders);
-    const plan = planAnswer(behaviour, route.model);
+    if (route.kind === 'embed')
+      return sendJson(response, status, protocol.embedBody?.(body, route.model), extraHeaders);
+    const refusal = protocol.refuse?.(body);
+    if (refusal) return sendJson(response, refusal.status, refusal.body, extraHeaders);
+    const planned = planAnswer(behaviour, route.model);
+    const plan = protocol.constrain ? protocol.constrain(planned, body) : planned;
     if (route.kind === 'generate') {
       if (behaviour.malformed)
         return sendText(response, status, '{"id": "broken", "choices": [', {
@@ -119,7 +139,10 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
     response.end();
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     api: options.api,
@@ -129,6 +152,9 @@ export async function startFakeModelServer(options: { api: ProviderApi }): Promi
     enqueue: (...behaviours) => queue.push(...behaviours),
     setDefault: (behaviour) => {
       fallback = behaviour;
+    },
+    setResponder: (chosen) => {
+      responder = chosen;
     },
     setModels: (ids) => {
       models = ids;

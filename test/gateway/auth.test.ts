@@ -75,15 +75,31 @@ tiers: [[local-model]]
 tasks: { default: 0 }
 gateway:
   auth:
-    tokens: [{ name: ops, token: "env:ADMIN_TOKEN", scopes: [admin] }]
-    throttle: { maxFailures: 3, window: 30s }
+    tokens:
+      - { name: ops, token: "env:ADMIN_TOKEN", scopes: [admin] }
+      - { name: support-bot, token: "env:CLIENT_TOKEN", scopes: [client] }
+    throttle: { maxFailures: 3, window: 1h }
 `,
     });
   });
   after(() => gw.close());
 
-  test('repeated failures from one address get 429 with Retry-After, even with the right token', async () => {
-    for (let index = 0; index < 3; index++)
+  test('requests without a token are refused 401 and count against nobody', async () => {
+    for (let index = 0; index < 10; index++) {
+      const response = await gw.call('/v1/models', { token: null });
+      assert.equal(response.status, 401, `request ${index} without a token`);
+      assert.match(
+        ((await response.json()) as { error: { message: string } }).error.message,
+        /Missing bearer token/,
+      );
+    }
+    // Ten requests without a token past a limit of three: a wrong token is still only a 401.
+    assert.equal((await gw.call('/v1/models', { token: 'pyr_wrong_first_xxxxxxxxxxxxxxxxxx' })).status, 401);
+  });
+
+  test('wrong tokens from one address get 429 with Retry-After; valid tokens from it are still served', async () => {
+    // Counting on from the previous test: one failure so far.
+    for (let index = 0; index < 2; index++)
       assert.equal(
         (await gw.call('/v1/models', { token: `pyr_wrong_${index}_xxxxxxxxxxxxxxxx` })).status,
         401,
@@ -91,9 +107,18 @@ gateway:
     const throttled = await gw.call('/v1/models', { token: 'pyr_wrong_again_xxxxxxxxxxxxxxxx' });
     assert.equal(throttled.status, 429);
     const retryAfter = Number(throttled.headers.get('retry-after'));
-    assert.ok(retryAfter > 0 && retryAfter <= 30, `Retry-After ${retryAfter}`);
+    assert.ok(retryAfter > 0 && retryAfter <= 3600, `Retry-After ${retryAfter}`);
     assert.equal(((await throttled.json()) as { error: { code: string } }).error.code, 'auth_throttled');
-    assert.equal((await gw.call('/v1/models', { token: adminToken })).status, 429);
+    // The same address (every client behind a reverse proxy shares one) with valid tokens.
+    assert.equal((await gw.call('/v1/models', { token: adminToken })).status, 200);
+    assert.equal((await gw.call('/api/usage', { token: adminToken })).status, 200);
+    assert.equal((await gw.call('/v1/models', { token: clientToken })).status, 200);
+    assert.equal((await gw.call('/v1/models', { token: 'pyr_wrong_later_xxxxxxxxxxxxxxxx' })).status, 429);
+    assert.equal(
+      (await gw.call('/v1/models', { token: null })).status,
+      401,
+      'no token is a 401, never a 429',
+    );
     assert.equal((await gw.call('/health', { token: null })).status, 200, 'liveness is never throttled');
   });
 });

@@ -183,7 +183,7 @@ describe('bad input gets OpenAI-style errors, and never crashes the gateway', ()
   });
 
   test('unknown paths are a 404 in the same shape', async () => {
-    const response = await gw.call('/v1/embeddings', { method: 'POST', body: '{}' });
+    const response = await gw.call('/v1/completions', { method: 'POST', body: '{}' });
     assert.equal(response.status, 404);
     assert.equal(((await response.json()) as ErrorBody).error.type, 'not_found_error');
   });

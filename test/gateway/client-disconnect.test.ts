@@ -122,7 +122,7 @@ describe('a client that goes away cancels the upstream call', () => {
       const socket = connect(Number(port), hostname);
       await new Promise((resolve) => socket.once('connect', resolve));
       socket.write(
-        `POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${clientToken}\r\n` +
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${clientToken}\r\n` +
           `Content-Type: application/json\r\n${framing}\r\n\r\n`,
       );
       socket.write(framing.startsWith('Transfer') ? '5\r\n{"mod\r\n' : '{"mod');

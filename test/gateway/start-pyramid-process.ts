@@ -12,9 +12,17 @@ export type Started = {
   exited: Promise<number | null>;
 };
 
-/** Runs `pyramid start --port 0` as a child process and waits until it listens. */
-export async function startPyramid(env: Record<string, string>, args: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [bin, 'start', '--port', '0', ...args], {
+/**
+ * Runs `pyramid start --port 0` as a child process and waits until it listens. `wrapper` runs it
+ * through another command, as `['prlimit', '--nofile=256', '--']` to start it with fewer open files.
+ */
+export async function startPyramid(
+  env: Record<string, string>,
+  args: string[] = [],
+  wrapper: string[] = [],
+): Promise<Started> {
+  const command = [...wrapper, process.execPath, bin, 'start', '--port', '0', ...args];
+  const child = spawn(command[0], command.slice(1), {
     env: { PATH: process.env.PATH ?? '', HOME: env.PYRAMID_HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -102,13 +102,19 @@ export async function startTestGateway(
     gateway: gatewayConfig,
     router: platform.router,
     ledger: platform.ledger,
+    responses: platform.responses,
     probes: platform.probes,
     onRequestRecorded: platform.onRequestRecorded,
     tokens: gatewayConfig.auth.tokens,
     logger,
     version: 'test',
   });
-  const server = await startGatewayServer({ app: gateway.app, port: 0, bind: '127.0.0.1' });
+  const server = await startGatewayServer({
+    app: gateway.app,
+    port: 0,
+    bind: '127.0.0.1',
+    connections: gatewayConfig.connections,
+  });
   gateway.setReady(true);
   return {
     url: server.url,
@@ -129,7 +135,7 @@ export async function startTestGateway(
     async close() {
       await server.close(0);
       gateway.dispose();
-      platform.close();
+      await platform.close();
       await Promise.all([local.close(), cloud.close()]);
       await rm(home, { recursive: true, force: true });
     },

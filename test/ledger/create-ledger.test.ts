@@ -8,8 +8,8 @@ import type { LedgerGroupBy } from '../../src/contracts/ledger-store.ts';
 import type { Attempt } from '../../src/contracts/trace.ts';
 import { createLedger } from '../../src/ledger/create-ledger.ts';
 import type { Ledger, UsageRow } from '../../src/ledger/ledger.ts';
+import { openInlineStores } from '../../src/store/open-inline-stores.ts';
 import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
-import { createSqliteLedgerStore } from '../../src/store/sqlite-ledger-store.ts';
 import { assertUsd } from './approx.ts';
 import { attempt, config, dataSet, day0, day1, day2, request, usage } from './fixture-data.ts';
 
@@ -37,14 +37,17 @@ function assertRows(rows: UsageRow[], expected: Expected[], totalRequests: numbe
 describe('createLedger on a SQLite file', () => {
   let dir: string;
   let db: DatabaseSync;
+  let stores: ReturnType<typeof openInlineStores>;
   let ledger: Ledger;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pyramid-ledger-'));
     db = openSqlite(join(dir, 'state', 'pyramid.db'));
-    ledger = createLedger({ store: createSqliteLedgerStore(db), config });
+    stores = openInlineStores(db);
+    ledger = createLedger({ store: stores.ledger, config });
     for (const [request, attempts] of dataSet()) await ledger.record(request, attempts);
   });
-  after(() => {
+  after(async () => {
+    await stores.close();
     closeSqlite(db);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AuthError, ServerError, TimeoutError, UnreachableError } from '../../src/contracts/errors/index.ts';
+import {
+  AuthError,
+  RateLimitedError,
+  ServerError,
+  TimeoutError,
+  UnreachableError,
+} from '../../src/contracts/errors/index.ts';
 import { createProviderProbe } from '../../src/providers/create-provider-probe.ts';
 import { fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import { refusedConnectionUrl } from '../fakes/refused-connection-url.ts';
@@ -27,6 +33,15 @@ for (const api of apis) {
       await assert.rejects(probe.probe({ timeoutMs: 1000 }), AuthError);
       fake.enqueue({ status: 503 });
       await assert.rejects(probe.probe({ timeoutMs: 1000 }), ServerError);
+      fake.enqueue({ status: 429, headers: { 'retry-after': '7' } });
+      await assert.rejects(probe.probe({ timeoutMs: 1000 }), (error: unknown) => {
+        assert.ok(
+          error instanceof RateLimitedError,
+          `a 429 is a rate limit, not unreachable: ${String(error)}`,
+        );
+        assert.equal(error.retryAfterMs, 7000);
+        return true;
+      });
       fake.enqueue({ hang: true });
       await assert.rejects(probe.probe({ timeoutMs: 150 }), TimeoutError);
     } finally {

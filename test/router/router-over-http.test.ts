@@ -7,11 +7,13 @@ import type { ChatStreamEvent } from '../../src/contracts/chat-result.ts';
 import type { ModelConfig, ProviderConfig, PyramidConfig } from '../../src/contracts/pyramid-config.ts';
 import { createLedger, type Ledger } from '../../src/ledger/index.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
-import { Router } from '../../src/router/router.ts';
-import { closeSqlite, createSqliteLedgerStore, openSqlite } from '../../src/store/index.ts';
+import { Router, type RouterTimers } from '../../src/router/router.ts';
+import { openInlineStores } from '../../src/store/index.ts';
+import { waitFor } from '../delivery/wait-for.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import { refusedConnectionUrl } from '../fakes/refused-connection-url.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { ManualClock } from '../scheduler/manual-clock.ts';
 
 const timeouts = { connectMs: 300, firstTokenMs: 300, totalMs: 3000 };
 
@@ -20,7 +22,7 @@ describe('router over real HTTP, with the SQLite ledger', () => {
   let ollama: FakeModelServer;
   let openai: FakeModelServer;
   let anthropic: FakeModelServer;
-  let db: ReturnType<typeof openSqlite>;
+  let stores: ReturnType<typeof openInlineStores>;
   let ledger: Ledger;
   let refused: string;
 
@@ -32,17 +34,20 @@ describe('router over real HTTP, with the SQLite ledger', () => {
       startFakeModelServer({ api: 'anthropic-messages' }),
     ]);
     refused = await refusedConnectionUrl();
-    db = openSqlite(join(home, 'pyramid.db'));
+    stores = openInlineStores(join(home, 'pyramid.db'));
   });
 
   after(async () => {
-    closeSqlite(db);
+    await stores.close();
     await Promise.all([ollama.close(), openai.close(), anthropic.close()]);
     await rm(home, { recursive: true, force: true });
   });
 
   /** tier 0: [qwen on ollama, backup on a second provider], tier 1: flash (openai), tier 2: opus (anthropic). */
-  function build(tier0Backup: { baseUrl: string } = { baseUrl: refused }) {
+  function build(
+    tier0Backup: { baseUrl: string } = { baseUrl: refused },
+    clock: { now?: () => number; timers?: RouterTimers } = {},
+  ) {
     const providers: Record<string, ProviderConfig> = {
       local: fakeProviderConfig(ollama, { name: 'local', timeouts }),
       backup: fakeProviderConfig(
@@ -79,10 +84,11 @@ describe('router over real HTTP, with the SQLite ledger', () => {
       tasks: { default: { name: 'default', tier: 0 }, summarize: { name: 'summarize', tier: 1 } },
       router: { maxTier: 2, breaker: { failureThreshold: 3, cooldownMs: 5000, maxCooldownMs: 60_000 } },
     };
-    ledger = createLedger({ store: createSqliteLedgerStore(db), config });
+    ledger = createLedger({ store: stores.ledger, config });
     const router = new Router({
       config,
       ledger,
+      ...clock,
       adapterFor: (name) =>
         createModelAdapter({ provider: providers[models[name].provider], model: models[name] }),
     });
@@ -179,5 +185,78 @@ describe('router over real HTTP, with the SQLite ledger', () => {
     const opened = router.explain({ task: 'summarize', messages }).breakers.flash;
     assert.equal(opened.state, 'open');
     assert.ok(opened.retryAt! - Date.now() > 25_000, 'open for at least Retry-After');
+  });
+
+  test("a request the adapters cannot build is Pyramid's internal_error: no call, no breaker, no other model", async () => {
+    const router = build({ baseUrl: openai.baseUrl.replace(/\/v1$/, '') });
+    // Nested deep enough to overflow the stack of any serialiser: the request can never be built.
+    let parameters: Record<string, unknown> = { type: 'string' };
+    for (let depth = 0; depth < 200_000; depth++)
+      parameters = { type: 'object', properties: { x: parameters } };
+    const tools = [{ name: 'deep', parameters }];
+    const before = [ollama, openai, anthropic].map((fake) => fake.requests.length);
+    for (let n = 0; n < 3; n++) {
+      const requestId = `deep-tools-${n}`;
+      const error = await router.complete({ messages, tools, requestId }).catch((caught) => caught);
+      assert.equal(error?.code, 'internal_error', String(error));
+      const stored = await ledger.getRequest(requestId);
+      assert.equal(stored?.errorCode, 'internal_error');
+      assert.deepEqual(
+        stored?.attempts.map((attempt) => [attempt.model, attempt.reason]),
+        [['qwen', 'internal_error']],
+        "recorded as Pyramid's, not as the provider's malformed_response",
+      );
+    }
+    assert.deepEqual(
+      [ollama, openai, anthropic].map((fake) => fake.requests.length),
+      before,
+      'nothing reached a provider',
+    );
+    const breakers = router.explain({ messages }).breakers;
+    for (const model of ['qwen', 'backup', 'flash', 'opus']) {
+      assert.equal(breakers[model].state, 'closed', model);
+      assert.equal(breakers[model].consecutiveFailures, 0, model);
+    }
+  });
+
+  test('a scheduled request waits out a real 429 Retry-After on the injected clock, then the same model answers', async () => {
+    const clock = new ManualClock(Date.now());
+    const router = build({ baseUrl: refused }, { now: () => clock.now(), timers: clock });
+    openai.enqueue({ status: 429, headers: { 'retry-after': '5' } }, { text: 'summary' });
+    const before = anthropic.requests.length;
+    const flashAttempts = async () =>
+      (await ledger.usage({ sinceMs: 0, untilMs: Number.MAX_SAFE_INTEGER, by: 'model' })).rows.find(
+        (row) => row.key === 'flash',
+      )?.attempts ?? 0;
+    const attemptsBefore = await flashAttempts();
+    const pending = router.complete({ task: 'summarize', messages, callerKind: 'scheduled' });
+    await waitFor(() => clock.pendingTimers > 0, 10_000, 'the router to wait for Retry-After');
+    await clock.advance(5000);
+    const result = await pending;
+    assert.equal(result.model, 'flash');
+    assert.equal(anthropic.requests.length, before, 'nothing went up to the frontier tier');
+    assert.deepEqual(
+      result.trace.attempts.map((attempt) => [attempt.model, attempt.outcome, attempt.reason]),
+      [
+        ['flash', 'error', 'rate_limited:429'],
+        ['flash', 'waited', 'rate_limited:429'],
+        ['flash', 'ok', undefined],
+      ],
+    );
+    const stored = await ledger.getRequest(result.requestId);
+    assert.deepEqual(
+      stored?.attempts.map((attempt) => [attempt.outcome, attempt.latencyMs]),
+      [
+        ['error', result.trace.attempts[0].latencyMs],
+        ['waited', 5000],
+        ['ok', result.trace.attempts[2].latencyMs],
+      ],
+      'the wait is a row in the SQLite ledger',
+    );
+    assert.equal(
+      (await flashAttempts()) - attemptsBefore,
+      2,
+      'a wait is not counted as an attempt on the model',
+    );
   });
 });

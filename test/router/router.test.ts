@@ -5,13 +5,17 @@ import type { ChatStreamEvent } from '../../src/contracts/chat-result.ts';
 import { AllCandidatesFailedError } from '../../src/contracts/errors/all-candidates-failed-error.ts';
 import { AuthError } from '../../src/contracts/errors/auth-error.ts';
 import { BudgetExceededError } from '../../src/contracts/errors/budget-exceeded-error.ts';
+import { InternalError } from '../../src/contracts/errors/internal-error.ts';
 import { RateLimitedError } from '../../src/contracts/errors/rate-limited-error.ts';
 import { ServerError } from '../../src/contracts/errors/server-error.ts';
 import { TimeoutError } from '../../src/contracts/errors/timeout-error.ts';
 import { UnknownModelError } from '../../src/contracts/errors/unknown-model-error.ts';
 import { UnreachableError } from '../../src/contracts/errors/unreachable-error.ts';
 import type { PyramidConfig } from '../../src/contracts/pyramid-config.ts';
+import type { RequestLedger } from '../../src/contracts/request-ledger.ts';
+import { BreakerBoard } from '../../src/router/breaker-board.ts';
 import { Router } from '../../src/router/router.ts';
+import { waitFor } from '../delivery/wait-for.ts';
 import { ScriptedAdapters } from './scripted-adapter.ts';
 import { MemoryLedger, testConfig, testProvider } from './test-config.ts';
 
@@ -469,16 +473,33 @@ describe('accounting', () => {
   });
 
   test('the ledger row is written before the caller gets the result', async () => {
+    // A ledger whose write becomes durable only later, as SQLite's group commit and PostgreSQL's do:
+    // a router that does not wait for record() hands out the result before the row exists.
     const config = testConfig();
     const adapters = new ScriptedAdapters();
-    let recordedBeforeReturn = false;
-    const ledger = new MemoryLedger();
+    const durable: string[] = [];
+    const ledger: RequestLedger = {
+      record: (request) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            durable.push(request.requestId);
+            resolve();
+          }, 0),
+        ),
+      spentSince: () => 0,
+    };
     const router = new Router({ config, adapterFor: adapters.adapterFor, ledger });
-    const pending = router.complete(ask('classify')).then((result) => {
-      recordedBeforeReturn = ledger.rows.some((row) => row.request.requestId === result.requestId);
-    });
-    await pending;
-    assert.equal(recordedBeforeReturn, true);
+    const result = await router.complete(ask('classify'));
+    assert.deepEqual(durable, [result.requestId], 'the row was durable when complete() resolved');
+    const failed = await router.complete(ask('classify', { model: 'gpt-9' })).catch((error) => error);
+    assert.ok(failed instanceof UnknownModelError);
+    adapters.setDefault('opus', { error: serverError() });
+    const error = await router.complete(ask('strategy')).catch((caught) => caught);
+    assert.ok(error instanceof AllCandidatesFailedError);
+    assert.equal(durable.length, 2, 'a failed request is durable before the error is thrown, too');
+    for await (const event of router.stream(ask('classify'))) {
+      if (event.type === 'done') assert.equal(durable.at(-1), event.result.requestId);
+    }
   });
 });
 
@@ -572,5 +593,67 @@ describe('breakers under concurrency', () => {
     const during = await router.complete(ask('classify'));
     assert.equal(during.model, 'llama', 'a second request went to qwen while its probe was in flight');
     assert.equal((await probe).model, 'qwen');
+  });
+
+  test('a call sent before the breaker opened does not close it when it answers, and no "closed" is heard', async () => {
+    const changes: string[] = [];
+    const config = testConfig();
+    const adapters = new ScriptedAdapters();
+    let now = Date.parse('2026-11-28T10:00:00Z');
+    const router = new Router({
+      config,
+      adapterFor: adapters.adapterFor,
+      ledger: new MemoryLedger(),
+      now: () => now,
+      breakers: new BreakerBoard(config.router.breaker, {
+        onChange: (model, state) => changes.push(`${model} ${state}`),
+      }),
+    });
+    let finishSlow: (value?: unknown) => void = () => {};
+    adapters.queue(
+      'qwen',
+      { text: 'sent before the outage', until: new Promise((resolve) => (finishSlow = resolve)) },
+      { error: unreachable('qwen') },
+    );
+    const slow = router.complete(ask('classify'));
+    await waitFor(() => adapters.callsTo('qwen') === 1);
+    await router.complete(ask('classify')); // qwen unreachable: open
+    finishSlow();
+    assert.equal((await slow).model, 'qwen');
+    assert.equal(router.explain(ask()).breakers.qwen.state, 'open', 'the stale success closed the breaker');
+    assert.deepEqual(changes, ['qwen open']);
+    now += 1000;
+    assert.equal((await router.complete(ask('classify'))).model, 'llama', 'qwen is still skipped');
+  });
+});
+
+describe("Pyramid's own errors", () => {
+  test('an error thrown while building the request is an internal_error 500: no breaker, no other model', async () => {
+    const { router, adapters, ledger } = setup();
+    adapters.setDefault('qwen', {
+      error: new InternalError('local/qwen: Pyramid could not build the request'),
+    });
+    for (let n = 0; n < 3; n++) {
+      const error = await router.complete(ask('classify')).catch((caught) => caught);
+      assert.ok(error instanceof InternalError, String(error));
+      assert.equal(error.code, 'internal_error');
+    }
+    assert.equal(router.explain(ask()).breakers.qwen.state, 'closed');
+    assert.equal(router.explain(ask()).breakers.qwen.consecutiveFailures, 0);
+    assert.equal(adapters.callsTo('llama') + adapters.callsTo('flash'), 0, 'no other model was tried');
+    assert.equal(ledger.rows.length, 3);
+    assert.equal(ledger.rows[0].request.errorCode, 'internal_error');
+    assert.deepEqual(
+      ledger.rows[0].attempts.map((attempt) => [attempt.model, attempt.outcome, attempt.reason]),
+      [['qwen', 'error', 'internal_error']],
+    );
+  });
+
+  test("an unclassified exception from an adapter is Pyramid's too, not the provider's", async () => {
+    const { router, adapters } = setup();
+    adapters.setDefault('qwen', { error: new RangeError('Maximum call stack size exceeded') });
+    for (let n = 0; n < 3; n++) await assert.rejects(router.complete(ask('classify')), InternalError);
+    assert.equal(router.explain(ask()).breakers.qwen.state, 'closed');
+    assert.equal(adapters.callsTo('llama'), 0);
   });
 });

@@ -18,6 +18,8 @@ export type Script = {
   errorAfterChunks?: Error;
   /** Wait before answering; in a stream the call's signal ends the wait with its reason, as a real adapter's would. */
   delayMs?: number;
+  /** Stream only: answer only once this settles (a test decides when a call in flight ends). */
+  until?: Promise<unknown>;
 };
 
 /**
@@ -74,6 +76,7 @@ export class ScriptedAdapters {
     this.calls.push({ model, call, mode: 'stream' });
     const script = this.#next(model);
     if (script.delayMs) await abortableDelay(script.delayMs, call.signal);
+    if (script.until) await script.until;
     if (script.error) throw script.error;
     for (const chunk of script.chunks ?? (script.text ? [script.text] : [])) {
       yield { type: 'text-delta', text: chunk };

@@ -4,7 +4,7 @@ import { defineJob } from '../../src/config/define-job.ts';
 import { parseConfig } from '../../src/config/parse-config.ts';
 import type { ChatRequest } from '../../src/contracts/chat-request.ts';
 import { ConfigError } from '../../src/contracts/errors/config-error.ts';
-import { closeSqlite, createSqliteSessionStore, openSqlite } from '../../src/store/index.ts';
+import { openInlineStores } from '../../src/store/index.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { createHarness, testAgent, testJob } from './scheduler-harness.ts';
 
@@ -34,11 +34,13 @@ describe('overlap, catch-up, concurrency and subagents', () => {
         start: '2026-01-01T00:00:30Z',
       });
       try {
-        harness.scheduler.start();
-        harness.clock.advance(30_000); // slot 00:01 starts (its answer takes 150 ms of real time)
-        harness.clock.advance(minute); // slot 00:02 comes while it runs
+        await harness.scheduler.start();
+        await harness.clock.advance(30_000); // slot 00:01 starts (its answer takes 150 ms of real time)
+        await harness.clock.advance(minute); // slot 00:02 comes while it runs
         await harness.settle();
-        const runs = harness.scheduler.listRuns().sort((x, y) => (x.slotTime ?? 0) - (y.slotTime ?? 0));
+        const runs = (await harness.scheduler.listRuns()).sort(
+          (x, y) => (x.slotTime ?? 0) - (y.slotTime ?? 0),
+        );
         assert.deepEqual(
           runs.map((run) => run.status),
           overlap === 'skip' ? ['ok', 'skipped'] : ['ok', 'ok'],
@@ -59,17 +61,17 @@ describe('overlap, catch-up, concurrency and subagents', () => {
         start: '2026-01-01T00:30:00Z',
       });
       try {
-        harness.scheduler.start();
-        harness.clock.advance(30 * minute);
+        await harness.scheduler.start();
+        await harness.clock.advance(30 * minute);
         await harness.settle();
         await harness.scheduler.stop();
-        harness.clock.advance(5 * 60 * minute + 30 * minute); // back at 06:30: slots 02:00..06:00 missed
+        await harness.clock.advance(5 * 60 * minute + 30 * minute); // back at 06:30: slots 02:00..06:00 missed
         const restarted = harness.makeScheduler();
-        restarted.start();
+        await restarted.start();
         await harness.settle(restarted);
-        const later = restarted
-          .listRuns()
-          .filter((run) => run.slotTime !== Date.parse('2026-01-01T01:00:00Z'));
+        const later = (await restarted.listRuns()).filter(
+          (run) => run.slotTime !== Date.parse('2026-01-01T01:00:00Z'),
+        );
         if (catchUp === 'once') {
           assert.deepEqual(
             later.map((run) => [new Date(run.slotTime ?? 0).toISOString(), run.trigger, run.status]),
@@ -78,7 +80,7 @@ describe('overlap, catch-up, concurrency and subagents', () => {
         } else {
           assert.deepEqual(later, []);
         }
-        assert.equal(restarted.listJobs()[0].nextRunAt, Date.parse('2026-01-01T07:00:00Z'));
+        assert.equal((await restarted.listJobs())[0].nextRunAt, Date.parse('2026-01-01T07:00:00Z'));
         await restarted.stop();
       } finally {
         await harness.close();
@@ -107,8 +109,8 @@ describe('overlap, catch-up, concurrency and subagents', () => {
       },
     });
     try {
-      harness.scheduler.start();
-      harness.clock.advance(30_000);
+      await harness.scheduler.start();
+      await harness.clock.advance(30_000);
       assert.equal(harness.scheduler.stats().running, 2);
       assert.equal(
         harness.scheduler.stats().queued,
@@ -117,7 +119,7 @@ describe('overlap, catch-up, concurrency and subagents', () => {
       );
       await harness.settle();
       assert.equal(peak, 2);
-      const runs = harness.scheduler.listRuns();
+      const runs = await harness.scheduler.listRuns();
       assert.equal(runs.length, 12);
       assert.ok(runs.every((run) => run.status === 'ok'));
     } finally {
@@ -158,10 +160,10 @@ describe('overlap, catch-up, concurrency and subagents', () => {
       },
     });
     try {
-      harness.scheduler.start();
-      harness.clock.advance(30_000);
+      await harness.scheduler.start();
+      await harness.clock.advance(30_000);
       await harness.settle();
-      const runs = harness.scheduler.listRuns();
+      const runs = await harness.scheduler.listRuns();
       assert.deepEqual(
         runs.map((run) => run.status),
         ['ok', 'ok'],
@@ -170,9 +172,9 @@ describe('overlap, catch-up, concurrency and subagents', () => {
       for (const run of runs) {
         assert.equal(run.models.length, 8, 'parent twice + 6 subagents');
         assert.deepEqual([...new Set(run.tiers)], [2], 'research runs at tier 2');
-        const children = harness.sessions
-          .sessionsOfRun(run.id)
-          .filter((session) => session.kind === 'subagent');
+        const children = (await harness.sessions.sessionsOfRun(run.id)).filter(
+          (session) => session.kind === 'subagent',
+        );
         assert.equal(children.length, 6);
       }
     } finally {
@@ -198,14 +200,14 @@ describe('overlap, catch-up, concurrency and subagents', () => {
       ],
     });
     try {
-      harness.scheduler.start();
-      harness.scheduler.runNow('slow');
+      await harness.scheduler.start();
+      await harness.scheduler.runNow('slow');
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const quick = harness.scheduler.runNow('quick');
+      const quick = await harness.scheduler.runNow('quick');
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(harness.scheduler.stats().subagentsWaiting, 1, "quick's subagent waits for the slot");
       const startedWaiting = Date.now();
-      harness.clock.advance(5000); // quick's timeout
+      await harness.clock.advance(5000); // quick's timeout
       const finished = await harness.scheduler.waitForRun(quick.id);
       assert.equal(finished.status, 'timeout');
       assert.ok(Date.now() - startedWaiting < 1000, 'not held until the other subagent finished');
@@ -229,11 +231,11 @@ describe('overlap, catch-up, concurrency and subagents', () => {
       jobs: [testJob('j', 'a', { kind: 'at', atMs: Date.parse('2030-01-01T00:00:00Z') })],
     });
     try {
-      harness.scheduler.start();
-      const run = await harness.scheduler.waitForRun(harness.scheduler.runNow('j').id);
+      await harness.scheduler.start();
+      const run = await harness.scheduler.waitForRun((await harness.scheduler.runNow('j')).id);
       assert.equal(run.status, 'error');
       assert.match(run.error ?? '', /used its 2 steps without a final answer/);
-      const stored = harness.scheduler.getRun(run.id);
+      const stored = await harness.scheduler.getRun(run.id);
       assert.deepEqual(stored?.models, ['m0', 'm0'], 'both model calls are in the history');
       assert.deepEqual(stored?.tiers, [0, 0]);
       assert.ok((stored?.usage.input ?? 0) > 0 && (stored?.costUsd ?? 0) > 0, JSON.stringify(stored));
@@ -257,12 +259,12 @@ describe('overlap, catch-up, concurrency and subagents', () => {
         ),
       ],
     });
-    harness.scheduler.start();
-    harness.clock.advance(minute);
+    await harness.scheduler.start();
+    await harness.clock.advance(minute);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    harness.clock.advance(5000); // the timeout
+    await harness.clock.advance(5000); // the timeout
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const [run] = harness.scheduler.listRuns();
+    const [run] = await harness.scheduler.listRuns();
     assert.deepEqual([run.status, run.attempt], ['queued', 1]);
     return harness;
   }
@@ -278,23 +280,23 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     });
     const restarted = harness.makeScheduler();
     try {
-      harness.scheduler.start();
-      harness.clock.advance(minute);
+      await harness.scheduler.start();
+      await harness.clock.advance(minute);
       await new Promise((resolve) => setTimeout(resolve, 100));
       await harness.scheduler.stop({ drainMs: 0 });
-      const stopped = harness.scheduler.listRuns({ jobId: 'j' });
+      const stopped = await harness.scheduler.listRuns({ jobId: 'j' });
       assert.deepEqual(stopped.map((run) => [run.status, run.trigger]).sort(), [
         ['interrupted', 'schedule'],
         ['queued', 'retry'],
       ]);
       assert.equal(
-        harness.scheduler.listRuns({ jobId: 'once' }).filter((run) => run.trigger === 'retry').length,
+        (await harness.scheduler.listRuns({ jobId: 'once' })).filter((run) => run.trigger === 'retry').length,
         0,
         'a job without retries is not retried',
       );
-      restarted.start();
+      await restarted.start();
       await harness.settle(restarted);
-      const retry = restarted.listRuns({ jobId: 'j' }).find((run) => run.trigger === 'retry');
+      const retry = (await restarted.listRuns({ jobId: 'j' })).find((run) => run.trigger === 'retry');
       assert.equal(retry?.status, 'ok');
       assert.equal(retry?.retryOf, stopped.find((run) => run.status === 'interrupted')?.id);
     } finally {
@@ -306,12 +308,12 @@ describe('overlap, catch-up, concurrency and subagents', () => {
   test('a run past its timeout is recorded timeout, then retried after the backoff', async () => {
     const harness = await timedOutAwaitingRetry();
     try {
-      let [run] = harness.scheduler.listRuns();
+      let [run] = await harness.scheduler.listRuns();
       assert.match(run.error ?? '', /timed out after 5000 ms/);
       assert.equal(run.notBefore, Date.parse('2026-01-01T00:01:15Z'), 'the retry time is stored');
-      harness.clock.advance(10_000); // the backoff
+      await harness.clock.advance(10_000); // the backoff
       await harness.settle();
-      [run] = harness.scheduler.listRuns();
+      [run] = await harness.scheduler.listRuns();
       assert.equal(run.status, 'ok');
       assert.equal(run.attempt, 2);
     } finally {
@@ -324,17 +326,17 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     try {
       const calls = fake.requests.length;
       // Another connection (a CLI command) commits: the scheduler re-reads the store's active runs.
-      const other = openSqlite(harness.dbPath);
-      createSqliteSessionStore(other).remember('a', 'note', 'from the CLI', harness.clock.now());
-      closeSqlite(other);
-      harness.clock.advance(2000); // a poll: sees the change
+      const other = openInlineStores(harness.dbPath);
+      await other.sessions.remember('a', 'note', 'from the CLI', harness.clock.now());
+      await other.close();
+      await harness.clock.advance(2000); // a poll: sees the change
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(fake.requests.length, calls, 'not called again before the backoff');
-      assert.equal(harness.scheduler.listRuns()[0].attempt, 1);
-      harness.clock.advance(8000); // the rest of the backoff
+      assert.equal((await harness.scheduler.listRuns())[0].attempt, 1);
+      await harness.clock.advance(8000); // the rest of the backoff
       await harness.settle();
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const [run] = harness.scheduler.listRuns();
+      const [run] = await harness.scheduler.listRuns();
       assert.deepEqual([run.status, run.attempt], ['ok', 2]);
       assert.equal(fake.requests.length, calls + 1, 'the retry ran once');
     } finally {
@@ -348,13 +350,13 @@ describe('overlap, catch-up, concurrency and subagents', () => {
     try {
       await harness.scheduler.stop();
       const calls = fake.requests.length;
-      restarted.start();
-      harness.clock.advance(3000);
+      await restarted.start();
+      await harness.clock.advance(3000);
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(fake.requests.length, calls, 'the restart does not cut the backoff short');
-      harness.clock.advance(7000); // 10 s after the failure
+      await harness.clock.advance(7000); // 10 s after the failure
       await harness.settle(restarted);
-      const [run] = restarted.listRuns();
+      const [run] = await restarted.listRuns();
       assert.deepEqual([run.status, run.attempt], ['ok', 2]);
     } finally {
       await restarted.stop();

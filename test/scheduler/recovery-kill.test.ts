@@ -10,14 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createTelegramChannel } from '../../src/delivery/channels/telegram-channel.ts';
 import { Outbox } from '../../src/delivery/outbox.ts';
 import { createRunDeliverySink } from '../../src/delivery/run-delivery-sink.ts';
-import {
-  closeSqlite,
-  createSqliteHistoryPruner,
-  createSqliteSchedulerStore,
-  openSqlite,
-  pruneHistory,
-} from '../../src/store/index.ts';
-import { createSqliteDeliveryStore } from '../../src/store/sqlite-delivery-store.ts';
+import { closeSqlite, openInlineStores, openSqlite, pruneHistory } from '../../src/store/index.ts';
 import { botToken } from '../delivery/outbox-harness.ts';
 import { startFakeModelServer } from '../fakes/start-fake-model-server.ts';
 import { runRecord } from './run-record.ts';
@@ -92,8 +85,8 @@ describe('kill -9 while an interrupted run is given its retry', () => {
     const children: ChildProcess[] = [];
     try {
       // What a kill -9 mid-run leaves: the run of job0 still `running`.
-      const db = openSqlite(dbPath);
-      createSqliteSchedulerStore(db).insertRun(
+      const seeded = openInlineStores(dbPath);
+      await seeded.scheduler.insertRun(
         runRecord('victim', 'running', Date.now() - 1000, {
           jobId: 'job0',
           agentId: 'worker',
@@ -101,7 +94,7 @@ describe('kill -9 while an interrupted run is given its retry', () => {
           slotTime: Date.now() - 1000,
         }),
       );
-      closeSqlite(db);
+      await seeded.close();
 
       const first = startChild([dbPath, fake.baseUrl, 'die-before-retry', 'none']);
       children.push(first.process);
@@ -178,35 +171,40 @@ describe('kill -9 between a run commit and its hand-over to the outbox', () => {
       const runId = String((await first.line('frozen')).runId);
       await kill(first.process);
 
-      const db = openSqlite(dbPath);
+      const stores = openInlineStores(dbPath);
+      const db = stores.db;
       try {
-        const store = createSqliteSchedulerStore(db);
+        const store = stores.scheduler;
         assert.equal(
-          store.getRun(runId)?.deliveryStatus,
+          (await store.getRun(runId))?.deliveryStatus,
           'pending',
           'committed as finished, not yet handed over',
         );
         // `pyramid prune` before the restart, with a retention shorter than the downtime.
         const later = Date.now() + 3_600_000;
-        await pruneHistory(createSqliteHistoryPruner(db), {
+        await pruneHistory(stores.pruner, {
           runsBefore: later,
           transcriptsBefore: later,
           deliveriesBefore: later,
         });
         const outbox = new Outbox({
-          store: createSqliteDeliveryStore(db),
+          store: stores.delivery,
           channels: new Map([['tg', createTelegramChannel({ name: 'tg', botToken, apiRoot: fake.origin })]]),
         });
-        const sink = createRunDeliverySink({ outbox, store, targetsFor: () => [{ channel: 'tg', to: '1' }] });
-        assert.equal(sink.recover(), 1, 'the restart queues the output that never reached the outbox');
-        assert.equal(outbox.list({ runId }).length, 1);
-        assert.equal(store.getRun(runId)?.deliveryStatus, 'pending');
+        const sink = createRunDeliverySink({
+          outbox,
+          store,
+          targetsFor: async () => [{ channel: 'tg', to: '1' }],
+        });
+        assert.equal(await sink.recover(), 1, 'the restart queues the output that never reached the outbox');
+        assert.equal((await outbox.list({ runId })).length, 1);
+        assert.equal((await store.getRun(runId))?.deliveryStatus, 'pending');
         assert.equal(
           String((db.prepare('PRAGMA integrity_check').get() as Record<string, string>).integrity_check),
           'ok',
         );
       } finally {
-        closeSqlite(db);
+        await stores.close();
       }
     } finally {
       for (const child of children) await kill(child);

@@ -13,15 +13,10 @@ import type { RequestLedger } from '../../src/contracts/request-ledger.ts';
 import { createModelAdapter } from '../../src/providers/create-model-adapter.ts';
 import { Router } from '../../src/router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler.ts';
-import {
-  closeSqlite,
-  createSqliteSchedulerStore,
-  createSqliteSessionStore,
-  openSqlite,
-} from '../../src/store/index.ts';
+import { closeSqlite, openInlineStores, openSqlite } from '../../src/store/index.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import type { FakeModelServer } from '../fakes/start-fake-model-server.ts';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock, settleMicrotasks } from './manual-clock.ts';
 
 /** An agent with test defaults. */
 export function testAgent(id: string, extra: Partial<AgentConfig> = {}): AgentConfig {
@@ -34,6 +29,8 @@ export function testAgent(id: string, extra: Partial<AgentConfig> = {}): AgentCo
     mainSessionTokens: 8000,
     maxSteps: 6,
     httpAllowedHosts: [],
+    httpAllowPrivateAddresses: false,
+    maxToolCalls: 8,
     deliver: [],
     ...extra,
   };
@@ -123,8 +120,9 @@ export async function createHarness(
   };
   const db = openSqlite(dbPath);
   const clock = new ManualClock(options.start ?? '2026-01-01T00:00:00Z');
-  const store = createSqliteSchedulerStore(db);
-  const sessions = createSqliteSessionStore(db);
+  const stores = openInlineStores(db);
+  const store = stores.scheduler;
+  const sessions = stores.sessions;
   let counter = 0;
   const makeScheduler = (extra: Partial<SchedulerOptions> = {}) =>
     new Scheduler({
@@ -150,6 +148,8 @@ export async function createHarness(
     /** Waits (real time) until no run is queued or running. */
     async settle(target: Scheduler = scheduler, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
+      // A tick the scheduler started (at start, or on a timer) may still be claiming its runs.
+      await settleMicrotasks();
       while (Date.now() < deadline) {
         const stats = target.stats();
         if (stats.running === 0 && stats.queued === 0) return;
@@ -159,6 +159,7 @@ export async function createHarness(
     },
     async close() {
       await scheduler.stop();
+      await stores.close();
       closeSqlite(db);
       if (folder) await rm(folder, { recursive: true, force: true });
     },

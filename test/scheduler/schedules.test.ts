@@ -11,7 +11,7 @@ const slots = (runs: RunRecord[]) => runs.map((run) => iso(run.slotTime)).sort()
 async function walk(harness: Harness, untilIso: string, stepMs: number) {
   const until = Date.parse(untilIso);
   while (harness.clock.now() < until) {
-    harness.clock.advance(Math.min(stepMs, until - harness.clock.now()));
+    await harness.clock.advance(Math.min(stepMs, until - harness.clock.now()));
     await harness.settle();
   }
 }
@@ -30,9 +30,9 @@ describe('schedules fire when they should', () => {
       start: '2026-01-01T00:07:00Z',
     });
     try {
-      harness.scheduler.start();
+      await harness.scheduler.start();
       await walk(harness, '2026-01-01T01:05:00Z', 60_000);
-      const runs = harness.scheduler.listRuns({ jobId: 'quarter' });
+      const runs = await harness.scheduler.listRuns({ jobId: 'quarter' });
       assert.deepEqual(slots(runs), [
         '2026-01-01T00:15:00.000Z',
         '2026-01-01T00:30:00.000Z',
@@ -57,9 +57,9 @@ describe('schedules fire when they should', () => {
       start: '2026-03-27T12:00:00Z',
     });
     try {
-      harness.scheduler.start();
+      await harness.scheduler.start();
       await walk(harness, '2026-03-31T12:00:00Z', 30 * 60_000);
-      assert.deepEqual(slots(harness.scheduler.listRuns({ jobId: 'nightly' })), [
+      assert.deepEqual(slots(await harness.scheduler.listRuns({ jobId: 'nightly' })), [
         '2026-03-28T01:30:00.000Z', // 02:30 CET
         '2026-03-29T01:00:00.000Z', // 02:30 does not exist: 03:00 CEST
         '2026-03-30T00:30:00.000Z', // 02:30 CEST
@@ -77,9 +77,9 @@ describe('schedules fire when they should', () => {
       start: '2026-10-24T23:30:00Z',
     });
     try {
-      harness.scheduler.start();
+      await harness.scheduler.start();
       await walk(harness, '2026-10-25T03:30:00Z', 10 * 60_000);
-      assert.deepEqual(slots(harness.scheduler.listRuns({ jobId: 'hourly' })), [
+      assert.deepEqual(slots(await harness.scheduler.listRuns({ jobId: 'hourly' })), [
         '2026-10-25T00:00:00.000Z', // 02:00 CEST
         '2026-10-25T01:00:00.000Z', // 02:00 CET (the repeated hour)
         '2026-10-25T02:00:00.000Z',
@@ -97,12 +97,12 @@ describe('schedules fire when they should', () => {
       start: '2026-01-01T08:00:00Z',
     });
     try {
-      harness.scheduler.start();
+      await harness.scheduler.start();
       await walk(harness, '2026-01-01T08:59:00Z', 60_000);
-      assert.equal(harness.scheduler.listRuns().length, 0, 'nothing before its time');
+      assert.equal((await harness.scheduler.listRuns()).length, 0, 'nothing before its time');
       await walk(harness, '2026-01-02T12:00:00Z', 60 * 60_000);
-      assert.deepEqual(slots(harness.scheduler.listRuns()), ['2026-01-01T09:00:00.000Z']);
-      assert.equal(harness.scheduler.listJobs()[0].nextRunAt, undefined);
+      assert.deepEqual(slots(await harness.scheduler.listRuns()), ['2026-01-01T09:00:00.000Z']);
+      assert.equal((await harness.scheduler.listJobs())[0].nextRunAt, undefined);
     } finally {
       await harness.close();
     }
@@ -114,15 +114,15 @@ describe('schedules fire when they should', () => {
       jobs: [testJob('j', 'a', { kind: 'every', everyMs: 60_000 })],
     });
     try {
-      harness.scheduler.reconcile();
-      harness.scheduler.setEnabled('j', false);
-      harness.scheduler.start();
+      await harness.scheduler.reconcile();
+      await harness.scheduler.setEnabled('j', false);
+      await harness.scheduler.start();
       await walk(harness, '2026-01-01T00:05:00Z', 60_000);
-      assert.equal(harness.scheduler.listRuns().length, 0);
-      harness.scheduler.setEnabled('j', true);
+      assert.equal((await harness.scheduler.listRuns()).length, 0);
+      await harness.scheduler.setEnabled('j', true);
       await walk(harness, '2026-01-01T00:06:30Z', 30_000);
       // Slots while disabled are not run; from enabling on, each slot runs once.
-      assert.deepEqual(slots(harness.scheduler.listRuns()), [
+      assert.deepEqual(slots(await harness.scheduler.listRuns()), [
         '2026-01-01T00:05:00.000Z',
         '2026-01-01T00:06:00.000Z',
       ]);
@@ -138,14 +138,14 @@ describe('schedules fire when they should', () => {
       start: '2026-01-01T00:30:00Z',
     });
     try {
-      harness.scheduler.reconcile();
-      harness.scheduler.setEnabled('hourly', false);
-      harness.scheduler.start();
+      await harness.scheduler.reconcile();
+      await harness.scheduler.setEnabled('hourly', false);
+      await harness.scheduler.start();
       await walk(harness, '2026-01-01T06:30:00Z', 30 * 60_000);
-      const view = harness.scheduler.setEnabled('hourly', true);
+      const view = await harness.scheduler.setEnabled('hourly', true);
       assert.equal(iso(view.nextRunAt), '2026-01-01T07:00:00.000Z');
       await walk(harness, '2026-01-01T07:10:00Z', 10 * 60_000);
-      assert.deepEqual(slots(harness.scheduler.listRuns()), ['2026-01-01T07:00:00.000Z']);
+      assert.deepEqual(slots(await harness.scheduler.listRuns()), ['2026-01-01T07:00:00.000Z']);
     } finally {
       await harness.close();
     }
@@ -159,12 +159,12 @@ describe('schedules fire when they should', () => {
       start: '2026-01-01T00:30:00Z',
     });
     try {
-      harness.scheduler.start();
+      await harness.scheduler.start();
       await walk(harness, '2026-01-01T06:30:00Z', 30 * 60_000);
-      harness.scheduler.applyConfig({ ...harness.config, jobs: { hourly: { ...job, enabled: true } } });
-      assert.equal(iso(harness.scheduler.listJobs()[0].nextRunAt), '2026-01-01T07:00:00.000Z');
+      await harness.scheduler.applyConfig({ ...harness.config, jobs: { hourly: { ...job, enabled: true } } });
+      assert.equal(iso((await harness.scheduler.listJobs())[0].nextRunAt), '2026-01-01T07:00:00.000Z');
       await walk(harness, '2026-01-01T07:10:00Z', 10 * 60_000);
-      assert.deepEqual(slots(harness.scheduler.listRuns()), ['2026-01-01T07:00:00.000Z']);
+      assert.deepEqual(slots(await harness.scheduler.listRuns()), ['2026-01-01T07:00:00.000Z']);
     } finally {
       await harness.close();
     }

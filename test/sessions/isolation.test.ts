@@ -36,9 +36,9 @@ describe('sessions: no context bleed', () => {
       start: '2026-01-01T00:00:30Z',
     });
     try {
-      harness.scheduler.start();
+      await harness.scheduler.start();
       for (let round = 0; round < 3; round++) {
-        harness.clock.advance(60_000);
+        await harness.clock.advance(60_000);
         await harness.settle();
       }
       const chats = fake.requests.filter((request) => request.path.includes('chat/completions'));
@@ -63,11 +63,13 @@ describe('sessions: no context bleed', () => {
         assert.equal(text(messages[1]), `SECRET-${owner}`);
         assert.ok(!all.includes('ANSWER-LEAK-CANARY'), 'no earlier answer in the context');
       }
-      const runs = harness.scheduler.listRuns({ jobId: 'job-alpha' });
+      const runs = await harness.scheduler.listRuns({ jobId: 'job-alpha' });
       assert.equal(new Set(runs.map((run) => run.sessionId)).size, 3, 'a new session id per run');
       for (const run of runs) {
         assert.equal(run.sessionId, `job:job-alpha:run:${run.id}`);
-        const transcript = harness.sessions.messages(run.sessionId ?? '').map((entry) => entry.message.role);
+        const transcript = (await harness.sessions.messages(run.sessionId ?? '')).map(
+          (entry) => entry.message.role,
+        );
         assert.deepEqual(transcript, ['user', 'assistant'], 'the transcript is in the store');
       }
     } finally {
@@ -104,9 +106,9 @@ describe('sessions: no context bleed', () => {
       start: '2026-01-01T00:00:30Z',
     });
     try {
-      harness.scheduler.start();
+      await harness.scheduler.start();
       for (let round = 0; round < 6; round++) {
-        harness.clock.advance(60_000);
+        await harness.clock.advance(60_000);
         await harness.settle();
       }
       const keeperRequests = fake.requests
@@ -119,7 +121,7 @@ describe('sessions: no context bleed', () => {
       assert.ok(last.length < 12, `bounded: ${last.length} messages, not all 11`);
       assert.ok(keeperRequests.every((messages) => !messages.map(text).join().includes('OTHER')));
       assert.equal(
-        harness.sessions.messages(mainSessionId('keeper')).length,
+        (await harness.sessions.messages(mainSessionId('keeper'))).length,
         12,
         'the whole transcript is kept',
       );
@@ -147,16 +149,16 @@ describe('sessions: no context bleed', () => {
       start: '2026-01-01T00:00:30Z',
     });
     try {
-      harness.scheduler.start();
-      harness.clock.advance(30_000);
+      await harness.scheduler.start();
+      await harness.clock.advance(30_000);
       await harness.settle();
       assert.deepEqual(
-        harness.scheduler.listRuns().map((run) => run.status),
+        (await harness.scheduler.listRuns()).map((run) => run.status),
         ['ok', 'ok', 'ok'],
       );
-      const transcript = harness.sessions
-        .messages(mainSessionId('keeper'))
-        .map((entry) => `${entry.message.role}:${entry.message.content}`);
+      const transcript = (await harness.sessions.messages(mainSessionId('keeper'))).map(
+        (entry) => `${entry.message.role}:${entry.message.content}`,
+      );
       // Each turn's answer follows its own message; the event sits between turns, never inside one.
       for (const [index, line] of transcript.entries()) {
         if (line.startsWith('user:TURN'))

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createLedger } from '../../src/ledger/create-ledger.ts';
-import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
-import { createSqliteLedgerStore } from '../../src/store/sqlite-ledger-store.ts';
+import { openInlineStores } from '../../src/store/open-inline-stores.ts';
 import { assertUsd } from '../ledger/approx.ts';
 import { config } from '../ledger/fixture-data.ts';
 
@@ -51,9 +50,9 @@ describe('durability across a crash', () => {
     assert.equal(signal, 'SIGKILL');
     // The rows live only in the WAL: the child never closed or checkpointed.
     assert.ok(statSync(`${path}-wal`).size > 0);
-    const db = openSqlite(path);
+    const stores = openInlineStores(path);
     try {
-      const ledger = createLedger({ store: createSqliteLedgerStore(db), config });
+      const ledger = createLedger({ store: stores.ledger, config });
       for (const id of ['child-0', 'child-1', 'child-2', 'child-3', 'child-4']) {
         const stored = await ledger.getRequest(id);
         assert.ok(stored, `${id} lost`);
@@ -65,7 +64,7 @@ describe('durability across a crash', () => {
       assert.ok(ids.length <= 5);
       assertUsd(await ledger.spentSince(0, 'child'), 5 * 0.0012);
     } finally {
-      closeSqlite(db);
+      await stores.close();
     }
   });
 
@@ -74,9 +73,10 @@ describe('durability across a crash', () => {
     const { signal, ids } = await runChild([path, 'loop'], 20);
     assert.equal(signal, 'SIGKILL');
     assert.ok(ids.length >= 20);
-    const db = openSqlite(path);
+    const stores = openInlineStores(path);
+    const { db } = stores;
     try {
-      const store = createSqliteLedgerStore(db);
+      const store = stores.ledger;
       for (const id of ids) {
         const stored = await store.get(id);
         assert.ok(stored, `${id} was announced but lost`);
@@ -90,7 +90,7 @@ describe('durability across a crash', () => {
         .get();
       assert.equal(partial?.n, 0);
     } finally {
-      closeSqlite(db);
+      await stores.close();
     }
   });
 });

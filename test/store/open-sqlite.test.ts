@@ -79,7 +79,10 @@ describe('openSqlite', () => {
     const path = join(dir, 'pyramid.db');
     const first = openSqlite(path);
     first.exec(
-      "INSERT INTO requests VALUES ('kept', 't', 't', NULL, 1, 2, 'ok', NULL, 'm', 0, 1, 1, 0, 0, 0.5, 0.5, 0)",
+      `INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
+        error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens, cost_usd,
+        cloud_only_cost_usd, attempt_count)
+      VALUES ('kept', 't', 't', NULL, 1, 2, 'ok', NULL, 'm', 0, 1, 1, 0, 0, 0.5, 0.5, 0)`,
     );
     closeSqlite(first);
     const second = openSqlite(path);

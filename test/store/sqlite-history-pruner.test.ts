@@ -5,14 +5,12 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { DeliveryRecord, DeliveryState } from '../../src/contracts/delivery.ts';
+import type { HistoryPruner } from '../../src/contracts/history-pruner.ts';
 import type { RunStatus } from '../../src/contracts/scheduler-store.ts';
+import { openInlineStores } from '../../src/store/open-inline-stores.ts';
 import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
 import { pruneHistory, retentionCutoffs } from '../../src/store/prune-history.ts';
-import { createSqliteDeliveryStore } from '../../src/store/sqlite-delivery-store.ts';
 import { createSqliteHistoryPruner } from '../../src/store/sqlite-history-pruner.ts';
-import { createSqliteLedgerStore } from '../../src/store/sqlite-ledger-store.ts';
-import { createSqliteSchedulerStore } from '../../src/store/sqlite-scheduler-store.ts';
-import { createSqliteSessionStore } from '../../src/store/sqlite-session-store.ts';
 import { runRecord } from '../scheduler/run-record.ts';
 
 const run = (id: string, status: RunStatus, queuedAt: number, sessionId?: string) =>
@@ -43,29 +41,41 @@ const ids = (db: DatabaseSync, sql: string) =>
 const count = (db: DatabaseSync, table: string) =>
   Number((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
 
+/** The asynchronous interface over a pruner with a small batch (openInlineStores takes the default one). */
+function smallBatchPruner(db: DatabaseSync, batch: number): HistoryPruner {
+  const pruner = createSqliteHistoryPruner(db, { batch });
+  return {
+    count: async (cutoffs) => pruner.count(cutoffs),
+    pruneBatch: async (cutoffs) => pruner.pruneBatch(cutoffs),
+  };
+}
+
 describe('createSqliteHistoryPruner', () => {
   let dir: string;
   let db: DatabaseSync;
+  let stores: ReturnType<typeof openInlineStores>;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pyramid-prune-'));
     db = openSqlite(join(dir, 'pyramid.db'));
+    stores = openInlineStores(db);
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await stores.close();
     closeSqlite(db);
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** Old and recent history of every kind, with the old things that must survive beside what may go. */
   async function seed() {
-    const sessions = createSqliteSessionStore(db);
-    const session = (
+    const { sessions } = stores;
+    const session = async (
       id: string,
       kind: 'isolated' | 'main' | 'subagent',
       createdAt: number,
       parentId?: string,
     ) => {
-      sessions.ensure({ id, kind, agentId: 'agent', ...(parentId ? { parentId } : {}), createdAt });
-      sessions.append(
+      await sessions.ensure({ id, kind, agentId: 'agent', ...(parentId ? { parentId } : {}), createdAt });
+      await sessions.append(
         id,
         [
           { role: 'user', content: `hello ${id}` },
@@ -74,24 +84,24 @@ describe('createSqliteHistoryPruner', () => {
         createdAt,
       );
     };
-    session('old-isolated', 'isolated', old);
-    session('old-sub', 'subagent', old, 'old-isolated');
-    session('old-main', 'main', old);
-    session('recent-isolated', 'isolated', recent);
-    session('old-but-running', 'isolated', old);
-    session('old-sub-of-running', 'subagent', old, 'old-but-running');
+    await session('old-isolated', 'isolated', old);
+    await session('old-sub', 'subagent', old, 'old-isolated');
+    await session('old-main', 'main', old);
+    await session('recent-isolated', 'isolated', recent);
+    await session('old-but-running', 'isolated', old);
+    await session('old-sub-of-running', 'subagent', old, 'old-but-running');
 
-    const runs = createSqliteSchedulerStore(db);
-    runs.insertRun(run('old-ok', 'ok', old, 'old-isolated'));
-    runs.insertRun(run('old-error', 'error', old));
-    runs.insertRun(run('old-queued', 'queued', old));
-    runs.insertRun(run('old-running', 'running', old, 'old-but-running'));
-    runs.insertRun(run('recent-ok', 'ok', recent, 'recent-isolated'));
+    const runs = stores.scheduler;
+    await runs.insertRun(run('old-ok', 'ok', old, 'old-isolated'));
+    await runs.insertRun(run('old-error', 'error', old));
+    await runs.insertRun(run('old-queued', 'queued', old));
+    await runs.insertRun(run('old-running', 'running', old, 'old-but-running'));
+    await runs.insertRun(run('recent-ok', 'ok', recent, 'recent-isolated'));
     // Queued long ago, finished yesterday (it waited through an outage): not past retention yet.
-    runs.insertRun({ ...run('old-finished-late', 'ok', old), finishedAt: recent });
+    await runs.insertRun({ ...run('old-finished-late', 'ok', old), finishedAt: recent });
 
-    const deliveries = createSqliteDeliveryStore(db);
-    deliveries.insert(
+    const deliveries = stores.delivery;
+    await deliveries.insert(
       [
         delivery('old-delivered', 'delivered', old),
         delivery('old-failed', 'failed', old),
@@ -100,7 +110,7 @@ describe('createSqliteHistoryPruner', () => {
       ].map((record) => ({ record, chunks: ['one', 'two'] })),
     );
 
-    const ledger = createSqliteLedgerStore(db);
+    const ledger = stores.ledger;
     for (const [requestId, startedAt] of [
       ['old-request', old],
       ['recent-request', recent],
@@ -139,13 +149,13 @@ describe('createSqliteHistoryPruner', () => {
 
   it('removes finished history past each cutoff and keeps what is still in play', async () => {
     await seed();
-    const pruner = createSqliteHistoryPruner(db);
+    const pruner = stores.pruner;
     const cutoffs = retentionCutoffs(
       { transcriptsMs: 30 * day, runsMs: 30 * day, deliveriesMs: 30 * day, ledgerMs: 30 * day, everyMs: 1 },
       now,
     );
     const expected = { sessions: 2, sessionMessages: 4, runs: 2, deliveries: 2, ledgerRequests: 1 };
-    assert.deepEqual(pruner.count(cutoffs), expected, 'a dry run counts what the prune removes');
+    assert.deepEqual(await pruner.count(cutoffs), expected, 'a dry run counts what the prune removes');
     assert.equal(count(db, 'runs'), 6, 'counting removed nothing');
     assert.deepEqual(await pruneHistory(pruner, cutoffs), expected);
 
@@ -169,18 +179,22 @@ describe('createSqliteHistoryPruner', () => {
     assert.equal(count(db, 'delivery_chunks'), 4, "a removed delivery's chunks go with it");
     assert.deepEqual(ids(db, 'SELECT request_id AS id FROM requests'), ['recent-request']);
     assert.equal(count(db, 'attempts'), 1, "a removed request's attempts go with it");
-    assert.deepEqual(pruner.count(cutoffs), { ...expected, ...zeroCounts }, 'nothing is left to remove');
+    assert.deepEqual(
+      await pruner.count(cutoffs),
+      { ...expected, ...zeroCounts },
+      'nothing is left to remove',
+    );
   });
 
   it('keeps the deliveries of a run whose delivery status is not settled yet, and the run', async () => {
     // What a crash between a delivery becoming final and its run learning it leaves behind.
-    createSqliteSchedulerStore(db).insertRun({ ...run('unsettled', 'ok', old), deliveryStatus: 'pending' });
-    createSqliteDeliveryStore(db).insert([
+    await stores.scheduler.insertRun({ ...run('unsettled', 'ok', old), deliveryStatus: 'pending' });
+    await stores.delivery.insert([
       { record: { ...delivery('of-unsettled', 'delivered', old), runId: 'unsettled' }, chunks: ['one'] },
       { record: { ...delivery('of-nobody', 'delivered', old), runId: 'gone' }, chunks: ['one'] },
     ]);
     const cutoffs = retentionCutoffs({ runsMs: 30 * day, deliveriesMs: 30 * day, everyMs: 1 }, now);
-    await pruneHistory(createSqliteHistoryPruner(db), cutoffs);
+    await pruneHistory(stores.pruner, cutoffs);
     assert.deepEqual(ids(db, 'SELECT id FROM runs'), ['unsettled']);
     assert.deepEqual(ids(db, 'SELECT delivery_id AS id FROM deliveries'), ['of-unsettled']);
   });
@@ -189,7 +203,7 @@ describe('createSqliteHistoryPruner', () => {
     await seed();
     const cutoffs = retentionCutoffs({ runsMs: 30 * day, everyMs: 1 }, now);
     assert.deepEqual(Object.keys(cutoffs), ['runsBefore']);
-    const counts = await pruneHistory(createSqliteHistoryPruner(db), cutoffs);
+    const counts = await pruneHistory(stores.pruner, cutoffs);
     assert.deepEqual(counts, { ...zeroCounts, runs: 2 });
     assert.equal(count(db, 'sessions'), 6);
     assert.equal(count(db, 'deliveries'), 4);
@@ -197,11 +211,11 @@ describe('createSqliteHistoryPruner', () => {
   });
 
   it('works through a backlog in batches, each its own transaction, until none is left', async () => {
-    const runs = createSqliteSchedulerStore(db);
-    for (let index = 0; index < 23; index++) runs.insertRun(run(`old-${index}`, 'ok', old + index));
-    const pruner = createSqliteHistoryPruner(db, { batch: 5 });
+    for (let index = 0; index < 23; index++)
+      await stores.scheduler.insertRun(run(`old-${index}`, 'ok', old + index));
+    const pruner = smallBatchPruner(db, 5);
     const cutoffs = { runsBefore: now - 30 * day };
-    const first = pruner.pruneBatch(cutoffs);
+    const first = await pruner.pruneBatch(cutoffs);
     assert.deepEqual([first.counts.runs, first.done], [5, false]);
     assert.equal(count(db, 'runs'), 18);
     assert.equal((await pruneHistory(pruner, cutoffs)).runs, 18);
@@ -209,15 +223,11 @@ describe('createSqliteHistoryPruner', () => {
   });
 
   it('stops between batches once its signal aborts', async () => {
-    const runs = createSqliteSchedulerStore(db);
-    for (let index = 0; index < 20; index++) runs.insertRun(run(`old-${index}`, 'ok', old + index));
+    for (let index = 0; index < 20; index++)
+      await stores.scheduler.insertRun(run(`old-${index}`, 'ok', old + index));
     const controller = new AbortController();
     controller.abort();
-    const counts = await pruneHistory(
-      createSqliteHistoryPruner(db, { batch: 5 }),
-      { runsBefore: now },
-      controller.signal,
-    );
+    const counts = await pruneHistory(smallBatchPruner(db, 5), { runsBefore: now }, controller.signal);
     assert.equal(counts.runs, 5, 'one batch, then the abort is seen');
     assert.equal(count(db, 'runs'), 15);
   });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { LedgerAttemptRow, LedgerRequestRow, LedgerStore } from '../../src/contracts/ledger-store.ts';
+import { openInlineStores } from '../../src/store/open-inline-stores.ts';
 import { closeSqlite, openSqlite } from '../../src/store/open-sqlite.ts';
 import { createSqliteLedgerStore } from '../../src/store/sqlite-ledger-store.ts';
 
@@ -43,13 +44,16 @@ const count = (db: DatabaseSync, table: string) =>
 describe('createSqliteLedgerStore', () => {
   let dir: string;
   let db: DatabaseSync;
+  let stores: ReturnType<typeof openInlineStores>;
   let store: LedgerStore;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pyramid-ledger-store-'));
     db = openSqlite(join(dir, 'pyramid.db'));
-    store = createSqliteLedgerStore(db);
+    stores = openInlineStores(db);
+    store = stores.ledger;
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await stores.close();
     closeSqlite(db);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,3 +1,4 @@
+import { outputFormatToRaw } from '../../config/output-format-schema.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import type { JobConfig } from '../../contracts/pyramid-config.ts';
 
@@ -19,6 +20,8 @@ export type JobOptions = {
   disabled?: boolean;
   /** `--deliver`, repeated: `channel`, `channel:to` or `channel:to:thread`; `""` alone means the agent's targets. */
   deliver?: string[];
+  /** `--output`: `text`, `json`, or a JSON Schema as JSON text. */
+  output?: string;
 };
 
 /** A resolved job back in its YAML shape, so an edit can change some fields and be validated whole. */
@@ -42,6 +45,7 @@ export function jobToRaw(job: JobConfig): Record<string, unknown> {
     catchUp: job.catchUp,
     enabled: job.enabled,
     deliver: [...job.deliver],
+    ...(job.output ? { output: outputFormatToRaw(job.output) } : {}),
   };
 }
 
@@ -51,7 +55,7 @@ export function applyJobOptions(raw: Record<string, unknown>, options: JobOption
   if (options.agent !== undefined) next.agent = options.agent;
   if (options.cron !== undefined)
     next.schedule = { cron: options.cron, ...(options.tz ? { tz: options.tz } : {}) };
-  else if (options.every !== undefined) next.schedule = { every: durationOrNumber(options.every) };
+  else if (options.every !== undefined) next.schedule = { every: numberOrText(options.every) };
   else if (options.at !== undefined) next.schedule = { at: options.at };
   else if (options.tz !== undefined && typeof next.schedule === 'object' && next.schedule !== null) {
     next.schedule = { ...(next.schedule as object), tz: options.tz };
@@ -69,19 +73,35 @@ export function applyJobOptions(raw: Record<string, unknown>, options: JobOption
   }
   if (options.systemEvent !== undefined) next.payload = { kind: 'systemEvent', text: options.systemEvent };
   if (options.session !== undefined) next.session = options.session;
-  if (options.timeout !== undefined) next.timeout = durationOrNumber(options.timeout);
-  if (options.retries !== undefined) next.retries = Number(options.retries);
-  if (options.backoff !== undefined) next.backoff = durationOrNumber(options.backoff);
+  if (options.timeout !== undefined) next.timeout = numberOrText(options.timeout);
+  if (options.retries !== undefined) next.retries = numberOrText(options.retries);
+  if (options.backoff !== undefined) next.backoff = numberOrText(options.backoff);
   if (options.overlap !== undefined) next.overlap = options.overlap;
   if (options.catchUp !== undefined) next.catchUp = options.catchUp;
   if (options.disabled) next.enabled = false;
   if (options.deliver !== undefined) next.deliver = options.deliver.filter(Boolean).map(parseDeliverOption);
+  // `--output ""` goes back to the agent's format.
+  if (options.output !== undefined)
+    next.output = options.output === '' ? undefined : parseOutputOption(options.output);
   return next;
 }
 
 /** Collects repeated `--deliver` values (commander calls it once per occurrence). */
 export function collectDeliverOption(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** `--output json`, `--output text` or `--output '{"type":"object",...}'` (a JSON Schema; defineJob checks it). */
+function parseOutputOption(text: string): unknown {
+  if (!text.trimStart().startsWith('{')) return text;
+  try {
+    return { schema: JSON.parse(text) };
+  } catch (error) {
+    throw new PyramidError(
+      'usage',
+      `--output: the JSON Schema is not valid JSON: ${(error as Error).message}`,
+    );
+  }
 }
 
 /**
@@ -97,4 +117,10 @@ function parseDeliverOption(text: string): string | Record<string, string> {
   return { channel, to, ...(thread === undefined ? {} : { thread }) };
 }
 
-const durationOrNumber = (text: string) => (/^\d+$/.test(text) ? Number(text) : text);
+/**
+ * An option's text as the value the config schema checks: a number when it is written as one (`90000`,
+ * `1e308`, `-1`, `1.5`), else the text itself (`15m`). The schema then gives the CLI the same answer
+ * it gives the file and the HTTP API; nothing is converted here that the schema would not see.
+ */
+const numberOrText = (text: string): number | string =>
+  /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) ? Number(text) : text;

@@ -58,6 +58,10 @@ function withScheduleOptions(command: Command): Command {
         'replaces the list on edit, "" goes back to the agent targets',
       collectDeliverOption,
     )
+    .option(
+      '--output <format>',
+      'the final answer\'s format: json, a JSON Schema (\'{"type":"object",...}\') or text (default: the agent\'s)',
+    )
     .option('--disabled', 'keep it off (not scheduled) until pyramid jobs enable <id>')
     .option('--json', 'print the job as JSON');
 }

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { defineJob, jobNames } from '../../config/define-job.ts';
 import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
+import type { GatewayConfig } from '../../contracts/pyramid-config.ts';
+import { dashboardRoutes } from '../../dashboard/dashboard-routes.ts';
 import {
   createGateway,
   createGatewayLogger,
@@ -15,6 +18,7 @@ import {
 } from '../../gateway/index.ts';
 import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
+import { claimHome } from '../../service/claim-home.ts';
 import { createBackoffFailures } from '../../store/create-backoff-failures.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
@@ -57,10 +61,21 @@ function shutdownSignal(force: () => void): Promise<string> {
 /** Starts the gateway server; a port that cannot be had is a clear error saying what to do, not a stack. */
 async function listen(
   app: Parameters<typeof startGatewayServer>[0]['app'],
-  gateway: { port: number; bind: string },
+  gateway: GatewayConfig,
+  logger: Logger,
 ): Promise<GatewayServer> {
   try {
-    return await startGatewayServer({ app, port: gateway.port, bind: gateway.bind });
+    return await startGatewayServer({
+      app,
+      port: gateway.port,
+      bind: gateway.bind,
+      connections: gateway.connections,
+      onError: (error, unreported) =>
+        logger.warn(
+          { err: error, unreported },
+          'the gateway could not accept a connection (out of open files? lower gateway.connections.max or raise ulimit -n)',
+        ),
+    });
   } catch (error) {
     const where = `${gateway.bind}:${gateway.port}`;
     const hints: Record<string, [string, string]> = {
@@ -98,12 +113,14 @@ export function registerStartCommand(program: Command, io: CliIo): void {
     .option('--bind <address>', 'address to listen on (default: gateway.bind, 127.0.0.1)')
     .action(async (options: StartOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const { configFile } = resolvePyramidPaths({
+      const { home, configFile } = resolvePyramidPaths({
         env: io.env,
         explicitConfigPath: globals.config,
         homedir: io.homedir,
         cwd: io.cwd,
       });
+      // One start per home: a second one is refused here, naming the first one's pid and address.
+      const claim = await claimHome({ home, version, now: io.now });
       const explicit = Boolean(globals.config || io.env.PYRAMID_CONFIG);
       if (!explicit && !(await exists(configFile))) {
         await writeStarterConfig(configFile);
@@ -114,7 +131,10 @@ export function registerStartCommand(program: Command, io: CliIo): void {
       const platform = await createPlatform(io, globals, { store: 'worker' });
       // Everything started so far, stopped in reverse order whatever fails: a start that fails after
       // listening must not stay half-started (200 on /health, 503 on /health/ready, nothing running).
-      const cleanups: Array<() => Promise<unknown> | unknown> = [() => platform.close()];
+      const cleanups: Array<() => Promise<unknown> | unknown> = [
+        () => claim.release(),
+        () => platform.close(),
+      ];
       const cleanUp = async (log?: (error: unknown) => void) => {
         for (const cleanup of cleanups.splice(0).reverse()) {
           try {
@@ -238,6 +258,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           gateway,
           router: platform.router,
           ledger: platform.ledger,
+          responses: platform.responses,
           probes: platform.probes,
           onRequestRecorded: platform.onRequestRecorded,
           storeStatus: platform.store.status,
@@ -250,13 +271,15 @@ export function registerStartCommand(program: Command, io: CliIo): void {
               jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, jobNames(platform.config)) }),
             platform.deliveriesRoutes,
             (app) => configReloadRoute(app, reloadConfig),
+            dashboardRoutes({ platform, scheduler }),
           ],
         });
         cleanups.push(() => built.dispose());
         // Listen first: a port in use ends the start before any job has run or any delivery was sent.
-        const server = await listen(built.app, gateway);
+        const server = await listen(built.app, gateway, log);
         let forced = false;
         cleanups.push(() => server.close(forced ? 0 : gateway.drainMs));
+        claim.announce(server.url);
         built.context.health.start();
         const requeued = await platform.recoverRunDeliveries();
         if (requeued > 0) {

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig, resolvePyramidPaths } from '../../config/index.ts';
+import { readSmallFile } from '../../config/read-small-file.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
-import { credentialsFile } from '../../gateway/load-gateway-tokens.ts';
+import { credentialsFile, maxCredentialsBytes } from '../../gateway/load-gateway-tokens.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { formatTable } from '../format-table.ts';
 
@@ -38,12 +38,16 @@ const day = 86_400_000;
  * The admin token `pyramid status` uses: PYRAMID_TOKEN, else the first configured admin token with a
  * value, else the admin token `pyramid start` generated into $PYRAMID_HOME/credentials.
  */
-async function adminToken(io: CliIo, home: string, configured: { token?: string; scopes: string[] }[]) {
+export async function adminToken(
+  io: CliIo,
+  home: string,
+  configured: { token?: string; scopes: string[] }[],
+) {
   if (io.env.PYRAMID_TOKEN) return io.env.PYRAMID_TOKEN;
   const fromConfig = configured.find((token) => token.scopes.includes('admin') && token.token);
   if (fromConfig?.token) return fromConfig.token;
   try {
-    const parsed = JSON.parse(await readFile(credentialsFile(home), 'utf8')) as {
+    const parsed = JSON.parse(await readSmallFile(credentialsFile(home), maxCredentialsBytes)) as {
       tokens?: { token?: string; scopes?: string[] }[];
     };
     return parsed.tokens?.find((token) => token.scopes?.includes('admin'))?.token;

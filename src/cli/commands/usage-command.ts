@@ -1,26 +1,72 @@
 import type { Command } from 'commander';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import type { LedgerGroupBy } from '../../contracts/ledger-store.ts';
-import { formatUsd, parseSince, type UsageRow } from '../../ledger/index.ts';
+import {
+  formatUsd,
+  parseSince,
+  type UsageBaseline,
+  type UsageReport,
+  type UsageRow,
+} from '../../ledger/index.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { formatTable } from '../format-table.ts';
 
 const groupings: LedgerGroupBy[] = ['model', 'tier', 'task', 'agent', 'day'];
 
+const percent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
+/** A baseline's saving as a percentage, `-` when the rows in it were recorded before it was kept. */
+const saved = (baseline: UsageBaseline) =>
+  baseline.savingsPct === null ? '-' : `${baseline.savingsPct.toFixed(1)}%`;
+
 function row(usage: UsageRow, key: string): string[] {
   return [
     key,
     String(usage.requests),
-    `${(usage.share * 100).toFixed(1)}%`,
+    percent(usage.share),
     String(usage.attempts),
     String(usage.tokens.input),
     String(usage.tokens.output + usage.tokens.reasoning),
     formatUsd(usage.costUsd),
-    formatUsd(usage.cloudOnlyCostUsd),
-    formatUsd(usage.savingsUsd),
-    `${usage.savingsPct.toFixed(1)}%`,
+    percent(usage.costShare),
+    String(usage.climbed.requests),
+    formatUsd(usage.climbed.costUsd),
+    saved(usage.baselines.withoutTier0),
+    saved(usage.baselines.allOnTopTier),
+    saved(usage.baselines.cheapestCloud),
   ];
+}
+
+/** Below the table: each baseline named in full with its amounts, the climbs, and what is left out. */
+function summary(report: UsageReport): string {
+  const { totals } = report;
+  const baselines: [string, UsageBaseline][] = [
+    ["without tier 0 (tier-0 answers priced on tier 1's first model)", totals.baselines.withoutTier0],
+    [`everything on the top tier (${report.topTierModel ?? 'none'})`, totals.baselines.allOnTopTier],
+    ["everything on the cheapest cloud model each request's tier allows", totals.baselines.cheapestCloud],
+  ];
+  const lines = ['savings against each baseline (what the same answers would have cost):'];
+  for (const [name, baseline] of baselines) {
+    lines.push(
+      baseline.costUsd === null || baseline.savingsUsd === null
+        ? `  ${name}: not known (recorded before this baseline was kept)`
+        : `  ${name}: ${formatUsd(baseline.costUsd)}, saved ${formatUsd(baseline.savingsUsd)} (${saved(baseline)})`,
+    );
+  }
+  const { climbed } = totals;
+  lines.push(
+    climbed.requests === 0
+      ? 'climbed because of provider failures: none'
+      : `climbed because of provider failures: ${climbed.requests} requests, ${formatUsd(climbed.costUsd)} (${percent(
+          totals.costUsd > 0 ? climbed.costUsd / totals.costUsd : 0,
+        )} of the cost), ${formatUsd(climbed.extraCostUsd)} more than on the tiers they were headed for`,
+  );
+  if (report.requestsWithoutBaselines > 0) {
+    lines.push(
+      `note: ${report.requestsWithoutBaselines} of ${totals.requests} requests were recorded before the top-tier and cheapest-cloud baselines and climbs were kept; those figures cover the other ${totals.requests - report.requestsWithoutBaselines}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** `--since` parsed; a value it cannot read is bad usage (exit 64), not a failed request. */
@@ -39,11 +85,13 @@ function sinceOption(text: string, now: number): number {
   return sinceMs;
 }
 
-/** `pyramid usage`: requests, tier shares, tokens, cost and savings against cloud-only. */
+/** `pyramid usage`: requests, tier shares, tokens, cost and its shares, climbs, and savings against each baseline. */
 export function registerUsageCommand(program: Command, io: CliIo): void {
   program
     .command('usage')
-    .description('requests, share per tier, tokens, cost, cloud-only cost and savings from the ledger')
+    .description(
+      'requests, share per tier, tokens, cost and its share, climbs on provider failures, and savings against each baseline',
+    )
     .option('--since <when>', 'window start: 30m, 24h, 7d, today, or an ISO date', '24h')
     .option('--by <key>', `group by ${groupings.join(', ')}`, 'tier')
     .option('--json', 'print the report as JSON')
@@ -68,13 +116,18 @@ export function registerUsageCommand(program: Command, io: CliIo): void {
           'tokens in',
           'tokens out',
           'cost',
-          'cloud-only',
-          'savings',
-          'saved',
+          'of cost',
+          'climbed',
+          'climb cost',
+          'saved: no tier 0',
+          'top tier',
+          'cheapest cloud',
         ];
         const rows = report.rows.map((usage) => row(usage, usage.key === null ? '(none)' : usage.key));
         rows.push(row(report.totals, 'total'));
-        io.stdout.write(`since ${new Date(sinceMs).toISOString()}\n${formatTable(header, rows)}\n`);
+        io.stdout.write(
+          `since ${new Date(sinceMs).toISOString()}\n${formatTable(header, rows)}\n\n${summary(report)}\n`,
+        );
       } finally {
         await platform.close();
       }

@@ -1,10 +1,26 @@
 import { z } from 'zod';
 import { type AgentConfig, agentToolNames } from '../../contracts/pyramid-config.ts';
+import { nameSuggester } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
+import { failoverSchema, resolveFailoverInput } from '../failover-schema.ts';
 import { nameSchema, positiveInteger, tierNumber } from '../names.ts';
+import { outputFormatSchema, resolveOutputFormat } from '../output-format-schema.ts';
 import { asMapping } from '../raw-value.ts';
 import { tierRangeIssue } from '../tier-range-issue.ts';
 import { deliveryTargetIssues, deliveryTargetsSchema, resolveDeliveryTargets } from './channels-section.ts';
+
+/** The most tool calls of one answer an agent may be allowed to run at once. */
+const maxToolCallsLimit = 64;
+
+/** `docs.example`, `docs.example:8080`, `[::1]:8080`: a host with an optional port, nothing else. */
+function isHostEntry(entry: string): boolean {
+  if (!/^[^/?#@\s]+$/.test(entry)) return false;
+  try {
+    return new URL(`http://${entry}`).pathname === '/';
+  } catch {
+    return false;
+  }
+}
 
 const agentSchema = z
   .strictObject({
@@ -28,10 +44,33 @@ const agentSchema = z
       .describe('Token limit of the main session context; the oldest turns are dropped past it.'),
     maxSteps: positiveInteger.default(8).describe('Model calls per turn, tool steps included (default 8).'),
     httpAllowedHosts: z
-      .array(z.string().min(1))
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine(isHostEntry, { error: 'expected a host name or host:port (no scheme, path or user)' }),
+      )
       .default([])
-      .describe('Hosts http_get may fetch from (http_get is off unless it is in tools).'),
+      .describe(
+        'Hosts http_get may fetch from: a name (ports 80 and 443) or name:port (http_get is off unless it is in tools).',
+      ),
+    httpAllowPrivateAddresses: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let http_get reach loopback, private, link-local (cloud metadata), CGNAT and unique-local addresses; by default an allowed name resolving to one is refused.',
+      ),
+    maxToolCalls: positiveInteger
+      .max(maxToolCallsLimit, { error: `at most ${maxToolCallsLimit}` })
+      .default(8)
+      .describe(
+        'Tool calls of one model answer that run, at once (default 8); the model is told which did not.',
+      ),
     spendCap: z.number().min(0).optional().describe('USD per UTC day for this agent; runs past it fail.'),
+    output: outputFormatSchema.optional(),
+    failover: failoverSchema
+      .optional()
+      .describe("Overrides of router.failover.scheduled and of its task's failover for this agent's calls."),
     deliver: deliveryTargetsSchema.default([]).describe('Default delivery targets for its jobs.'),
   })
   .describe('An autonomous agent: a system prompt, a task type and the tools it may use.');
@@ -44,6 +83,7 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
   check(raw, names) {
     const issues: SectionIssue[] = [];
     const seen = new Set<string>();
+    const taskHint = names.tasks && nameSuggester(names.tasks, 'tasks').hint;
     (Array.isArray(raw) ? raw : []).forEach((entry, index) => {
       const agent = asMapping(entry);
       if (!agent) return;
@@ -55,7 +95,7 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
       if (typeof agent.task === 'string' && names.tasks && !names.tasks.has(agent.task)) {
         issues.push({
           path: [index, 'task'],
-          message: `unknown task "${agent.task}": add it under tasks (known: ${[...names.tasks].join(', ')})`,
+          message: `unknown task "${agent.task}": add it under tasks${taskHint?.(agent.task) ?? ''}`,
         });
       }
       const tierIssue = tierRangeIssue(agent.maxTier, [index, 'maxTier'], names, { ceiling: 'maxTier' });
@@ -89,7 +129,11 @@ export const agentsSection: ConfigSection<typeof schema, Record<string, AgentCon
         mainSessionTokens: agent.mainSessionTokens,
         maxSteps: agent.maxSteps,
         httpAllowedHosts: [...agent.httpAllowedHosts],
+        httpAllowPrivateAddresses: agent.httpAllowPrivateAddresses,
+        maxToolCalls: agent.maxToolCalls,
         ...(agent.spendCap === undefined ? {} : { spendCapUsd: agent.spendCap }),
+        ...(agent.output === undefined ? {} : { output: resolveOutputFormat(agent.output) }),
+        ...(agent.failover === undefined ? {} : { failover: resolveFailoverInput(agent.failover) }),
         deliver: resolveDeliveryTargets(agent.deliver),
       };
     }

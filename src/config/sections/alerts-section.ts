@@ -7,7 +7,7 @@ import { parseDuration } from '../parse-duration.ts';
 import { asMapping } from '../raw-value.ts';
 import { deliveryTargetIssues, deliveryTargetsSchema, resolveDeliveryTargets } from './channels-section.ts';
 
-export const defaultAlerts = { jobFailures: 3, repeat: '15m', maxPerHour: 20 } as const;
+export const defaultAlerts = { jobFailures: 3, repeat: '15m', maxPerHour: 20, settle: '5s' } as const;
 
 const alertsObject = z.strictObject({
   targets: deliveryTargetsSchema,
@@ -18,15 +18,18 @@ const alertsObject = z.strictObject({
   maxPerHour: positiveInteger
     .default(defaultAlerts.maxPerHour)
     .describe('At most this many alerts per hour in all; the rest are counted and reported later.'),
+  settle: durationSchema(
+    "A breaker's new state is alerted only once it has held this long (a breaker that closes and reopens within it sends nothing).",
+  ).default(defaultAlerts.settle),
 });
 
 const schema = z
   .union([deliveryTargetsSchema, alertsObject], {
-    error: 'expected a list of targets, or { targets, jobFailures, repeat, maxPerHour }',
+    error: 'expected a list of targets, or { targets, jobFailures, repeat, maxPerHour, settle }',
   })
   .optional()
   .describe(
-    'Operational alerts (a breaker opening or closing, a job failing N times in a row): a list of targets, or { targets, jobFailures, repeat, maxPerHour }.',
+    'Operational alerts (a breaker opening or closing, a job failing N times in a row): a list of targets, or { targets, jobFailures, repeat, maxPerHour, settle }.',
   );
 
 export const alertsSection: ConfigSection<typeof schema, AlertsConfig> = {
@@ -49,6 +52,7 @@ export const alertsSection: ConfigSection<typeof schema, AlertsConfig> = {
       jobFailures: options?.jobFailures ?? defaultAlerts.jobFailures,
       repeatMs: parseDuration(options?.repeat ?? defaultAlerts.repeat),
       maxPerHour: options?.maxPerHour ?? defaultAlerts.maxPerHour,
+      settleMs: parseDuration(options?.settle ?? defaultAlerts.settle),
     };
   },
 };

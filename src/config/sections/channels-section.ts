@@ -102,7 +102,7 @@ export function deliveryTargetIssues(raw: unknown, names: Pick<ConfigNames, 'cha
       const known = [...names.channels.keys()];
       issues.push({
         path: typeof entry === 'string' ? [index] : [index, 'channel'],
-        message: `unknown channel "${channel}"${didYouMean(channel, known)}: ${known.length > 0 ? `configured channels are ${known.join(', ')}` : 'no channels are configured'}`,
+        message: `unknown channel "${channel}"${didYouMean(channel, known)}: ${configuredChannels(known)}`,
       });
     } else if ((type === 'telegram' || type === 'slack') && target?.to === undefined) {
       issues.push({
@@ -190,4 +190,12 @@ export function channelNames(raw: unknown): Map<string, string> {
       return [name, typeof type === 'string' ? type : ''];
     }),
   );
+}
+
+/** The configured channels, named when they are few (a message never lists thousands of names). */
+function configuredChannels(known: string[]): string {
+  if (known.length === 0) return 'no channels are configured';
+  return known.length <= 5
+    ? `configured channels are ${known.join(', ')}`
+    : `${known.length} channels are configured`;
 }

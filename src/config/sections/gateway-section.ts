@@ -16,7 +16,12 @@ export const defaultGateway = {
   probeInterval: '30s',
   probeTimeout: '5s',
   throttle: { maxFailures: 10, window: '1m' },
+  limits: { depth: 64, items: 10_000, stringLength: 1_048_576, messages: 4096, tools: 256 },
+  connections: { max: 500, headersTimeout: '10s', bodyTimeout: '30s', idleTimeout: '5s' },
 } as const;
+
+/** `name`, `name:port`, `[::1]:port`, or `*`. */
+const allowedHostPattern = /^(\*|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 
 const sizePattern = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)$/i;
 const sizeUnits: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
@@ -64,6 +69,54 @@ const schema = z
       .default(defaultGateway.bind)
       .describe('Address to listen on. A non-loopback address requires auth.'),
     bodyLimit: sizeSchema.default(defaultGateway.bodyLimit),
+    limits: z
+      .strictObject({
+        depth: positiveInteger
+          .max(1000, { error: 'at most 1000' })
+          .default(defaultGateway.limits.depth)
+          .describe('How deeply objects and arrays in a JSON body may nest.'),
+        items: positiveInteger
+          .default(defaultGateway.limits.items)
+          .describe('Items in one JSON array, or keys in one JSON object.'),
+        stringLength: positiveInteger
+          .default(defaultGateway.limits.stringLength)
+          .describe('Characters in one JSON string (object keys included).'),
+        messages: positiveInteger
+          .default(defaultGateway.limits.messages)
+          .describe('Messages in one chat request.'),
+        tools: positiveInteger.default(defaultGateway.limits.tools).describe('Tools in one chat request.'),
+      })
+      .prefault({})
+      .describe('Bounds on every JSON body a client sends; a body past one is answered 400 naming it.'),
+    connections: z
+      .strictObject({
+        max: positiveInteger
+          .default(defaultGateway.connections.max)
+          .describe(
+            'Open connections at most. Past it a new connection closes the least recently used idle one (or is refused when none is idle). Keep it under half the open-file limit.',
+          ),
+        headersTimeout: durationSchema(
+          'How long a client may take to send the headers of a request (from the connection, or the end of the last response).',
+        ).default(defaultGateway.connections.headersTimeout),
+        bodyTimeout: durationSchema('How long a client may take to send a body, after its headers.').default(
+          defaultGateway.connections.bodyTimeout,
+        ),
+        idleTimeout: durationSchema('How long an idle keep-alive connection stays open.').default(
+          defaultGateway.connections.idleTimeout,
+        ),
+      })
+      .prefault({})
+      .describe('Connection limits and timeouts (slow or idle clients cannot hold the gateway).'),
+    allowedHosts: z
+      .array(
+        z.string().regex(allowedHostPattern, {
+          error: 'expected a host name such as "pyramid.example.com", optionally with ":port", or "*"',
+        }),
+      )
+      .default([])
+      .describe(
+        'Host names a request may be addressed to (its Host and Origin headers) besides 127.0.0.1, localhost, [::1] and the bind address on the gateway port: the names of a reverse proxy in front of it. "*" allows any (DNS rebinding protection off).',
+      ),
     drainTime: durationSchema(
       'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the gateway exits.',
     ).default(defaultGateway.drainTime),
@@ -71,6 +124,12 @@ const schema = z
       defaultGateway.probeInterval,
     ),
     probeTimeout: durationSchema('How long one probe may take.').default(defaultGateway.probeTimeout),
+    strictParams: z
+      .boolean()
+      .default(false)
+      .describe(
+        'A parameter (tool_choice, seed, top_p, ...) the answering model cannot take: false drops it with a trace note and an x-pyramid-dropped-params header; true skips such models, and answers 400 when none can take it.',
+      ),
     auth: z
       .strictObject({
         enabled: z
@@ -143,9 +202,18 @@ export const gatewaySection: ConfigSection<typeof schema, GatewayConfig> = {
       port: gateway.port,
       bind: gateway.bind,
       bodyLimitBytes: parseSize(gateway.bodyLimit),
+      limits: { ...gateway.limits },
+      connections: {
+        max: gateway.connections.max,
+        headersTimeoutMs: parseDuration(gateway.connections.headersTimeout),
+        bodyTimeoutMs: parseDuration(gateway.connections.bodyTimeout),
+        idleTimeoutMs: parseDuration(gateway.connections.idleTimeout),
+      },
+      allowedHosts: gateway.allowedHosts.map((host) => host.toLowerCase()),
       drainMs: parseDuration(gateway.drainTime),
       probeIntervalMs: parseDuration(gateway.probeInterval),
       probeTimeoutMs: parseDuration(gateway.probeTimeout),
+      strictParams: gateway.strictParams,
       auth: {
         enabled: gateway.auth.enabled,
         tokens: gateway.auth.tokens.map((token) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ModelConfig } from '../../contracts/pyramid-config.ts';
+import { type ModelConfig, structuredOutputModes } from '../../contracts/pyramid-config.ts';
 import { didYouMean } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, positiveInteger } from '../names.ts';
@@ -38,6 +38,12 @@ const modelSchema = z
       ),
     maxTokens: positiveInteger.optional().describe('Max output tokens when the caller gives none.'),
     contextWindow: positiveInteger.optional().describe('Context window in tokens.'),
+    structuredOutput: z
+      .enum(structuredOutputModes, { error: `expected one of ${structuredOutputModes.join(', ')}` })
+      .default('native')
+      .describe(
+        "How a JSON Schema asked for reaches the model: native (the protocol's own schema field), json (JSON mode only, for servers that reject schemas, such as DeepSeek), none (nothing sent). Pyramid checks the answer against the schema in every case.",
+      ),
     cost: costSchema,
   })
   .describe('A model: which provider serves it, its id there, and its price.');
@@ -98,6 +104,7 @@ export const modelsSection: ConfigSection<typeof schema, Record<string, ModelCon
         ...(model.templateOpensThink ? { templateOpensThink: true } : {}),
         ...(model.maxTokens === undefined ? {} : { maxTokens: model.maxTokens }),
         ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
+        ...(model.structuredOutput === 'native' ? {} : { structuredOutput: model.structuredOutput }),
         cost: {
           input: model.cost.input,
           output: model.cost.output,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { BreakerConfig } from '../../contracts/pyramid-config.ts';
+import { type BreakerConfig, defaultFailover, type FailoverConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { durationSchema } from '../duration-schema.ts';
+import { failoverSchema, resolveFailoverInput } from '../failover-schema.ts';
 import { positiveInteger, tierNumber } from '../names.ts';
 import { parseDuration, tryParseDuration } from '../parse-duration.ts';
 import { asMapping } from '../raw-value.ts';
@@ -40,11 +41,27 @@ const schema = z
       .optional()
       .describe('The highest tier any request may reach (default: the last tier).'),
     breaker: breakerSchema.prefault({}),
+    failover: z
+      .strictObject({
+        scheduled: failoverSchema
+          .optional()
+          .describe('Agent runs (jobs, subagents): nobody is waiting. Default { maxWait: 30s }.'),
+        gateway: failoverSchema
+          .optional()
+          .describe('HTTP and CLI callers, waiting for the answer. Default { maxWait: 0s }.'),
+      })
+      .optional()
+      .describe(
+        'How far a provider failure may move a request, per caller kind; tasks and agents override it with their own failover.',
+      ),
   })
   .prefault({})
   .describe('How requests move through the pyramid.');
 
-export const routerSection: ConfigSection<typeof schema, { maxTier: number; breaker: BreakerConfig }> = {
+export const routerSection: ConfigSection<
+  typeof schema,
+  { maxTier: number; breaker: BreakerConfig; failover: FailoverConfig }
+> = {
   schema,
 
   check(raw, names) {
@@ -59,6 +76,10 @@ export const routerSection: ConfigSection<typeof schema, { maxTier: number; brea
         failureThreshold: router.breaker.failureThreshold,
         cooldownMs: parseDuration(router.breaker.cooldown),
         maxCooldownMs: parseDuration(router.breaker.maxCooldown),
+      },
+      failover: {
+        scheduled: { ...defaultFailover.scheduled, ...resolveFailoverInput(router.failover?.scheduled) },
+        gateway: { ...defaultFailover.gateway, ...resolveFailoverInput(router.failover?.gateway) },
       },
     };
   },

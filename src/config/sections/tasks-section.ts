@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TaskConfig } from '../../contracts/pyramid-config.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
+import { failoverSchema, resolveFailoverInput } from '../failover-schema.ts';
 import { nameSchema, tierNumber } from '../names.ts';
 import { asMapping, isTierNumber, mappingEntries } from '../raw-value.ts';
 import { tierRangeIssue } from '../tier-range-issue.ts';
@@ -17,6 +18,9 @@ const longForm = z
     maxTier: tierNumber
       .optional()
       .describe('The highest tier this task may escalate to (default: router.maxTier).'),
+    failover: failoverSchema
+      .optional()
+      .describe("Overrides of router.failover for this task's requests (every caller kind)."),
   })
   .describe('A task with options.');
 
@@ -24,7 +28,7 @@ const taskSchema = z
   .union([tierNumber.describe('The minimum tier for this task.'), longForm], {
     error: 'expected a tier number or a mapping such as { tier: 1, reasoning: low, maxTier: 2 }',
   })
-  .describe('A tier number (short form) or { tier, reasoning, maxTier } (long form).');
+  .describe('A tier number (short form) or { tier, reasoning, maxTier, failover } (long form).');
 
 const schema = z
   .record(nameSchema('task'), taskSchema)
@@ -65,6 +69,7 @@ export const tasksSection: ConfigSection<typeof schema, Record<string, TaskConfi
         tier: task.tier,
         ...(task.reasoning === undefined ? {} : { reasoning: task.reasoning }),
         ...(task.maxTier === undefined ? {} : { maxTier: task.maxTier }),
+        ...(task.failover === undefined ? {} : { failover: resolveFailoverInput(task.failover) }),
       };
     }
     return resolved;

@@ -6,7 +6,11 @@ export class AllCandidatesFailedError extends PyramidError {
   readonly trace: Trace;
   constructor(trace: Trace) {
     const summary = trace.attempts
-      .map((attempt) => `${attempt.model}: ${attempt.reason ?? attempt.outcome}`)
+      .map((attempt) => {
+        if (attempt.outcome === 'waited') return `${attempt.model}: waited ${attempt.latencyMs} ms`;
+        if (attempt.outcome === 'not_climbed') return `${attempt.model}: not climbed (${attempt.reason})`;
+        return `${attempt.model}: ${attempt.reason ?? attempt.outcome}`;
+      })
       .join('; ');
     // Why the plan was short: models skipped without a call (no key, breaker open) say so.
     const skipped = trace.notes.filter((note) => note.startsWith('skipped '));

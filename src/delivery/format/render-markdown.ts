@@ -1,5 +1,6 @@
 import { chunkPieces } from './chunk-pieces.ts';
 import type { Dialect } from './dialect.ts';
+import { jsonAsCodeBlock } from './json-as-code-block.ts';
 import { markdownToPieces } from './markdown-to-pieces.ts';
 import type { MarkupPiece } from './markup-piece.ts';
 
@@ -13,9 +14,13 @@ export type RenderMarkdownOptions = {
   footer?: string;
 };
 
-/** Renders Markdown for a chat channel and cuts it into messages that each fit the channel's limit. */
-export function renderMarkdown(markdown: string, options: RenderMarkdownOptions): string[] {
+/**
+ * Renders Markdown for a chat channel and cuts it into messages that each fit the channel's limit.
+ * A text that is wholly a JSON object or array is shown as an indented JSON code block.
+ */
+export function renderMarkdown(output: string, options: RenderMarkdownOptions): string[] {
   const { dialect } = options;
+  const markdown = jsonAsCodeBlock(output) ?? output;
   const parsed = markdown.trim() ? markdownToPieces(markdown, dialect) : [];
   // Markdown can parse to nothing visible (only a link definition, an empty list item or code block):
   // no message at all would be "delivered" unseen, and Telegram refuses one with only tags.

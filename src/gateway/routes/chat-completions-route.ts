@@ -1,11 +1,9 @@
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { ChatRequest } from '../../contracts/chat-request.ts';
-import type { ChatResult, ChatStreamEvent } from '../../contracts/chat-result.ts';
-import { clientClosedRequest } from '../client-closed-request.ts';
-import { createBodyLimit } from '../create-body-limit.ts';
+import type { ChatStreamEvent } from '../../contracts/chat-result.ts';
+import { jsonBody } from '../create-json-body-middleware.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayEnv } from '../gateway-env.ts';
-import { GatewayHttpError } from '../gateway-http-error.ts';
 import {
   openAiCompletion,
   openAiFinishReason,
@@ -15,134 +13,55 @@ import {
 } from '../openai-shapes.ts';
 import { type ParsedChatCompletion, parseChatCompletionBody } from '../parse-chat-completion-body.ts';
 import { resolveModelField } from '../resolve-model-field.ts';
-
-/** The summary headers of a finished request. */
-function resultHeaders(result: ChatResult): Record<string, string> {
-  return {
-    'x-pyramid-model': result.model,
-    'x-pyramid-tier': String(result.tier),
-    'x-pyramid-attempts': String(result.trace.attempts.length),
-    'x-pyramid-cost-usd': result.costUsd.toFixed(8),
-  };
-}
-
-/** Reads the body as JSON; malformed JSON is a 400, a client that leaves mid-body a 499, never a crash. */
-async function readJson(c: Context<GatewayEnv>): Promise<unknown> {
-  let text: string;
-  try {
-    text = await c.req.raw.text();
-  } catch (error) {
-    throw c.env?.incoming?.readableAborted ? clientClosedRequest(error) : error;
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new GatewayHttpError(
-      400,
-      'invalid_request_error',
-      'invalid_json',
-      `We could not parse the JSON body of your request: ${(error as Error).message}`,
-    );
-  }
-}
+import { resultHeaders, streamHeaders } from '../result-headers.ts';
+import { routeRequest } from '../route-request.ts';
 
 /** POST /v1/chat/completions: the OpenAI-compatible entry to the pyramid, streaming or not. */
 export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayContext): void {
   const { router, config, metrics, logger, now, newId } = context;
-  const limit = context.gateway.bodyLimitBytes;
-  app.post(
-    '/v1/chat/completions',
-    createBodyLimit({
-      maxSize: limit,
-      onError: () => {
-        throw new GatewayHttpError(
-          413,
-          'invalid_request_error',
-          'request_too_large',
-          `The request body is larger than the gateway's limit of ${limit} bytes (gateway.bodyLimit).`,
-        );
+  const { limits } = context.gateway;
+  app.post('/v1/chat/completions', async (c) => {
+    const receivedAt = now();
+    const requestId = newId();
+    c.header('x-pyramid-request-id', requestId);
+    const parsed = parseChatCompletionBody(jsonBody(c), limits);
+    const selection = resolveModelField(config, parsed.model, c.req.header('x-pyramid-task'));
+    const routed = routeRequest(c, router, metrics, parsed.stream);
+    const request: ChatRequest = {
+      ...selection,
+      messages: parsed.messages,
+      maxTokens: parsed.maxTokens,
+      temperature: parsed.temperature,
+      responseFormat: parsed.responseFormat,
+      tools: parsed.tools,
+      parameters: parsed.parameters,
+      ...(context.gateway.strictParams ? { strictParameters: true } : {}),
+      reasoning: parsed.reasoning,
+      callerTag: c.get('caller').name,
+      requestId,
+      signal: routed.signal,
+    };
+    if (!parsed.stream) {
+      const result = await routed.complete(request);
+      return c.json(openAiCompletion(result, Math.floor(receivedAt / 1000)), 200, resultHeaders(result));
+    }
+    // Failover happens before the first token: a failure there is still a proper HTTP error.
+    const { start, iterator } = await routed.stream(request);
+    const body = sseBody(iterator, parsed, {
+      id: `chatcmpl-${requestId}`,
+      created: Math.floor(receivedAt / 1000),
+      model: start.model,
+      onFirstToken: () => metrics.observeTimeToFirstToken(start.model, (now() - receivedAt) / 1000),
+      cancel: routed.cancel,
+      clientGone: routed.clientGone,
+      fail: (error) => {
+        logger.error({ err: error, path: c.req.path, requestId }, 'internal error after the stream started');
+        return `Internal error in the gateway (request ${requestId}) after the stream started; the gateway log has the details.`;
       },
-    }),
-    async (c) => {
-      const receivedAt = now();
-      const requestId = newId();
-      c.header('x-pyramid-request-id', requestId);
-      const parsed = parseChatCompletionBody(await readJson(c));
-      const selection = resolveModelField(config, parsed.model, c.req.header('x-pyramid-task'));
-      // A stream can also be cancelled by its reader; an answer in one piece only by the client going
-      // away. A listener instead of AbortSignal.any, which costs a composite signal per request.
-      const clientSignal = c.req.raw.signal;
-      const cancel = parsed.stream ? new AbortController() : undefined;
-      if (cancel) {
-        const onClientAbort = () => cancel.abort(clientSignal.reason);
-        if (clientSignal.aborted) onClientAbort();
-        else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-      }
-      const request: ChatRequest = {
-        ...selection,
-        messages: parsed.messages,
-        maxTokens: parsed.maxTokens,
-        temperature: parsed.temperature,
-        responseFormat: parsed.responseFormat,
-        tools: parsed.tools,
-        reasoning: parsed.reasoning,
-        callerTag: c.get('caller').name,
-        requestId,
-        signal: cancel?.signal ?? clientSignal,
-      };
-      metrics.requestStarted();
-      if (!parsed.stream) {
-        try {
-          const result = await router.complete(request);
-          return c.json(openAiCompletion(result, Math.floor(receivedAt / 1000)), 200, resultHeaders(result));
-        } catch (error) {
-          throw clientSignal.aborted ? clientClosedRequest(error) : error;
-        } finally {
-          metrics.requestEnded();
-        }
-      }
-      const iterator = router.stream(request)[Symbol.asyncIterator]();
-      let first: IteratorResult<ChatStreamEvent>;
-      try {
-        // Failover happens before the first token: a failure here is still a proper HTTP error.
-        first = await iterator.next();
-      } catch (error) {
-        metrics.requestEnded();
-        throw clientSignal.aborted ? clientClosedRequest(error) : error;
-      }
-      if (first.done || first.value.type !== 'start') {
-        metrics.requestEnded();
-        throw new Error('the router stream did not start with a start event');
-      }
-      const start = first.value;
-      const body = sseBody(iterator, parsed, {
-        id: `chatcmpl-${requestId}`,
-        created: Math.floor(receivedAt / 1000),
-        model: start.model,
-        onFirstToken: () => metrics.observeTimeToFirstToken(start.model, (now() - receivedAt) / 1000),
-        cancel: () => cancel?.abort(new DOMException('the client went away', 'AbortError')),
-        clientGone: () => cancel?.signal.aborted === true,
-        fail: (error) => {
-          logger.error(
-            { err: error, path: c.req.path, requestId },
-            'internal error after the stream started',
-          );
-          return `Internal error in the gateway (request ${requestId}) after the stream started; the gateway log has the details.`;
-        },
-        end: () => metrics.requestEnded(),
-      });
-      return new Response(body, {
-        status: 200,
-        headers: {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          'x-pyramid-request-id': requestId,
-          'x-pyramid-model': start.model,
-          'x-pyramid-tier': String(start.tier),
-        },
-      });
-    },
-  );
+      end: () => metrics.requestEnded(),
+    });
+    return new Response(body, { status: 200, headers: streamHeaders(start) });
+  });
 }
 
 type SseOptions = {

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
-import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import type { LedgerGroupBy } from '../../contracts/ledger-store.ts';
+import { customQuery, oneOfQuery, parseQuery } from '../../contracts/parse-query.ts';
 import { parseSince } from '../../ledger/parse-since.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { GatewayEnv } from '../gateway-env.ts';
@@ -12,24 +12,10 @@ const groupings: LedgerGroupBy[] = ['model', 'tier', 'task', 'agent', 'day'];
 export function usageRoutes(app: Hono<GatewayEnv>, context: GatewayContext): void {
   const { ledger, now } = context;
   app.get('/api/usage', async (c) => {
-    const by = (c.req.query('by') ?? 'tier') as LedgerGroupBy;
-    if (!groupings.includes(by))
-      throw new GatewayHttpError(
-        400,
-        'invalid_request_error',
-        'invalid_request',
-        `Invalid value for 'by': use one of ${groupings.join(', ')}.`,
-        { param: 'by' },
-      );
-    let sinceMs: number;
-    try {
-      sinceMs = parseSince(c.req.query('since') ?? '24h', now());
-    } catch (error) {
-      if (!(error instanceof PyramidError)) throw error;
-      throw new GatewayHttpError(400, 'invalid_request_error', 'invalid_request', error.message, {
-        param: 'since',
-      });
-    }
+    const { since: sinceMs, by } = parseQuery(c.req.queries(), {
+      since: customQuery((value) => parseSince(value, now()), '24h'),
+      by: oneOfQuery(groupings, 'tier'),
+    });
     return c.json(await ledger.usage({ sinceMs, by }));
   });
 

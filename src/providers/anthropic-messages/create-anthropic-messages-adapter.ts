@@ -3,7 +3,7 @@ import type { ModelAdapter } from '../../contracts/model-call.ts';
 import type { ModelConfig, ProviderConfig } from '../../contracts/pyramid-config.ts';
 import { createLanguageModelAdapter } from '../create-language-model-adapter.ts';
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
-import { anthropicThinkingOptions } from './anthropic-thinking-options.ts';
+import { anthropicProviderOptions } from './anthropic-provider-options.ts';
 
 /** An adapter for Anthropic's Messages API (`POST {baseUrl}/messages`, key in `x-api-key`). */
 export function createAnthropicMessagesAdapter(options: {
@@ -22,8 +22,10 @@ export function createAnthropicMessagesAdapter(options: {
         headers: provider.headers,
         fetch,
       })(model.id),
-    providerOptions: (call) => anthropicThinkingOptions(call.reasoning, model, resolveMaxTokens(call, model)),
+    providerOptions: (call) => anthropicProviderOptions(call, model, resolveMaxTokens(call, model)),
     // output_tokens counts thinking; Anthropic reports no separate thinking count.
     outputIncludesReasoning: true,
+    // The Messages API has no seed and no penalties (and rejects fields it does not know).
+    expresses: (name) => name !== 'seed' && name !== 'presencePenalty' && name !== 'frequencyPenalty',
   });
 }

@@ -5,6 +5,8 @@ import { createLanguageModelAdapter } from '../create-language-model-adapter.ts'
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
 import { googleThinkingOptions } from './google-thinking-options.ts';
 
+const gemini25 = /(^|\/)gemini-2\.5(?:[.-]|$)/i;
+
 /** An adapter for the Gemini API (`{baseUrl}/models/{id}:generateContent`, key in `x-goog-api-key`). */
 export function createGoogleGenerativeAiAdapter(options: {
   provider: ProviderConfig;
@@ -25,5 +27,13 @@ export function createGoogleGenerativeAiAdapter(options: {
     providerOptions: (call) => googleThinkingOptions(call.reasoning, model, resolveMaxTokens(call, model)),
     // candidatesTokenCount excludes thoughts, which come separately as thoughtsTokenCount.
     outputIncludesReasoning: false,
+    // Gemini 2.5 refuses function calling with responseMimeType application/json.
+    formatWithTools: false,
+    // Gemini has no end-user id and no switch for parallel calls; the 2.5 models on the Gemini API
+    // reject the penalties, so the AI SDK leaves them out for those.
+    expresses: (name) =>
+      name !== 'user' &&
+      name !== 'parallelToolCalls' &&
+      !((name === 'presencePenalty' || name === 'frequencyPenalty') && gemini25.test(model.id)),
   });
 }

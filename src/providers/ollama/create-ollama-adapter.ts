@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type ChatResponse, Ollama, type ToolCall as OllamaToolCall } from 'ollama';
 import type { ToolCall } from '../../contracts/message.ts';
 import type { FinishReason, ModelAdapter, ModelCall, ModelStreamEvent } from '../../contracts/model-call.ts';
@@ -5,6 +6,7 @@ import type { ModelConfig, ProviderConfig } from '../../contracts/pyramid-config
 import { createCallGuard } from '../call-guard.ts';
 import { classifyProviderError, type ErrorContext } from '../classify-provider-error.ts';
 import { createGuardedFetch } from '../create-guarded-fetch.ts';
+import { listDroppedParameters } from '../list-dropped-parameters.ts';
 import { normaliseUsage } from '../normalise-usage.ts';
 import { providerSecrets } from '../provider-secrets.ts';
 import { createThinkTagSplitter, splitThinkTags } from '../think-tag-splitter.ts';
@@ -42,6 +44,14 @@ export function createOllamaAdapter(options: {
   return {
     api: provider.api,
     modelId: model.id,
+    // /api/chat has no tool choice beyond leaving the tools out, no switch for parallel calls and no user.
+    droppedParameters: (call) =>
+      listDroppedParameters(
+        call,
+        (name, parameters) =>
+          (name === 'toolChoice' && parameters.toolChoice === 'none') ||
+          (name !== 'toolChoice' && name !== 'parallelToolCalls' && name !== 'user'),
+      ),
     async generate(call) {
       // Non-streaming: only totalMs applies (the headers come with the finished body).
       const guard = startGuard(call, false);
@@ -56,7 +66,7 @@ export function createOllamaAdapter(options: {
           truncated: response.done_reason === 'length',
         });
         const reasoningText = (response.message.thinking ?? '') + split.reasoning;
-        const toolCalls = (response.message.tool_calls ?? []).map(toToolCall);
+        const toolCalls = (response.message.tool_calls ?? []).map((toolCall) => toToolCall(toolCall));
         return {
           text: split.text,
           reasoningText,
@@ -97,7 +107,8 @@ export function createOllamaAdapter(options: {
             guard.markFirstToken();
           yield* deltas(split.text, thinking + split.reasoning);
           for (const toolCall of chunk.message?.tool_calls ?? []) {
-            yield { type: 'tool-call', toolCall: toToolCall(toolCall, toolCallCount++) };
+            toolCallCount++;
+            yield { type: 'tool-call', toolCall: toToolCall(toolCall) };
           }
           if (chunk.done) {
             guard.markComplete();
@@ -122,9 +133,10 @@ export function createOllamaAdapter(options: {
   };
 }
 
-// Ollama sends no tool call ids; the spec needs one to pair results with calls.
-const toToolCall = (toolCall: OllamaToolCall, index: number): ToolCall => ({
-  id: `call_${index + 1}`,
+// Ollama sends no tool call ids; the spec needs one to pair results with calls, unique across answers
+// (a caller that keeps a conversation cannot tell two answers' `call_1` apart).
+const toToolCall = (toolCall: OllamaToolCall): ToolCall => ({
+  id: `call_${randomUUID().replaceAll('-', '')}`,
   name: toolCall.function.name,
   arguments: JSON.stringify(toolCall.function.arguments ?? {}),
 });

@@ -1,15 +1,23 @@
 import type { ChatRequest, Message } from 'ollama';
 import type { ModelCall } from '../../contracts/model-call.ts';
 import type { ModelConfig } from '../../contracts/pyramid-config.ts';
+import { dropFormatWithTools } from '../drop-format-with-tools.ts';
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
 import { parseArguments } from '../to-language-model-prompt.ts';
 import { ollamaThinkOption } from './ollama-think-option.ts';
 
-/** Converts a spec call to an Ollama `/api/chat` request (without `stream`). */
+/**
+ * Converts a spec call to an Ollama `/api/chat` request (without `stream`). A schema goes in `format`
+ * (Ollama constrains decoding to it); `structuredOutput: json` sends `"json"`, `none` nothing.
+ * `tool_choice: none` leaves the tools out; stop, top_p, seed and the penalties go in `options`.
+ */
 export function toOllamaChatRequest(call: ModelCall, model: ModelConfig): ChatRequest {
-  const format = call.responseFormat;
+  // `format` constrains decoding to JSON, which keeps a model from emitting tool calls: never both.
+  const format = ollamaFormat(dropFormatWithTools(call), model);
   const maxTokens = resolveMaxTokens(call, model);
   const think = ollamaThinkOption(call.reasoning, model);
+  const parameters = call.parameters ?? {};
+  const tools = parameters.toolChoice === 'none' ? undefined : call.tools;
   return {
     model: model.id,
     messages: call.messages.map((message): Message => {
@@ -36,10 +44,10 @@ export function toOllamaChatRequest(call: ModelCall, model: ModelConfig): ChatRe
       }
     }),
     ...(think === undefined ? {} : { think }),
-    ...(format && format.type !== 'text' ? { format: format.type === 'json' ? 'json' : format.schema } : {}),
-    ...(call.tools?.length
+    ...(format === undefined ? {} : { format }),
+    ...(tools?.length
       ? {
-          tools: call.tools.map((tool) => ({
+          tools: tools.map((tool) => ({
             type: 'function',
             function: { name: tool.name, description: tool.description, parameters: tool.parameters },
           })),
@@ -48,8 +56,22 @@ export function toOllamaChatRequest(call: ModelCall, model: ModelConfig): ChatRe
     options: {
       ...(maxTokens === undefined ? {} : { num_predict: maxTokens }),
       ...(call.temperature === undefined ? {} : { temperature: call.temperature }),
+      ...(parameters.topP === undefined ? {} : { top_p: parameters.topP }),
+      ...(parameters.seed === undefined ? {} : { seed: parameters.seed }),
+      ...(parameters.stop?.length ? { stop: parameters.stop } : {}),
+      ...(parameters.presencePenalty === undefined ? {} : { presence_penalty: parameters.presencePenalty }),
+      ...(parameters.frequencyPenalty === undefined
+        ? {}
+        : { frequency_penalty: parameters.frequencyPenalty }),
     },
   };
+}
+
+function ollamaFormat(call: ModelCall, model: ModelConfig): string | Record<string, unknown> | undefined {
+  const format = call.responseFormat;
+  const mode = model.structuredOutput ?? 'native';
+  if (!format || format.type === 'text' || mode === 'none') return undefined;
+  return format.type === 'json' || mode === 'json' ? 'json' : format.schema;
 }
 
 const toObject = (value: unknown): Record<string, unknown> =>

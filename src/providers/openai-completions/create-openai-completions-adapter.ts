@@ -67,6 +67,7 @@ export function createOpenaiCompletionsAdapter(options: {
       ? setTimeout(() => guard.timeOut('connect', call.timeouts.connectMs), call.timeouts.connectMs)
       : undefined;
     try {
+      guard.markRequestSent();
       const response = await guard.race(postJson({ url, headers, body, signal: guard.signal }));
       guard.markHeaders(response.headers);
       return response;

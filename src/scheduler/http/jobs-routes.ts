@@ -1,9 +1,11 @@
 import type { Context, Env, Hono } from 'hono';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
+import { InvalidQueryError } from '../../contracts/errors/invalid-query-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import { StoreError } from '../../contracts/errors/store-error.ts';
+import { integerQuery, oneOfQuery, parseQuery, textQuery } from '../../contracts/parse-query.ts';
 import type { JobConfig } from '../../contracts/pyramid-config.ts';
-import { type RunStatus, runStatuses } from '../../contracts/scheduler-store.ts';
+import { runStatuses } from '../../contracts/scheduler-store.ts';
 import type { Scheduler } from '../scheduler.ts';
 
 export type JobsRoutesOptions = {
@@ -11,6 +13,14 @@ export type JobsRoutesOptions = {
   /** Validates a job body with the config rules (config's defineJob with the agent ids). */
   defineJob: (raw: unknown) => JobConfig;
 };
+
+const runsQuery = {
+  job: textQuery(),
+  status: oneOfQuery(runStatuses),
+  limit: integerQuery({ min: 1, max: 1000, fallback: 100 }),
+};
+
+const parseRunsQuery = (query: Record<string, string[]>) => parseQuery(query, runsQuery);
 
 const statusFor: Record<string, 400 | 404 | 409> = {
   job_not_found: 404,
@@ -20,7 +30,8 @@ const statusFor: Record<string, 400 | 404 | 409> = {
 
 /**
  * GET/POST /api/jobs, POST /api/jobs/:id/run, GET /api/runs (?job=&status=&limit=), GET /api/runs/:id.
- * Mount on the gateway app behind its auth; errors are `{ error: { code, message, issues? } }`.
+ * Mount on the gateway app behind its auth; errors are `{ error: { code, message, issues?, param? } }`
+ * (`param` names a bad query parameter, read with the shared parseQuery).
  */
 export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptions): void {
   const { scheduler } = options;
@@ -28,6 +39,8 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
     if (error instanceof ConfigError) {
       return c.json({ error: { code: 'invalid_job', message: error.message, issues: error.issues } }, 400);
     }
+    if (error instanceof InvalidQueryError)
+      return c.json({ error: { code: error.code, message: error.message, param: error.param } }, 400);
     // The store's own failures go to the gateway's error handler (503 with Retry-After).
     if (error instanceof PyramidError && !(error instanceof StoreError)) {
       return c.json({ error: { code: error.code, message: error.message } }, statusFor[error.code] ?? 400);
@@ -57,18 +70,17 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
   });
 
   app.get('/api/runs', async (c) => {
-    const status = c.req.query('status');
-    if (status !== undefined && !runStatuses.includes(status as RunStatus)) {
-      return c.json(
-        { error: { code: 'invalid_request', message: `status must be one of ${runStatuses.join(', ')}` } },
-        400,
-      );
+    let query: ReturnType<typeof parseRunsQuery>;
+    try {
+      query = parseRunsQuery(c.req.queries());
+    } catch (error) {
+      return fail(c, error);
     }
-    const job = c.req.query('job');
+    const { job, status } = query;
     const runs = await scheduler.listRuns({
       ...(job ? { jobId: job } : {}),
-      ...(status ? { status: status as RunStatus } : {}),
-      limit: Math.min(1000, Number(c.req.query('limit') ?? 100) || 100),
+      ...(status ? { status } : {}),
+      limit: query.limit,
     });
     return c.json({ runs });
   });

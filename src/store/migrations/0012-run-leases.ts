@@ -5,7 +5,7 @@ import type { Migration } from '../migration.ts';
  * processes share a store, a run whose lease ended is one whose process died.
  */
 export const runLeases: Migration = {
-  name: '0008-run-leases',
+  name: '0012-run-leases',
   sql: `
     ALTER TABLE runs ADD COLUMN lease_owner TEXT;
     ALTER TABLE runs ADD COLUMN lease_until INTEGER;

@@ -1,0 +1,156 @@
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { LedgerGroupBy, LedgerStore, LedgerSums, LedgerWindow } from '../contracts/ledger-store.ts';
+import type { Synchronous } from '../contracts/synchronous.ts';
+import { attemptClimbs, ledgerSums, requestClimbs, toSums } from './sqlite-ledger-store.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+const hourMs = 3_600_000;
+const end = Number.MAX_SAFE_INTEGER;
+
+// What the rollup tables keep per hour and key, named as LedgerSums names them (migration 0010).
+const rollupSums = `
+  COALESCE(SUM(input_tokens), 0) AS input,
+  COALESCE(SUM(output_tokens), 0) AS output,
+  COALESCE(SUM(reasoning_tokens), 0) AS reasoning,
+  COALESCE(SUM(cached_input_tokens), 0) AS cachedInput,
+  COALESCE(SUM(cost_usd), 0) AS costUsd,
+  COALESCE(SUM(cloud_only_cost_usd), 0) AS cloudOnlyCostUsd,
+  COALESCE(SUM(baseline_count), 0) AS baselineCount,
+  COALESCE(SUM(baseline_actual_cost_usd), 0) AS baselineActualCostUsd,
+  COALESCE(SUM(top_tier_cost_usd), 0) AS topTierCostUsd,
+  COALESCE(SUM(cheapest_cloud_cost_usd), 0) AS cheapestCloudCostUsd,
+  COALESCE(SUM(climbed_requests), 0) AS climbedRequests,
+  COALESCE(SUM(climbed_cost_usd), 0) AS climbedCostUsd,
+  COALESCE(SUM(climbed_planned_cost_usd), 0) AS climbedPlannedCostUsd`;
+
+// Keys from fixed maps, never from caller text. Raw rows and rollup rows give the same keys.
+const rawRequestKeys: Record<string, string> = {
+  task: 'resolved_task',
+  agent: 'caller_tag',
+  day: "strftime('%Y-%m-%d', started_at / 1000, 'unixepoch')",
+};
+const rollupRequestKeys: Record<string, string> = {
+  task: 'resolved_task',
+  agent: "NULLIF(caller_tag, '')",
+  day: "strftime('%Y-%m-%d', hour / 1000, 'unixepoch')",
+};
+const attemptKeys: Record<string, string> = { model: 'model', tier: 'CAST(tier AS TEXT)' };
+
+/** The pieces of a window: whole UTC hours read from the rollups, and the edges read from the rows. */
+export function splitWindow(window: LedgerWindow): { hours?: [number, number]; edges: [number, number][] } {
+  const since = Math.round(window.sinceMs);
+  const until = window.untilMs === undefined ? end : Math.round(window.untilMs);
+  const first = Math.ceil(since / hourMs) * hourMs;
+  const last = until === end ? end : Math.floor(until / hourMs) * hourMs;
+  if (first >= last) return { edges: since < until ? [[since, until]] : [] };
+  const edges: [number, number][] = [];
+  if (since < first) edges.push([since, first]);
+  if (last < until) edges.push([last, until]);
+  return { hours: [first, last], edges };
+}
+
+/**
+ * `aggregate` over the hourly rollups of migration 0008 (kept by triggers): whole hours come from the
+ * rollups and the partial hours at the window's edges from the rows, so a report over a year reads a
+ * few thousand rollup rows and at most two hours of requests, and equals a scan of the rows.
+ */
+export function withLedgerRollups<T extends Synchronous<LedgerStore>>(db: DatabaseSync, store: T): T {
+  const rawRequests = Object.fromEntries(
+    Object.entries(rawRequestKeys).map(([by, key]) => [
+      by,
+      db.prepare(`SELECT ${key} AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts,
+        ${ledgerSums('')} ${requestClimbs}
+        FROM requests WHERE started_at >= ? AND started_at < ? GROUP BY 1`),
+    ]),
+  );
+  const rawAttempts = Object.fromEntries(
+    Object.entries(attemptKeys).map(([by, key]) => [
+      by,
+      db.prepare(`SELECT ${key === 'model' ? 'a.model' : 'CAST(a.tier AS TEXT)'} AS key, SUM(a.answered) AS requests,
+          SUM(a.outcome IN ('ok', 'error', 'inadequate')) AS attempts, ${ledgerSums('a.')} ${attemptClimbs}
+        FROM requests r JOIN attempts a ON a.request_id = r.request_id
+        WHERE r.started_at >= ? AND r.started_at < ? GROUP BY 1`),
+    ]),
+  );
+  const rawTotals =
+    db.prepare(`SELECT NULL AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts,
+    ${ledgerSums('')} ${requestClimbs} FROM requests WHERE started_at >= ? AND started_at < ?`);
+  const rollupRequests = Object.fromEntries(
+    Object.entries(rollupRequestKeys).map(([by, key]) => [
+      by,
+      db.prepare(`SELECT ${key} AS key, SUM(requests) AS requests, SUM(attempts) AS attempts, ${rollupSums}
+        FROM ledger_hour_requests WHERE hour >= ? AND hour < ? GROUP BY 1`),
+    ]),
+  );
+  const rollupAttempts = Object.fromEntries(
+    Object.entries(attemptKeys).map(([by, key]) => [
+      by,
+      db.prepare(`SELECT ${key} AS key, SUM(CASE WHEN answered = 1 THEN attempts ELSE 0 END) AS requests,
+          SUM(CASE WHEN outcome IN ('ok', 'error', 'inadequate') THEN attempts ELSE 0 END) AS attempts, ${rollupSums}
+        FROM ledger_hour_attempts WHERE hour >= ? AND hour < ? GROUP BY 1`),
+    ]),
+  );
+  const rollupTotals = db.prepare(`SELECT NULL AS key, COALESCE(SUM(requests), 0) AS requests,
+    COALESCE(SUM(attempts), 0) AS attempts, ${rollupSums} FROM ledger_hour_requests WHERE hour >= ? AND hour < ?`);
+
+  const aggregate = (window: LedgerWindow, by: LedgerGroupBy) => {
+    const perAttempt = by === 'model' || by === 'tier';
+    const { hours, edges } = splitWindow(window);
+    const groups = new Map<string | null, LedgerSums>();
+    let totals = emptySums(null);
+    const addGroups = (rows: unknown[]) => {
+      for (const row of rows) {
+        const sums = toSums(row as Row);
+        groups.set(sums.key, add(groups.get(sums.key) ?? emptySums(sums.key), sums));
+      }
+    };
+    // One read transaction: the rollups and the edge rows come from the same snapshot.
+    db.exec('BEGIN');
+    try {
+      if (hours) {
+        addGroups((perAttempt ? rollupAttempts : rollupRequests)[by].all(...hours));
+        totals = add(totals, toSums(rollupTotals.get(...hours) as Row));
+      }
+      for (const edge of edges) {
+        addGroups((perAttempt ? rawAttempts : rawRequests)[by].all(...edge));
+        totals = add(totals, toSums(rawTotals.get(...edge) as Row));
+      }
+    } finally {
+      db.exec('COMMIT');
+    }
+    // Rollup rows emptied by pruning stay behind with zeros; a group with nothing in it is no group.
+    return {
+      groups: [...groups.values()].filter((group) => group.attempts > 0 || group.requests > 0),
+      totals,
+    };
+  };
+  return { ...store, aggregate };
+}
+
+const emptySums = (key: string | null): LedgerSums => ({
+  key,
+  requests: 0,
+  attempts: 0,
+  input: 0,
+  output: 0,
+  reasoning: 0,
+  cachedInput: 0,
+  costUsd: 0,
+  cloudOnlyCostUsd: 0,
+  baselineCount: 0,
+  baselineActualCostUsd: 0,
+  topTierCostUsd: 0,
+  cheapestCloudCostUsd: 0,
+  climbedRequests: 0,
+  climbedCostUsd: 0,
+  climbedPlannedCostUsd: 0,
+});
+
+const add = (a: LedgerSums, b: LedgerSums): LedgerSums => {
+  const sum = { ...a };
+  for (const field of Object.keys(a) as (keyof LedgerSums)[]) {
+    if (field !== 'key') sum[field] = a[field] + b[field];
+  }
+  return sum;
+};
