@@ -51,7 +51,12 @@ const delivery = (id: string, createdAt: number, extra: Partial<DeliveryRecord> 
 });
 
 /** Runs the store contract against `open`, which returns a fresh, empty store each time. */
-export function storeContract(name: string, open: () => Promise<Stores>): void {
+export function storeContract(
+  name: string,
+  open: () => Promise<Stores>,
+  // SQLite's reports read hourly rollups its triggers keep by adding doubles: within an ulp or so there.
+  { exactReports = true }: { exactReports?: boolean } = {},
+): void {
   const withStores = (title: string, body: (stores: Stores) => Promise<void>) =>
     test(title, async () => {
       const stores = await open();
@@ -318,8 +323,16 @@ export function storeContract(name: string, open: () => Promise<Stores>): void {
           await ledger.insert(request(`r${index}`, 1000 + index, 0.1), []);
         assert.equal(await ledger.sumCost(0), 1);
         const { totals } = await ledger.aggregate({ sinceMs: 0 }, 'day');
-        assert.equal(totals.costUsd, 1);
-        assert.equal(totals.cloudOnlyCostUsd, 2);
+        if (exactReports) {
+          assert.equal(totals.costUsd, 1);
+          assert.equal(totals.cloudOnlyCostUsd, 2);
+        } else {
+          assert.ok(Math.abs(totals.costUsd - 1) <= 4 * Number.EPSILON, String(totals.costUsd));
+          assert.ok(
+            Math.abs(totals.cloudOnlyCostUsd - 2) <= 8 * Number.EPSILON,
+            String(totals.cloudOnlyCostUsd),
+          );
+        }
       },
     );
 

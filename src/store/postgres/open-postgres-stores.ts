@@ -4,10 +4,12 @@ import type { StoreSet, Stores } from '../../contracts/stores.ts';
 import { forwardStores } from '../forward-stores.ts';
 import { StoreStatusTracker } from '../store-status-tracker.ts';
 import { describePostgresUrl } from './describe-postgres-url.ts';
+import { createPostgresDashboardStore } from './postgres-dashboard-store.ts';
 import { createPostgresDeliveryStore } from './postgres-delivery-store.ts';
 import { createPostgresHistoryPruner } from './postgres-history-pruner.ts';
 import { createPostgresLedgerStore } from './postgres-ledger-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
+import { createPostgresResponseStore } from './postgres-response-store.ts';
 import { createPostgresSchedulerStore } from './postgres-scheduler-store.ts';
 import { createPostgresSessionStore } from './postgres-session-store.ts';
 import { runPostgresMigrations } from './run-postgres-migrations.ts';
@@ -81,6 +83,8 @@ export async function openPostgresStores(
     sessions: createPostgresSessionStore(pool),
     delivery: createPostgresDeliveryStore(pool),
     pruner: createPostgresHistoryPruner(pool),
+    dashboard: createPostgresDashboardStore(pool),
+    responses: createPostgresResponseStore(pool),
   };
   const tracker = new StoreStatusTracker(options.now);
   let closed = false;

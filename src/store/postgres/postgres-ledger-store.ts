@@ -7,7 +7,7 @@ import type {
   LedgerSums,
   LedgerWindow,
 } from '../../contracts/ledger-store.ts';
-import type { AttemptOutcome } from '../../contracts/trace.ts';
+import { type AttemptOutcome, isModelCall } from '../../contracts/trace.ts';
 
 type Row = Record<string, unknown>;
 
@@ -26,39 +26,55 @@ const attemptKeys: Record<'model' | 'tier', string> = {
 // the decimals are added exactly, so ten requests of $0.10 sum to $1 as they do in SQLite (whose SUM
 // compensates rounding), where a plain double sum gives 0.9999999999999999. (float8::numeric would keep
 // only 15 digits.) test/store/postgres-sqlite-parity.test.ts compares the two on 2,000 priced requests.
-const money = (column: string) => `COALESCE(SUM(${column}::text::numeric), 0)::float8`;
+const money = (column: string) => `COALESCE(SUM((${column})::text::numeric), 0)::float8`;
 const sums = (prefix: string) => `
   COALESCE(SUM(${prefix}input_tokens), 0) AS input,
   COALESCE(SUM(${prefix}output_tokens), 0) AS output,
   COALESCE(SUM(${prefix}reasoning_tokens), 0) AS reasoning,
   COALESCE(SUM(${prefix}cached_input_tokens), 0) AS cached_input,
   ${money(`${prefix}cost_usd`)} AS cost_usd,
-  ${money(`${prefix}cloud_only_cost_usd`)} AS cloud_only_cost_usd`;
+  ${money(`${prefix}cloud_only_cost_usd`)} AS cloud_only_cost_usd,
+  COUNT(${prefix}top_tier_cost_usd) AS baseline_count,
+  ${money(`CASE WHEN ${prefix}top_tier_cost_usd IS NOT NULL THEN ${prefix}cost_usd END`)} AS baseline_actual_cost_usd,
+  ${money(`${prefix}top_tier_cost_usd`)} AS top_tier_cost_usd,
+  ${money(`${prefix}cheapest_cloud_cost_usd`)} AS cheapest_cloud_cost_usd`;
+// Climbs are a request's: grouped by attempt, each one counts once, on the attempt that answered it.
+const requestClimbs = `,
+  COUNT(climbed_from_tier) AS climbed_requests,
+  ${money('CASE WHEN climbed_from_tier IS NOT NULL THEN cost_usd END')} AS climbed_cost_usd,
+  ${money('climb_planned_cost_usd')} AS climbed_planned_cost_usd`;
+const attemptClimbs = `,
+  COUNT(*) FILTER (WHERE a.answered AND r.climbed_from_tier IS NOT NULL) AS climbed_requests,
+  ${money('CASE WHEN a.answered AND r.climbed_from_tier IS NOT NULL THEN r.cost_usd END')} AS climbed_cost_usd,
+  ${money('CASE WHEN a.answered THEN r.climb_planned_cost_usd END')} AS climbed_planned_cost_usd`;
 
 const attemptColumns = `request_id, seq, model, provider, tier, outcome, answered, reason, detail, started_at,
   latency_ms, ttft_ms, max_tokens, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,
-  cost_usd, cloud_only_cost_usd`;
+  cost_usd, cloud_only_cost_usd, top_tier_cost_usd, cheapest_cloud_cost_usd`;
 
 // One statement writes the request and its attempts: atomic without a transaction, one round trip.
 const insertSql = `
   WITH request AS (
     INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
       error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,
-      cost_usd, cloud_only_cost_usd, attempt_count)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+      cost_usd, cloud_only_cost_usd, attempt_count, start_tier, top_tier_cost_usd, cheapest_cloud_cost_usd,
+      climbed_from_tier, climb_planned_cost_usd)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
     RETURNING request_id)
   INSERT INTO attempts (${attemptColumns})
-  SELECT ${attemptColumns} FROM json_populate_recordset(NULL::attempts, $18::json) JOIN request USING (request_id)`;
+  SELECT ${attemptColumns} FROM json_populate_recordset(NULL::attempts, $23::json) JOIN request USING (request_id)`;
 
 /** The LedgerStore on PostgreSQL (schema migrated by openPostgresStores). */
 export function createPostgresLedgerStore(pool: Pool): LedgerStore {
   const groupSql = (by: LedgerGroupBy) =>
     by === 'model' || by === 'tier'
-      ? `SELECT ${attemptKeys[by]} AS key, COUNT(*) FILTER (WHERE a.answered) AS requests, COUNT(*) AS attempts,
-           ${sums('a.')}
+      ? `SELECT ${attemptKeys[by]} AS key, COUNT(*) FILTER (WHERE a.answered) AS requests,
+           COUNT(*) FILTER (WHERE a.outcome IN ('ok', 'error', 'inadequate')) AS attempts, ${sums('a.')}
+           ${attemptClimbs}
          FROM requests r JOIN attempts a ON a.request_id = r.request_id
          WHERE r.started_at >= $1 AND r.started_at < $2 GROUP BY 1`
       : `SELECT ${requestKeys[by]} AS key, COUNT(*) AS requests, SUM(attempt_count) AS attempts, ${sums('')}
+           ${requestClimbs}
          FROM requests WHERE started_at >= $1 AND started_at < $2 GROUP BY 1`;
   return {
     async insert(request, attempts) {
@@ -79,7 +95,13 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
         integer(request.usage.cachedInput),
         request.costUsd,
         request.cloudOnlyCostUsd,
-        attempts.length,
+        // Routing decisions (waited, not_climbed) are stored beside the calls but are not attempts to count.
+        attempts.filter(isModelCall).length,
+        request.startTier === undefined ? null : integer(request.startTier),
+        request.topTierCostUsd ?? null,
+        request.cheapestCloudCostUsd ?? null,
+        request.climbedFromTier === undefined ? null : integer(request.climbedFromTier),
+        request.climbPlannedCostUsd ?? null,
         JSON.stringify(attempts.map((attempt, seq) => attemptRow(request.requestId, seq, attempt))),
       ]);
     },
@@ -117,7 +139,7 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
       const { rows } = await pool.query(
         `SELECT FALSE AS total, g.* FROM (${groupSql(by)}) g
          UNION ALL
-         SELECT TRUE, NULL, COUNT(*), COALESCE(SUM(attempt_count), 0), ${sums('')}
+         SELECT TRUE, NULL, COUNT(*), COALESCE(SUM(attempt_count), 0), ${sums('')} ${requestClimbs}
          FROM requests WHERE started_at >= $1 AND started_at < $2`,
         bounds(window),
       );
@@ -158,10 +180,13 @@ function attemptRow(requestId: string, seq: number, attempt: LedgerAttemptRow): 
     cached_input_tokens: integer(attempt.usage.cachedInput),
     cost_usd: attempt.costUsd,
     cloud_only_cost_usd: attempt.cloudOnlyCostUsd,
+    top_tier_cost_usd: attempt.topTierCostUsd ?? null,
+    cheapest_cloud_cost_usd: attempt.cheapestCloudCostUsd ?? null,
   };
 }
 
-function toRequest(row: Row): LedgerRequestRow {
+/** A requests row (read by `SELECT *` or `to_json`) as the ledger's request. */
+export function toRequest(row: Row): LedgerRequestRow {
   return {
     requestId: String(row.request_id),
     task: String(row.task),
@@ -176,6 +201,13 @@ function toRequest(row: Row): LedgerRequestRow {
     usage: toUsage(row),
     costUsd: Number(row.cost_usd),
     cloudOnlyCostUsd: Number(row.cloud_only_cost_usd),
+    ...(row.start_tier !== null && { startTier: Number(row.start_tier) }),
+    ...(row.top_tier_cost_usd !== null && { topTierCostUsd: Number(row.top_tier_cost_usd) }),
+    ...(row.cheapest_cloud_cost_usd !== null && {
+      cheapestCloudCostUsd: Number(row.cheapest_cloud_cost_usd),
+    }),
+    ...(row.climbed_from_tier !== null && { climbedFromTier: Number(row.climbed_from_tier) }),
+    ...(row.climb_planned_cost_usd !== null && { climbPlannedCostUsd: Number(row.climb_planned_cost_usd) }),
   };
 }
 
@@ -195,6 +227,10 @@ function toAttempt(row: Row): LedgerAttemptRow {
     costUsd: Number(row.cost_usd),
     answered: row.answered === true,
     cloudOnlyCostUsd: Number(row.cloud_only_cost_usd),
+    ...(row.top_tier_cost_usd !== null && { topTierCostUsd: Number(row.top_tier_cost_usd) }),
+    ...(row.cheapest_cloud_cost_usd !== null && {
+      cheapestCloudCostUsd: Number(row.cheapest_cloud_cost_usd),
+    }),
   };
 }
 
@@ -215,4 +251,11 @@ const toSums = (row: Row): LedgerSums => ({
   cachedInput: Number(row.cached_input),
   costUsd: Number(row.cost_usd),
   cloudOnlyCostUsd: Number(row.cloud_only_cost_usd),
+  baselineCount: Number(row.baseline_count),
+  baselineActualCostUsd: Number(row.baseline_actual_cost_usd),
+  topTierCostUsd: Number(row.top_tier_cost_usd),
+  cheapestCloudCostUsd: Number(row.cheapest_cloud_cost_usd),
+  climbedRequests: Number(row.climbed_requests),
+  climbedCostUsd: Number(row.climbed_cost_usd),
+  climbedPlannedCostUsd: Number(row.climbed_planned_cost_usd),
 });
