@@ -679,5 +679,97 @@ export function storeContract(
         assert.ok(await ledger.get('new'));
       },
     );
+
+    withStores(
+      'responses: read back as stored, an id stored once, deleted and pruned',
+      async ({ responses }) => {
+        const stored = {
+          id: 'resp_1',
+          createdAt: 1000,
+          callerTag: 'agent-a',
+          conversation: [{ role: 'user' as const, content: 'hi' }],
+          response: { id: 'resp_1', object: 'response', output: [{ type: 'message', n: 0.1 }] },
+        };
+        await responses.put(stored as never);
+        await responses.put({ id: 'resp_2', createdAt: 5000, conversation: [], response: {} });
+        assert.deepEqual(await responses.get('resp_1'), stored);
+        assert.deepEqual(await responses.get('resp_2'), {
+          id: 'resp_2',
+          createdAt: 5000,
+          conversation: [],
+          response: {},
+        });
+        await assert.rejects(responses.put({ ...stored, createdAt: 2000 } as never));
+        assert.equal((await responses.get('resp_1'))?.createdAt, 1000);
+        assert.equal(await responses.get('missing'), undefined);
+        assert.equal(await responses.prune(3000), 1);
+        assert.equal(await responses.get('resp_1'), undefined);
+        assert.equal(await responses.delete('resp_2'), true);
+        assert.equal(await responses.delete('resp_2'), false);
+      },
+    );
+
+    withStores(
+      'ledger: routing decisions and baselines: stored, decisions not counted as attempts, baselines summed',
+      async ({ ledger, dashboard }) => {
+        const call = (outcome: string, answered: boolean, extra: object = {}) => ({
+          model: 'm1',
+          provider: 'p',
+          tier: 1,
+          outcome,
+          startedAt: 1000,
+          latencyMs: 1,
+          usage: { input: 1, output: 1, reasoning: 0, cachedInput: 0 },
+          costUsd: answered ? 0.25 : 0,
+          answered,
+          cloudOnlyCostUsd: 0,
+          ...extra,
+        });
+        await ledger.insert(
+          {
+            ...request('climbed', 1000, 0.25),
+            startTier: 0,
+            topTierCostUsd: 2,
+            cheapestCloudCostUsd: 0.5,
+            climbedFromTier: 0,
+            climbPlannedCostUsd: 0.125,
+          },
+          [
+            call('waited', false, { reason: 'rate limited' }),
+            call('error', false, { reason: 'http 500' }),
+            call('not_climbed', false),
+            call('ok', true, { topTierCostUsd: 2, cheapestCloudCostUsd: 0.5 }),
+          ] as never,
+        );
+        await ledger.insert(request('before-baselines', 2000, 1), [call('ok', true)] as never);
+        const stored = await ledger.get('climbed');
+        assert.deepEqual(
+          stored?.attempts.map((attempt) => attempt.outcome),
+          ['waited', 'error', 'not_climbed', 'ok'],
+        );
+        assert.equal(stored?.request.climbedFromTier, 0);
+        assert.equal(stored?.attempts[3].topTierCostUsd, 2);
+        assert.equal((await ledger.get('before-baselines'))?.request.topTierCostUsd, undefined);
+        const byModel = await ledger.aggregate({ sinceMs: 0 }, 'model');
+        assert.equal(byModel.groups[0].attempts, 3, 'two calls of the first request, one of the second');
+        assert.equal(byModel.groups[0].climbedRequests, 1);
+        assert.equal(byModel.groups[0].climbedPlannedCostUsd, 0.125);
+        const { totals } = await ledger.aggregate({ sinceMs: 0 }, 'task');
+        assert.equal(totals.attempts, 3);
+        assert.equal(totals.baselineCount, 1);
+        assert.equal(totals.baselineActualCostUsd, 0.25);
+        assert.equal(totals.topTierCostUsd, 2);
+        assert.equal(totals.cheapestCloudCostUsd, 0.5);
+        assert.equal(totals.climbedRequests, 1);
+        assert.equal(totals.climbedCostUsd, 0.25);
+        assert.deepEqual(await dashboard.attemptReasons({ sinceMs: 0 }), {
+          escalations: {},
+          failovers: { 'http 500': 1 },
+        });
+        assert.deepEqual(await dashboard.requestsPerMinute({ sinceMs: 0 }), [
+          { minute: 0, requests: 2, errors: 0 },
+        ]);
+      },
+    );
   });
 }
