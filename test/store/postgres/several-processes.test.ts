@@ -69,6 +69,7 @@ agents:
 jobs:
 ${jobs}
 concurrency: { agents: 4 }
+scheduler: { minInterval: 1s }
 store: { kind: postgres, url: env:DATABASE_URL, lease: 3s }
 `,
       );
