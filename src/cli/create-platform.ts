@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
 import type { DashboardStore } from '../contracts/dashboard-store.ts';
@@ -25,14 +27,13 @@ import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
 import {
-  openInlineStores,
   pruneHistory,
   retentionCutoffs,
-  startSqliteStoreWorker,
   startWalCheckpointer,
   type WalCheckpointer,
   type WorkerStores,
 } from '../store/index.ts';
+import { openStores } from '../store/open-stores.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
 import { changedSections, reloadableSections } from './compare-config-sections.ts';
 
@@ -114,10 +115,14 @@ export async function createPlatform(
   // Replaced by reload() (only ever with the same providers, models, tiers and channels).
   let config = loaded.config;
   const dbFile = join(home, 'pyramid.db');
-  const stores: Stores | WorkerStores =
-    platformOptions.store === 'worker'
-      ? await startSqliteStoreWorker(dbFile, io.now ? { now: io.now } : {})
-      : openInlineStores(dbFile, io.now ? { now: io.now } : {});
+  // This process among the others sharing the store: run and delivery leases are held in its name.
+  const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const stores: Stores | WorkerStores = await openStores(config, {
+    dbFile,
+    mode: platformOptions.store ?? 'inline',
+    configFile,
+    ...(io.now ? { now: io.now } : {}),
+  });
   let checkpointer: WalCheckpointer | undefined;
   const pruner = stores.pruner;
   const ledger = createLedger({ store: stores.ledger, config });
@@ -130,7 +135,11 @@ export async function createPlatform(
     fetch: io.fetch,
     now: io.now,
     // Settles runs' delivery status and tells listeners (logs); defined below, called only once started.
-    outbox: { onEvent: (event) => onOutboxEvent(event) },
+    // On a shared store a dead process's deliveries are taken over after the same lease as its runs.
+    outbox: {
+      onEvent: (event) => onOutboxEvent(event),
+      ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs } : {}),
+    },
   });
   // Built on first use, one per model, with the provider settings of the config in use.
   const adapterOptions = (name: string) => {
@@ -188,12 +197,16 @@ export async function createPlatform(
     outputSink.onOutboxEvent(event);
     for (const listener of deliveryListeners) listener(event);
   };
+  // Several processes on one PostgreSQL store: runs are leased (see SchedulerOptions.leases).
+  const leases =
+    config.store?.kind === 'postgres' ? { owner: processId, leaseMs: config.store.leaseMs } : undefined;
   const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
     new Scheduler({
       config,
       router,
       store: schedulerStore,
       sessions,
+      ...(leases ? { leases } : {}),
       ...(io.fetch ? { fetch: io.fetch } : {}),
       spentSince: (sinceMs, agentId) => ledger.spentSince(sinceMs, agentId),
       outputSink,

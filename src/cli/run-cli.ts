@@ -14,6 +14,7 @@ import { registerDeliveriesCommand } from './commands/deliveries-command.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerJobsCommand } from './commands/jobs-command.ts';
+import { registerMigrateCommand } from './commands/migrate-command.ts';
 import { registerPruneCommand } from './commands/prune-command.ts';
 import { registerRouteCommand } from './commands/route-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
@@ -59,6 +60,7 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   registerDeliveriesCommand(program, io, setExitCode);
   registerPruneCommand(program, io);
   registerBackupCommand(program, io);
+  registerMigrateCommand(program, io);
   registerServiceCommand(program, io, setExitCode);
   registerDoctorCommand(program, io, setExitCode);
   program.hook('preAction', (_program, actionCommand) => {

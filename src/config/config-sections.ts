@@ -12,6 +12,7 @@ import { providersSection } from './sections/providers-section.ts';
 import { retentionSection } from './sections/retention-section.ts';
 import { routerSection } from './sections/router-section.ts';
 import { schedulerSection } from './sections/scheduler-section.ts';
+import { storeSection } from './sections/store-section.ts';
 import { targetsSection } from './sections/targets-section.ts';
 import { tasksSection } from './sections/tasks-section.ts';
 import { tiersSection } from './sections/tiers-section.ts';
@@ -35,6 +36,7 @@ export const configSections = {
   alerts: alertsSection,
   retention: retentionSection,
   targets: targetsSection,
+  store: storeSection,
 };
 
 export type ConfigSections = typeof configSections;

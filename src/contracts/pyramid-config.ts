@@ -135,12 +135,30 @@ export type PyramidConfig = {
   alerts?: AlertsConfig;
   /** How long finished history is kept; the loader always fills it, with defaults. */
   retention?: RetentionConfig;
+  /** Where everything is kept; the loader always fills it (default: SQLite in PYRAMID_HOME). */
+  store?: StoreConfig;
   /** The share band each tier should answer, in percent (position = tier); the loader fills the seed's. */
   targets?: TierTarget[];
 };
 
 /** A tier's target share of requests, in percent. */
 export type TierTarget = { min: number; max: number };
+
+/**
+ * `sqlite`: pyramid.db in PYRAMID_HOME, for one process on one machine. `postgres`: a PostgreSQL
+ * database that several `pyramid start` processes share as one platform. `url` is resolved (it may
+ * hold a password: never log it); when its `env:` variable is unset, `unavailableReason` says so.
+ */
+export type StoreConfig =
+  | { kind: 'sqlite' }
+  | {
+      kind: 'postgres';
+      url?: string;
+      unavailableReason?: string;
+      poolMax: number;
+      /** How long a process holds a run without renewing it: a dead process's runs are retried after it. */
+      leaseMs: number;
+    };
 
 /**
  * How long finished history is kept, in ms; undefined keeps it forever. Only finished things are ever

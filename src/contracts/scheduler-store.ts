@@ -58,6 +58,16 @@ export type StoredJob = {
 /** The error of a run found `running` after the process that ran it stopped (a crash or kill). */
 export const processStoppedMessage = 'the process stopped while the run was running';
 
+/**
+ * A process's hold on a run it is running, when several processes share one store: `owner` names the
+ * process, and the hold ends at `until` (ms) unless renewed. A run whose lease ended is one whose process
+ * died: any process marks it interrupted (and queues its retry), once.
+ */
+export type RunLease = { owner: string; until: number };
+
+/** Why `startRun` did not start a run: another process started it first, or the platform's agent lane is full. */
+export type StartRunOutcome = 'started' | 'taken' | 'lane-full';
+
 export type RunFilter = { jobId?: string; status?: RunStatus; limit?: number };
 
 /** A write `SchedulerStore.batch` can group with others into one commit. */
@@ -95,8 +105,25 @@ export interface SchedulerStore {
   runsAwaitingDelivery(): Promise<RunRecord[]>;
   /** Sets a run's delivery status alone (the outbox settles it once its deliveries are final). */
   setDeliveryStatus(runId: string, status: DeliveryStatus): Promise<void>;
-  /** Marks every `running` run `interrupted` (after a crash); returns them. */
+  /** Marks every `running` run `interrupted` (after a crash of the only process); returns them. */
   interruptRunning(now: number): Promise<RunRecord[]>;
+  /**
+   * Starts a queued run for `lease.owner`, writing `run` (status `running`) with the lease, atomically:
+   * `taken` (nothing written) when the run is no longer queued, `lane-full` when `maxRunning` runs (over
+   * every process) are already running. For several processes on one store; SQLite's single process
+   * may use it too.
+   */
+  startRun(run: RunRecord, lease: RunLease, maxRunning: number): Promise<StartRunOutcome>;
+  /** Extends every lease `owner` holds on a running run to `until`; returns the ids of the runs it holds. */
+  renewRunLeases(owner: string, until: number): Promise<string[]>;
+  /** Running runs whose lease ended before `now` (or that have none), oldest first. */
+  expiredRuns(now: number): Promise<RunRecord[]>;
+  /**
+   * Marks one running run `interrupted` if its lease still ended before `now`, and inserts `retry` with
+   * it in the same commit. False (nothing written) when it was renewed, finished, or interrupted by
+   * another process first: so a dead process's run is interrupted and retried once however many look.
+   */
+  interruptExpired(runId: string, now: number, retry?: RunRecord): Promise<boolean>;
   /** Applies the writes in order as one commit: all of them or none. */
   batch(writes: SchedulerWrite[]): Promise<void>;
   /** Changes whenever another connection commits (to notice jobs added by the CLI). */

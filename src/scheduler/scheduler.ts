@@ -41,6 +41,13 @@ export type SchedulerOptions = {
   onEvent?: (event: SchedulerEvent) => void;
   /** What the timer does when the store fails it (default: back off and try again). */
   failures?: BackgroundFailures;
+  /**
+   * Several processes share the store (PostgreSQL): runs are started under a lease this process renews
+   * (`owner`: a name unique to it; `leaseMs`, default 30 s), the agent lane counts every process's runs,
+   * and a run whose holder died is interrupted (and retried) when its lease ends, instead of every
+   * running run being interrupted at start, which is right only for the store's one process.
+   */
+  leases?: { owner: string; leaseMs?: number };
 };
 
 export type SchedulerEvent =
@@ -56,7 +63,14 @@ export type JobView = {
   definition: JobConfig;
 };
 
-type Running = { run: RunRecord; controller: AbortController; done: Promise<void> };
+/** `leased`: the store holds this process's lease on it; `lost`: another process took it over. */
+type Running = {
+  run: RunRecord;
+  controller: AbortController;
+  done: Promise<void>;
+  leased?: boolean;
+  lost?: boolean;
+};
 
 const interruptedMessage = 'the scheduler stopped while the run was running';
 
@@ -92,6 +106,10 @@ export class Scheduler {
   #started = false;
   #stopping = false;
   #changeCounter = -1;
+  readonly #leases: { owner: string; leaseMs: number } | undefined;
+  #heartbeat: unknown;
+  /** Another process's runs fill the platform's agent lane: nothing starts before the next tick. */
+  #laneFull = false;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -104,6 +122,10 @@ export class Scheduler {
     this.#agentLimit = options.config.concurrency?.agents ?? 2;
     this.subagents = new Lane(options.config.concurrency?.subagents ?? 4);
     this.#failures = options.failures ?? createBackoffFailures();
+    this.#leases = options.leases && {
+      owner: options.leases.owner,
+      leaseMs: options.leases.leaseMs ?? 30_000,
+    };
   }
 
   /**
@@ -115,6 +137,14 @@ export class Scheduler {
     this.#started = true;
     const now = this.#clock.now();
     await this.reconcile();
+    if (this.#leases) {
+      const interrupted = await this.#interruptExpired(now);
+      for (const run of await this.#store.activeRuns()) if (run.status === 'queued') this.#enqueue(run);
+      this.#changeCounter = await this.#store.changeCounter();
+      this.#beat();
+      this.#runTick();
+      return { interrupted };
+    }
     const interrupted = (await this.#store.activeRuns())
       .filter((run) => run.status === 'running')
       .map((run) => ({
@@ -149,6 +179,7 @@ export class Scheduler {
   async stop(options: { drainMs?: number } = {}): Promise<void> {
     this.#stopping = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    if (this.#heartbeat !== undefined) this.#clock.clearTimeout(this.#heartbeat);
     for (const timer of this.#waiting.values()) this.#clock.clearTimeout(timer);
     await this.#ticking;
     const pending = () => Promise.all([...this.#running.values()].map((entry) => entry.done));
@@ -375,6 +406,8 @@ export class Scheduler {
   }
 
   async #tick(): Promise<void> {
+    this.#laneFull = false;
+    if (this.#leases) await this.#interruptExpired(this.#clock.now());
     const counter = await this.#store.changeCounter();
     if (counter !== this.#changeCounter) {
       await this.#reloadJobs();
@@ -448,7 +481,7 @@ export class Scheduler {
   }
 
   #dispatch(): void {
-    if (this.#stopping) return;
+    if (this.#stopping || this.#laneFull) return;
     while (this.#running.size < this.#agentLimit) {
       const busy = new Set([...this.#running.values()].flatMap((entry) => this.#exclusiveKeys(entry.run)));
       const index = this.#queue.findIndex((run) => this.#exclusiveKeys(run).every((key) => !busy.has(key)));
@@ -457,7 +490,7 @@ export class Scheduler {
       const controller = new AbortController();
       const entry: Running = { run, controller, done: Promise.resolve() };
       this.#running.set(run.id, entry);
-      entry.done = this.#execute(run, controller)
+      entry.done = this.#execute(run, controller, entry)
         .catch((error) => {
           // Only a store that stayed down until the stop gets here: the run stays `running` in the store
           // and the next start marks it interrupted (and retries it when its job has retries).
@@ -481,9 +514,10 @@ export class Scheduler {
       : [`job\u0000${run.jobId}`];
   }
 
-  async #execute(run: RunRecord, controller: AbortController): Promise<void> {
+  async #execute(run: RunRecord, controller: AbortController, entry?: Running): Promise<void> {
     const job = this.#jobs.get(run.jobId);
     const agent = job ? this.#config.agents?.[job.definition.agent] : undefined;
+    const queued = { ...run };
     run.status = 'running';
     run.startedAt = this.#clock.now();
     run.attempt += 1;
@@ -491,7 +525,19 @@ export class Scheduler {
       run.sessionId =
         job.definition.session === 'main' ? mainSessionId(agent.id) : isolatedSessionId(job.id, run.id);
     }
-    await this.#persist([{ op: 'updateRun', run: { ...run } }]);
+    if (this.#leases) {
+      const outcome = await this.#startLeased(run);
+      if (outcome !== 'started') {
+        Object.assign(run, queued);
+        if (outcome === 'lane-full') {
+          // Another process's runs fill the platform's lane: this one waits for a tick with room.
+          this.#laneFull = true;
+          this.#queue.unshift(run);
+        } else this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
+        return;
+      }
+      if (entry) entry.leased = true;
+    } else await this.#persist([{ op: 'updateRun', run: { ...run } }]);
     let timedOut = false;
     const timeout = job
       ? this.#clock.setTimeout(() => {
@@ -516,6 +562,12 @@ export class Scheduler {
       if (timeout !== undefined) this.#clock.clearTimeout(timeout);
     }
     run.finishedAt = this.#clock.now();
+    if (entry?.lost) {
+      // Another process found this run's lease ended and interrupted it (and queued its retry): its
+      // result is not written over that, so the run is not counted twice.
+      this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
+      return;
+    }
     const retry =
       job !== undefined &&
       (run.status === 'error' || run.status === 'timeout') &&
@@ -622,6 +674,77 @@ export class Scheduler {
         `agent ${agent.id} reached its spend cap of $${agent.spendCapUsd} for today ($${spent.toFixed(4)} spent)`,
       );
     }
+  }
+
+  /** startRun under this process's lease, waiting out store failures that end by themselves. */
+  async #startLeased(run: RunRecord): Promise<'started' | 'taken' | 'lane-full'> {
+    const leases = this.#leases as { owner: string; leaseMs: number };
+    for (;;) {
+      try {
+        return await this.#store.startRun(
+          { ...run },
+          { owner: leases.owner, until: this.#clock.now() + leases.leaseMs },
+          this.#agentLimit,
+        );
+      } catch (error) {
+        if (this.#stopping) throw error;
+        const delay = this.#failures.failed('scheduler', error);
+        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * Renews this process's run leases every third of their length. A run the store no longer lists as
+   * held (another process found its lease ended, say after the store was unreachable for that long) is
+   * aborted here: it is being retried elsewhere.
+   */
+  #beat(): void {
+    const leases = this.#leases;
+    if (!leases || this.#stopping) return;
+    this.#heartbeat = this.#clock.setTimeout(async () => {
+      try {
+        const held = new Set(
+          await this.#store.renewRunLeases(leases.owner, this.#clock.now() + leases.leaseMs),
+        );
+        for (const entry of this.#running.values()) {
+          if (entry.leased && entry.run.status === 'running' && !held.has(entry.run.id) && !entry.lost) {
+            entry.lost = true;
+            entry.controller.abort(new Error('another process took the run over after its lease ended'));
+          }
+        }
+        this.#failures.succeeded('run-leases');
+      } catch (error) {
+        this.#failures.failed('run-leases', error);
+      }
+      this.#beat();
+    }, leases.leaseMs / 3);
+  }
+
+  /**
+   * Interrupts the running runs whose lease ended (their process died), each with its retry when the
+   * job has retries, in one commit per run; a run another process interrupted first is skipped.
+   */
+  async #interruptExpired(now: number): Promise<RunRecord[]> {
+    const interrupted: RunRecord[] = [];
+    for (const run of await this.#store.expiredRuns(now)) {
+      if (this.#running.has(run.id)) continue;
+      const job = this.#jobs.get(run.jobId);
+      const retry =
+        job && job.definition.retries > 0 && run.trigger !== 'retry'
+          ? this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id })
+          : undefined;
+      if (await this.#store.interruptExpired(run.id, now, retry)) {
+        interrupted.push({
+          ...run,
+          status: 'interrupted',
+          finishedAt: Math.round(now),
+          error: processStoppedMessage,
+        });
+        if (retry) this.#enqueue(retry);
+      }
+    }
+    return interrupted;
   }
 
   /** Sets the timer for the next due slot (or the next poll); `retryInMs` after a failed tick. */

@@ -10,6 +10,7 @@ import { attemptDecisions } from './migrations/0008-attempt-decisions.ts';
 import { ledgerBaselines } from './migrations/0009-ledger-baselines.ts';
 import { ledgerRollups } from './migrations/0010-ledger-rollups.ts';
 import { responsesTable } from './migrations/0011-responses.ts';
+import { runLeases } from './migrations/0012-run-leases.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   ledgerBaselines,
   ledgerRollups,
   responsesTable,
+  runLeases,
 ];

@@ -55,6 +55,18 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
     "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'",
   );
   const dataVersion = db.prepare('PRAGMA data_version');
+  const selectStatus = db.prepare('SELECT status FROM runs WHERE id = ?');
+  const countRunning = db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status = 'running'");
+  const setLease = db.prepare('UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id = ?');
+  const renewLeases = db.prepare(
+    "UPDATE runs SET lease_until = ? WHERE lease_owner = ? AND status = 'running' RETURNING id",
+  );
+  const selectExpired = db.prepare(
+    "SELECT * FROM runs WHERE status = 'running' AND (lease_until IS NULL OR lease_until < ?) ORDER BY queued_at, id",
+  );
+  const interruptOne = db.prepare(`
+    UPDATE runs SET status = 'interrupted', finished_at = ?, error = ?, lease_owner = NULL, lease_until = NULL
+    WHERE id = ? AND status = 'running' AND (lease_until IS NULL OR lease_until < ?)`);
   // Joins the caller's transaction when there is one (a batch groups several writes in one).
   const atomically = <T>(work: () => T): T => (db.isTransaction ? work() : transaction(db, work));
 
@@ -141,6 +153,27 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
       });
     },
     changeCounter: () => Number((dataVersion.get() as Row).data_version),
+    startRun(run, lease, maxRunning) {
+      return atomically(() => {
+        if ((selectStatus.get(run.id) as Row | undefined)?.status !== 'queued') return 'taken' as const;
+        if (Number((countRunning.get() as Row).n) >= maxRunning) return 'lane-full' as const;
+        store.updateRun(run);
+        setLease.run(lease.owner, Math.round(lease.until), run.id);
+        return 'started' as const;
+      });
+    },
+    renewRunLeases: (owner, until) =>
+      (renewLeases.all(Math.round(until), owner) as Row[]).map((row) => String(row.id)),
+    expiredRuns: (now) => (selectExpired.all(Math.round(now)) as Row[]).map(toRun),
+    interruptExpired(runId, now, retry) {
+      return atomically(() => {
+        const changed = Number(
+          interruptOne.run(Math.round(now), processStoppedMessage, runId, Math.round(now)).changes,
+        );
+        if (changed > 0 && retry) store.insertRun(retry);
+        return changed > 0;
+      });
+    },
   };
   const apply = (write: SchedulerWrite): void => {
     switch (write.op) {

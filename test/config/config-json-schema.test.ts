@@ -37,6 +37,7 @@ describe('configJsonSchema', () => {
       'alerts',
       'retention',
       'targets',
+      'store',
     ]);
     assert.deepStrictEqual(schema.required, ['providers', 'models', 'tiers']);
     assert.equal(schema.additionalProperties, false);

@@ -127,6 +127,7 @@ describe('parseConfig: the contract example', () => {
         deliveriesMs: 90 * 86_400_000,
         everyMs: 3_600_000,
       },
+      store: { kind: 'sqlite' },
     };
     assert.deepStrictEqual(config, expected);
     assert.deepStrictEqual(warnings, []);
@@ -602,6 +603,46 @@ describe('parseConfig: durations that become timers', () => {
     );
     const fine = parseConfig(`${minimalYaml}${jobs.replace('timeout: 30d', 'timeout: 24d')}`, { env: {} });
     assert.equal(fine.config.jobs?.j.schedule.kind, 'every');
+  });
+});
+
+describe('parseConfig: store', () => {
+  const base = minimalYaml;
+
+  it('is SQLite unless told; postgres reads its URL from the environment, with a pool of 10', () => {
+    assert.deepStrictEqual(parseConfig(base, { env: {} }).config.store, { kind: 'sqlite' });
+    const text = `${base}store: { kind: postgres, url: env:DATABASE_URL }\n`;
+    const url = 'postgresql://pyramid:pw@db.internal:5432/pyramid';
+    assert.deepStrictEqual(parseConfig(text, { env: { DATABASE_URL: url } }).config.store, {
+      kind: 'postgres',
+      url,
+      poolMax: 10,
+      leaseMs: 30_000,
+    });
+    const pooled = `${base}store: { kind: postgres, url: env:DATABASE_URL, pool: { max: 3 } }\n`;
+    assert.equal(
+      (parseConfig(pooled, { env: { DATABASE_URL: url } }).config.store as { poolMax: number }).poolMax,
+      3,
+    );
+  });
+
+  it('an unset URL variable is not a config error: the store says why when it is opened', () => {
+    const text = `${base}store: { kind: postgres, url: env:DATABASE_URL }\n`;
+    assert.deepStrictEqual(parseConfig(text, { env: {} }).config.store, {
+      kind: 'postgres',
+      unavailableReason: 'env:DATABASE_URL is not set',
+      poolMax: 10,
+      leaseMs: 30_000,
+    });
+  });
+
+  it('warns about a password written into the file; refuses an unknown kind or a missing url', () => {
+    const literal = `${base}store: { kind: postgres, url: "postgresql://u:secret@host/db" }\n`;
+    const { warnings } = parseConfig(literal, { env: {} });
+    assert.match(issueAt(warnings, 'store.url').message, /literal password/);
+    assert.doesNotMatch(JSON.stringify(warnings), /secret@/);
+    assert.ok(issueAt(configIssues(`${base}store: { kind: mysql }\n`), 'store.kind'));
+    assert.ok(issueAt(configIssues(`${base}store: { kind: postgres }\n`), 'store.url'));
   });
 });
 

@@ -51,7 +51,12 @@ const delivery = (id: string, createdAt: number, extra: Partial<DeliveryRecord> 
 });
 
 /** Runs the store contract against `open`, which returns a fresh, empty store each time. */
-export function storeContract(name: string, open: () => Promise<Stores>): void {
+export function storeContract(
+  name: string,
+  open: () => Promise<Stores>,
+  // SQLite's reports read hourly rollups its triggers keep by adding doubles: within an ulp or so there.
+  { exactReports = true }: { exactReports?: boolean } = {},
+): void {
   const withStores = (title: string, body: (stores: Stores) => Promise<void>) =>
     test(title, async () => {
       const stores = await open();
@@ -189,6 +194,57 @@ export function storeContract(name: string, open: () => Promise<Stores>): void {
       },
     );
 
+    withStores(
+      'scheduler: run leases: one process starts a queued run; the lane counts every process; a dead holder is interrupted and retried once',
+      async ({ scheduler }) => {
+        await scheduler.insertRun(runRecord('r1', 'queued', 1));
+        await scheduler.insertRun(runRecord('r2', 'queued', 2));
+        const running = (id: string, queuedAt: number) => ({
+          ...runRecord(id, 'running', queuedAt),
+          startedAt: 10,
+          attempt: 1,
+        });
+        assert.equal(await scheduler.startRun(running('r1', 1), { owner: 'p1', until: 1000 }, 1), 'started');
+        assert.equal(
+          await scheduler.startRun(running('r1', 1), { owner: 'p2', until: 1000 }, 5),
+          'taken',
+          'p1 started it first',
+        );
+        assert.equal(
+          await scheduler.startRun(running('r2', 2), { owner: 'p2', until: 1000 }, 1),
+          'lane-full',
+          "p1's run fills a lane of one",
+        );
+        assert.equal((await scheduler.getRun('r2'))?.status, 'queued');
+        assert.equal(await scheduler.startRun(running('r2', 2), { owner: 'p2', until: 1000 }, 2), 'started');
+        assert.deepEqual(await scheduler.renewRunLeases('p1', 5000), ['r1']);
+        assert.deepEqual(
+          (await scheduler.expiredRuns(2000)).map((run) => run.id),
+          ['r2'],
+          "p2's lease ended at 1000; p1 renewed to 5000",
+        );
+        const retry = runRecord('r2-retry', 'queued', 2001, { trigger: 'retry', retryOf: 'r2' });
+        const [first, second] = await Promise.all([
+          scheduler.interruptExpired('r2', 2000, retry),
+          scheduler.interruptExpired('r2', 2000, { ...retry, id: 'r2-retry-again' }),
+        ]);
+        assert.deepEqual([first, second].sort(), [false, true], 'interrupted once');
+        const interrupted = await scheduler.getRun('r2');
+        assert.equal(interrupted?.status, 'interrupted');
+        assert.equal(interrupted?.finishedAt, 2000);
+        assert.ok(
+          (await scheduler.getRun('r2-retry')) || (await scheduler.getRun('r2-retry-again')),
+          'with its retry',
+        );
+        assert.equal((await scheduler.listRuns({ status: 'queued' })).length, 1, 'one retry, not two');
+        assert.equal(await scheduler.interruptExpired('r1', 2000), false, 'a live lease is left alone');
+        assert.deepEqual(await scheduler.renewRunLeases('p2', 9000), [], 'p2 holds nothing now');
+        await scheduler.updateRun({ ...running('r1', 1), status: 'ok', finishedAt: 20 });
+        assert.deepEqual(await scheduler.renewRunLeases('p1', 9000), [], 'a finished run is not held');
+        assert.deepEqual(await scheduler.expiredRuns(99_999), []);
+      },
+    );
+
     withStores('sessions: transcripts in order, notes by agent and key', async ({ sessions }) => {
       await sessions.ensure({
         id: 's1',
@@ -261,6 +317,352 @@ export function storeContract(name: string, open: () => Promise<Stores>): void {
     );
 
     withStores(
+      'ledger: money sums are exact for decimal prices (ten of $0.10 make $1)',
+      async ({ ledger }) => {
+        for (let index = 0; index < 10; index++)
+          await ledger.insert(request(`r${index}`, 1000 + index, 0.1), []);
+        assert.equal(await ledger.sumCost(0), 1);
+        const { totals } = await ledger.aggregate({ sinceMs: 0 }, 'day');
+        if (exactReports) {
+          assert.equal(totals.costUsd, 1);
+          assert.equal(totals.cloudOnlyCostUsd, 2);
+        } else {
+          assert.ok(Math.abs(totals.costUsd - 1) <= 4 * Number.EPSILON, String(totals.costUsd));
+          assert.ok(
+            Math.abs(totals.cloudOnlyCostUsd - 2) <= 8 * Number.EPSILON,
+            String(totals.cloudOnlyCostUsd),
+          );
+        }
+      },
+    );
+
+    withStores('ledger: numbers read back exactly as written', async ({ ledger }) => {
+      const odd = {
+        ...request('exact', 1_700_000_000_123, 1.2345678901234566e-7),
+        finishedAt: 1_700_000_000_999,
+      };
+      await ledger.insert(odd, [
+        {
+          model: 'm1',
+          provider: 'p',
+          tier: 1,
+          outcome: 'ok',
+          startedAt: 1_700_000_000_124,
+          latencyMs: 12.345678901234567,
+          ttftMs: 0.1,
+          usage: { input: 2_000_000_000, output: 5, reasoning: 3, cachedInput: 1 },
+          costUsd: 1.2345678901234566e-7,
+          answered: true,
+          cloudOnlyCostUsd: 0.3,
+        },
+      ] as never);
+      const stored = await ledger.get('exact');
+      assert.deepEqual(stored?.request, odd);
+      assert.equal(stored?.attempts[0].latencyMs, 12.345678901234567);
+      assert.equal(stored?.attempts[0].ttftMs, 0.1);
+      assert.equal(stored?.attempts[0].maxTokens, undefined);
+      assert.equal(stored?.attempts[0].usage.input, 2_000_000_000);
+    });
+
+    withStores(
+      'ledger: groups by model, tier, task, agent and UTC day agree with the totals',
+      async ({ ledger }) => {
+        const attempt = (model: string, tier: number, answered: boolean, costUsd: number) => ({
+          model,
+          provider: 'p',
+          tier,
+          outcome: answered ? 'ok' : 'error',
+          startedAt: 0,
+          latencyMs: 1,
+          usage: { input: 10, output: answered ? 5 : 0, reasoning: 0, cachedInput: 0 },
+          costUsd,
+          answered,
+          cloudOnlyCostUsd: costUsd * 2,
+        });
+        const day = 86_400_000;
+        await ledger.insert({ ...request('a', day - 1, 0.5, 'alpha'), resolvedTask: 'code' }, [
+          attempt('m0', 0, false, 0),
+          attempt('m1', 1, true, 0.5),
+        ] as never);
+        await ledger.insert(request('b', day, 0.25, 'alpha'), [attempt('m1', 1, true, 0.25)] as never);
+        await ledger.insert(request('c', day + 10, 1), [attempt('m2', 2, true, 1)] as never);
+        await ledger.insert(request('outside', 3 * day, 9), [attempt('m2', 2, true, 9)] as never);
+        const window = { sinceMs: 0, untilMs: 2 * day };
+        const byKey = async (by: 'model' | 'tier' | 'task' | 'agent' | 'day') => {
+          const { groups, totals } = await ledger.aggregate(window, by);
+          return {
+            groups: Object.fromEntries(
+              groups.map((group) => [String(group.key), [group.requests, group.attempts, group.costUsd]]),
+            ),
+            totals: [totals.requests, totals.attempts, totals.costUsd, totals.input, totals.output],
+          };
+        };
+        const totals = [3, 4, 1.75, 30, 15];
+        assert.deepEqual(await byKey('model'), {
+          groups: { m0: [0, 1, 0], m1: [2, 2, 0.75], m2: [1, 1, 1] },
+          totals,
+        });
+        assert.deepEqual(await byKey('tier'), {
+          groups: { 0: [0, 1, 0], 1: [2, 2, 0.75], 2: [1, 1, 1] },
+          totals,
+        });
+        assert.deepEqual(await byKey('task'), {
+          groups: { code: [1, 2, 0.5], classify: [2, 2, 1.25] },
+          totals,
+        });
+        assert.deepEqual(await byKey('agent'), { groups: { alpha: [2, 3, 0.75], null: [1, 1, 1] }, totals });
+        assert.deepEqual(await byKey('day'), {
+          groups: { '1970-01-01': [1, 2, 0.5], '1970-01-02': [2, 2, 1.25] },
+          totals,
+        });
+        const empty = await ledger.aggregate({ sinceMs: 10 * day }, 'model');
+        assert.deepEqual(empty.groups, []);
+        assert.equal(empty.totals.requests, 0);
+        assert.equal(empty.totals.costUsd, 0);
+      },
+    );
+
+    withStores('scheduler: concurrent claims of one slot: exactly one wins', async ({ scheduler }) => {
+      await scheduler.putJob(job('j', 60_000));
+      const slot = { slotTime: 60_000, trigger: 'schedule' as const, jobId: 'j' };
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, index) =>
+          scheduler.claimSlot(runRecord(`claim-${index}`, 'queued', 60_000 + index, slot), 120_000),
+        ),
+      );
+      assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal((await scheduler.listRuns({ jobId: 'j' })).length, 1);
+    });
+
+    withStores(
+      'scheduler: jobs and runs read back as written; runs listed newest first, filtered',
+      async ({ scheduler }) => {
+        const stored: StoredJob = { ...job('b-job', 5000), enabledOverride: false, source: 'config' };
+        await scheduler.putJob(stored);
+        await scheduler.putJob(job('a-job'));
+        assert.deepEqual(await scheduler.getJob('b-job'), stored);
+        assert.deepEqual(
+          (await scheduler.listJobs()).map((entry) => entry.id),
+          ['a-job', 'b-job'],
+        );
+        assert.equal(await scheduler.setEnabledOverride('b-job', undefined, 7), true);
+        assert.equal((await scheduler.getJob('b-job'))?.enabledOverride, undefined);
+        assert.equal(await scheduler.setEnabledOverride('missing', true, 7), false);
+        assert.equal(await scheduler.deleteJob('a-job'), true);
+        assert.equal(await scheduler.deleteJob('a-job'), false);
+        const full = runRecord('full', 'ok', 10, {
+          slotTime: 9,
+          trigger: 'schedule',
+          startedAt: 11,
+          finishedAt: 12,
+          sessionId: 's',
+          output: 'text',
+          noReply: true,
+          error: 'e',
+          tiers: [0, 2],
+          models: ['a', 'b'],
+          escalations: [{ fromTier: 0, reason: 'empty' }],
+          costUsd: 0.1 + 0.2,
+          usage: { input: 3, output: 4 },
+          deliveryStatus: 'delivered',
+          retryOf: 'older',
+          notBefore: 13,
+        });
+        await scheduler.insertRun(full);
+        await scheduler.insertRun(runRecord('second', 'error', 20));
+        await scheduler.insertRun(runRecord('third', 'ok', 30, { jobId: 'other' }));
+        assert.deepEqual(await scheduler.getRun('full'), full);
+        assert.deepEqual(
+          (await scheduler.listRuns()).map((run) => run.id),
+          ['third', 'second', 'full'],
+        );
+        assert.deepEqual(
+          (await scheduler.listRuns({ jobId: 'job', limit: 1 })).map((run) => run.id),
+          ['second'],
+        );
+        assert.deepEqual(
+          (await scheduler.listRuns({ status: 'ok' })).map((run) => run.id),
+          ['third', 'full'],
+        );
+        await scheduler.updateRun({ ...full, status: 'error', output: undefined, costUsd: 2 });
+        const updated = await scheduler.getRun('full');
+        assert.equal(updated?.status, 'error');
+        assert.equal(updated?.output, undefined);
+        assert.equal(updated?.costUsd, 2);
+        assert.equal(await scheduler.getRun('missing'), undefined);
+      },
+    );
+
+    withStores(
+      'sessions: concurrent appends to one session keep every message, numbered in order',
+      async ({ sessions }) => {
+        await sessions.ensure({ id: 'main', kind: 'main', agentId: 'a', createdAt: 1 });
+        await Promise.all(
+          Array.from({ length: 10 }, (_, index) =>
+            sessions.append(
+              'main',
+              [
+                { role: 'user', content: `q${index}` },
+                { role: 'assistant', content: `a${index}` },
+              ],
+              index,
+            ),
+          ),
+        );
+        const stored = await sessions.messages('main');
+        assert.deepEqual(
+          stored.map((entry) => entry.seq),
+          Array.from({ length: 20 }, (_, index) => index),
+        );
+        for (let index = 0; index < 20; index += 2) {
+          assert.equal(stored[index].message.content.slice(1), stored[index + 1].message.content.slice(1));
+        }
+        assert.ok(stored.every((entry) => entry.tokens > 0));
+        await sessions.remember('a', 'b-key', '2', 1);
+        await sessions.remember('a', 'a-key', '1', 1);
+        assert.deepEqual(
+          (await sessions.recall('a')).map((note) => note.key),
+          ['a-key', 'b-key'],
+        );
+        assert.deepEqual(
+          (await sessions.recall('a', 'b-key')).map((note) => note.value),
+          ['2'],
+        );
+      },
+    );
+
+    withStores(
+      'delivery: a target gets its messages in order; a later one waits while another worker holds an older one',
+      async ({ delivery: store }) => {
+        await store.insert([
+          { record: delivery('old', 100), chunks: ['1', '2'] },
+          { record: delivery('new', 200), chunks: ['1', '2'] },
+          { record: delivery('elsewhere', 300, { to: '43' }), chunks: ['1', '2'] },
+        ]);
+        const first = await store.claimDue({ now: 1000, owner: 'w1', leaseMs: 5000, limit: 1 });
+        assert.deepEqual(
+          first.map((record) => record.id),
+          ['old'],
+        );
+        const second = await store.claimDue({ now: 1000, owner: 'w2', leaseMs: 5000, limit: 10 });
+        assert.deepEqual(
+          second.map((record) => record.id),
+          ['elsewhere'],
+          'new waits behind old, which w1 holds',
+        );
+        assert.equal(await store.nextClaimableAt(), 6000);
+        await store.markRetry('old', {
+          now: 1100,
+          nextAttemptAt: 9000,
+          error: 'slow',
+          code: 'delivery_timeout',
+        });
+        const retried = await store.get('old');
+        assert.equal(retried?.attempts, 1);
+        assert.equal(retried?.failuresInARow, 1);
+        assert.equal(retried?.lastErrorCode, 'delivery_timeout');
+        const third = await store.claimDue({ now: 1200, owner: 'w2', leaseMs: 5000, limit: 10 });
+        assert.deepEqual(
+          third.map((record) => record.id),
+          ['new'],
+        );
+        await store.markChunkSent('new', 0, { now: 1300, leaseUntil: 7000, note: 'plain text' });
+        await store.markChunkSent('new', 1, { now: 1400, leaseUntil: 7000, note: 'again' });
+        const progressed = await store.get('new');
+        assert.equal(progressed?.chunksSent, 2);
+        assert.equal(progressed?.note, 'plain text; again');
+        await store.markDelivered('new', 1500);
+        const done = await store.get('new');
+        assert.equal(done?.state, 'delivered');
+        assert.equal(done?.deliveredAt, 1500);
+        assert.equal(await store.renewLease('new', 'w2', 9000), false, 'a delivered delivery has no lease');
+        assert.equal(await store.requeue('new', 1600), false, 'only failed deliveries are requeued');
+        assert.deepEqual(
+          (await store.list({ limit: 2 })).map((record) => record.id),
+          ['elsewhere', 'new'],
+        );
+        assert.deepEqual(
+          (await store.list({ state: 'pending' })).map((record) => record.id),
+          ['elsewhere', 'old'],
+        );
+      },
+    );
+
+    withStores(
+      'delivery: concurrent claims by two workers never share a delivery',
+      async ({ delivery: store }) => {
+        await store.insert(
+          Array.from({ length: 30 }, (_, index) => ({
+            record: delivery(`d${index}`, index, { to: `chat-${index}` }),
+            chunks: ['x'],
+          })),
+        );
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, (_, index) =>
+            store.claimDue({ now: 1000, owner: `w${index % 2}`, leaseMs: 5000, limit: 7 }),
+          ),
+        );
+        const ids = claims.flat().map((record) => record.id);
+        assert.equal(new Set(ids).size, ids.length, 'no delivery claimed twice');
+        assert.equal(ids.length, 30);
+      },
+    );
+
+    withStores(
+      'pruner: sessions go with their messages; what is still in play stays',
+      async ({ pruner, sessions, scheduler, delivery: store }) => {
+        await sessions.ensure({ id: 'old', kind: 'isolated', agentId: 'a', runId: 'done', createdAt: 1 });
+        await sessions.append(
+          'old',
+          [
+            { role: 'user', content: 'x' },
+            { role: 'user', content: 'y' },
+          ],
+          1,
+        );
+        await sessions.ensure({ id: 'busy', kind: 'isolated', agentId: 'a', runId: 'busy', createdAt: 1 });
+        await sessions.ensure({ id: 'main', kind: 'main', agentId: 'a', createdAt: 1 });
+        await scheduler.insertRun(runRecord('busy', 'running', 1, { sessionId: 'busy' }));
+        await scheduler.insertRun(runRecord('done', 'ok', 1, { finishedAt: 2, sessionId: 'old' }));
+        await scheduler.insertRun(
+          runRecord('undelivered', 'ok', 1, { finishedAt: 2, deliveryStatus: 'pending' }),
+        );
+        await store.insert([
+          { record: delivery('pending', 1), chunks: ['x'] },
+          { record: delivery('sent', 1, { state: 'delivered' }), chunks: ['x'] },
+        ]);
+        const cutoffs = { transcriptsBefore: 100, runsBefore: 100, deliveriesBefore: 100 };
+        assert.deepEqual(await pruner.count(cutoffs), {
+          sessions: 1,
+          sessionMessages: 2,
+          runs: 1,
+          deliveries: 1,
+          ledgerRequests: 0,
+        });
+        const total = { sessions: 0, sessionMessages: 0, runs: 0, deliveries: 0, ledgerRequests: 0 };
+        for (let done = false; !done; ) {
+          const batch = await pruner.pruneBatch(cutoffs);
+          for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += batch.counts[key];
+          done = batch.done;
+        }
+        assert.deepEqual(total, {
+          sessions: 1,
+          sessionMessages: 2,
+          runs: 1,
+          deliveries: 1,
+          ledgerRequests: 0,
+        });
+        assert.equal(await sessions.get('old'), undefined);
+        assert.deepEqual(await sessions.messages('old'), []);
+        assert.ok(await sessions.get('busy'));
+        assert.ok(await sessions.get('main'));
+        assert.ok(await scheduler.getRun('undelivered'));
+        assert.ok(await store.get('pending'));
+        assert.equal(await store.get('sent'), undefined);
+      },
+    );
+
+    withStores(
       'pruner: counts and removes finished history past the cutoffs, in batches',
       async ({ pruner, ledger }) => {
         await ledger.insert(request('old', 1000, 1), []);
@@ -275,6 +677,98 @@ export function storeContract(name: string, open: () => Promise<Stores>): void {
         assert.equal(removed, 1);
         assert.equal(await ledger.get('old'), undefined);
         assert.ok(await ledger.get('new'));
+      },
+    );
+
+    withStores(
+      'responses: read back as stored, an id stored once, deleted and pruned',
+      async ({ responses }) => {
+        const stored = {
+          id: 'resp_1',
+          createdAt: 1000,
+          callerTag: 'agent-a',
+          conversation: [{ role: 'user' as const, content: 'hi' }],
+          response: { id: 'resp_1', object: 'response', output: [{ type: 'message', n: 0.1 }] },
+        };
+        await responses.put(stored as never);
+        await responses.put({ id: 'resp_2', createdAt: 5000, conversation: [], response: {} });
+        assert.deepEqual(await responses.get('resp_1'), stored);
+        assert.deepEqual(await responses.get('resp_2'), {
+          id: 'resp_2',
+          createdAt: 5000,
+          conversation: [],
+          response: {},
+        });
+        await assert.rejects(responses.put({ ...stored, createdAt: 2000 } as never));
+        assert.equal((await responses.get('resp_1'))?.createdAt, 1000);
+        assert.equal(await responses.get('missing'), undefined);
+        assert.equal(await responses.prune(3000), 1);
+        assert.equal(await responses.get('resp_1'), undefined);
+        assert.equal(await responses.delete('resp_2'), true);
+        assert.equal(await responses.delete('resp_2'), false);
+      },
+    );
+
+    withStores(
+      'ledger: routing decisions and baselines: stored, decisions not counted as attempts, baselines summed',
+      async ({ ledger, dashboard }) => {
+        const call = (outcome: string, answered: boolean, extra: object = {}) => ({
+          model: 'm1',
+          provider: 'p',
+          tier: 1,
+          outcome,
+          startedAt: 1000,
+          latencyMs: 1,
+          usage: { input: 1, output: 1, reasoning: 0, cachedInput: 0 },
+          costUsd: answered ? 0.25 : 0,
+          answered,
+          cloudOnlyCostUsd: 0,
+          ...extra,
+        });
+        await ledger.insert(
+          {
+            ...request('climbed', 1000, 0.25),
+            startTier: 0,
+            topTierCostUsd: 2,
+            cheapestCloudCostUsd: 0.5,
+            climbedFromTier: 0,
+            climbPlannedCostUsd: 0.125,
+          },
+          [
+            call('waited', false, { reason: 'rate limited' }),
+            call('error', false, { reason: 'http 500' }),
+            call('not_climbed', false),
+            call('ok', true, { topTierCostUsd: 2, cheapestCloudCostUsd: 0.5 }),
+          ] as never,
+        );
+        await ledger.insert(request('before-baselines', 2000, 1), [call('ok', true)] as never);
+        const stored = await ledger.get('climbed');
+        assert.deepEqual(
+          stored?.attempts.map((attempt) => attempt.outcome),
+          ['waited', 'error', 'not_climbed', 'ok'],
+        );
+        assert.equal(stored?.request.climbedFromTier, 0);
+        assert.equal(stored?.attempts[3].topTierCostUsd, 2);
+        assert.equal((await ledger.get('before-baselines'))?.request.topTierCostUsd, undefined);
+        const byModel = await ledger.aggregate({ sinceMs: 0 }, 'model');
+        assert.equal(byModel.groups[0].attempts, 3, 'two calls of the first request, one of the second');
+        assert.equal(byModel.groups[0].climbedRequests, 1);
+        assert.equal(byModel.groups[0].climbedPlannedCostUsd, 0.125);
+        const { totals } = await ledger.aggregate({ sinceMs: 0 }, 'task');
+        assert.equal(totals.attempts, 3);
+        assert.equal(totals.baselineCount, 1);
+        assert.equal(totals.baselineActualCostUsd, 0.25);
+        assert.equal(totals.topTierCostUsd, 2);
+        assert.equal(totals.cheapestCloudCostUsd, 0.5);
+        assert.equal(totals.climbedRequests, 1);
+        assert.equal(totals.climbedCostUsd, 0.25);
+        assert.deepEqual(await dashboard.attemptReasons({ sinceMs: 0 }), {
+          escalations: {},
+          failovers: { 'http 500': 1 },
+        });
+        assert.deepEqual(await dashboard.requestsPerMinute({ sinceMs: 0 }), [
+          { minute: 0, requests: 2, errors: 0 },
+        ]);
       },
     );
   });

@@ -1,0 +1,14 @@
+import type { Migration } from '../migration.ts';
+import { postgresSchema } from './migrations/0001-schema.ts';
+import { postgresRunLeases } from './migrations/0002-run-leases.ts';
+import { postgresLedgerBaselinesResponses } from './migrations/0003-ledger-baselines-responses.ts';
+
+/**
+ * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
+ * edit or reorder a shipped step (`pyramid_migrations` records which steps a database has applied).
+ */
+export const postgresMigrations: readonly Migration[] = [
+  postgresSchema,
+  postgresRunLeases,
+  postgresLedgerBaselinesResponses,
+];

@@ -1,0 +1,293 @@
+import type { Pool, PoolClient } from 'pg';
+import type { JobConfig } from '../../contracts/pyramid-config.ts';
+import {
+  processStoppedMessage,
+  type RunRecord,
+  type SchedulerStore,
+  type SchedulerWrite,
+  type StoredJob,
+} from '../../contracts/scheduler-store.ts';
+import { postgresTransaction } from './postgres-transaction.ts';
+
+type Row = Record<string, unknown>;
+type Queryable = Pool | PoolClient;
+
+// Every process's run starts queue on this advisory lock (see startRun).
+const laneLock = 7_310_432_120;
+
+const runColumns = `id, job_id, agent_id, trigger, slot_time, attempt, status, queued_at, started_at, finished_at,
+  session_id, output, no_reply, error, tiers, models, escalations, cost_usd, input_tokens, output_tokens,
+  delivery_status, retry_of, not_before`;
+const runParameters = runColumns
+  .split(',')
+  .map((_, index) => `$${index + 1}`)
+  .join(', ');
+
+const upsertJobSql = `
+  INSERT INTO jobs (id, source, definition, enabled_override, next_run_at, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (id) DO UPDATE SET source = excluded.source, definition = excluded.definition,
+    enabled_override = excluded.enabled_override, next_run_at = excluded.next_run_at,
+    updated_at = excluded.updated_at`;
+const updateRunSql = `
+  UPDATE runs SET trigger = $2, slot_time = $3, attempt = $4, status = $5, queued_at = $6, started_at = $7,
+    finished_at = $8, session_id = $9, output = $10, no_reply = $11, error = $12, tiers = $13, models = $14,
+    escalations = $15, cost_usd = $16, input_tokens = $17, output_tokens = $18, delivery_status = $19,
+    retry_of = $20, not_before = $21
+  WHERE id = $1`;
+
+/** The SchedulerStore on PostgreSQL: the same semantics as SQLite's, for several processes at once. */
+export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
+  const putJob = async (db: Queryable, job: StoredJob) => {
+    if (job.definition === undefined) throw new TypeError(`job ${job.id} has no definition`);
+    await db.query(upsertJobSql, [
+      job.id,
+      job.source,
+      JSON.stringify(job.definition),
+      job.enabledOverride ?? null,
+      roundOrNull(job.nextRunAt),
+      Math.round(job.createdAt),
+      Math.round(job.updatedAt),
+    ]);
+  };
+  const deleteJob = async (db: Queryable, id: string) =>
+    ((await db.query('DELETE FROM jobs WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  const setEnabledOverride = async (db: Queryable, id: string, enabled: boolean | undefined, now: number) =>
+    ((
+      await db.query('UPDATE jobs SET enabled_override = $1, updated_at = $2 WHERE id = $3', [
+        enabled ?? null,
+        Math.round(now),
+        id,
+      ])
+    ).rowCount ?? 0) > 0;
+  const setNextRun = async (db: Queryable, id: string, nextRunAt: number | undefined) => {
+    await db.query('UPDATE jobs SET next_run_at = $1 WHERE id = $2', [roundOrNull(nextRunAt), id]);
+  };
+  // Any unique conflict (the run's id, or its slot) is a run already there, as SQLite's ON CONFLICT DO NOTHING.
+  const insertRun = async (db: Queryable, run: RunRecord) => {
+    await db.query(
+      `INSERT INTO runs (${runColumns}) VALUES (${runParameters}) ON CONFLICT DO NOTHING`,
+      runValues(run),
+    );
+  };
+  const updateRun = async (db: Queryable, run: RunRecord) => {
+    const [id, , , ...rest] = runValues(run);
+    await db.query(updateRunSql, [id, ...rest]);
+  };
+  const interruptRunning = async (db: Queryable, now: number) => {
+    const { rows } = await db.query(
+      `UPDATE runs SET status = 'interrupted', finished_at = $1, error = $2 WHERE status = 'running' RETURNING *`,
+      [Math.round(now), processStoppedMessage],
+    );
+    return (rows as Row[]).map(toRun);
+  };
+  const apply = async (db: Queryable, write: SchedulerWrite): Promise<void> => {
+    switch (write.op) {
+      case 'putJob':
+        return putJob(db, write.job);
+      case 'deleteJob':
+        await deleteJob(db, write.id);
+        return;
+      case 'setEnabledOverride':
+        await setEnabledOverride(db, write.id, write.enabled, write.now);
+        return;
+      case 'setNextRun':
+        return setNextRun(db, write.id, write.nextRunAt);
+      case 'insertRun':
+        return insertRun(db, write.run);
+      case 'updateRun':
+        return updateRun(db, write.run);
+      case 'interruptRunning':
+        await interruptRunning(db, write.now);
+        return;
+    }
+  };
+  const runs = async (sql: string, values: unknown[] = []) =>
+    ((await pool.query(sql, values)).rows as Row[]).map(toRun);
+
+  return {
+    async batch(writes) {
+      await postgresTransaction(pool, async (client) => {
+        for (const write of writes) await apply(client, write);
+      });
+    },
+    listJobs: async () =>
+      ((await pool.query('SELECT * FROM jobs ORDER BY id COLLATE "C"')).rows as Row[]).map(toJob),
+    async getJob(id) {
+      const { rows } = await pool.query('SELECT * FROM jobs WHERE id = $1', [id]);
+      return rows.length > 0 ? toJob(rows[0] as Row) : undefined;
+    },
+    putJob: (job) => putJob(pool, job),
+    deleteJob: (id) => deleteJob(pool, id),
+    setEnabledOverride: (id, enabled, now) => setEnabledOverride(pool, id, enabled, now),
+    setNextRun: (id, nextRunAt) => setNextRun(pool, id, nextRunAt),
+    async claimSlot(run, nextRunAt) {
+      // One statement: the run for the slot (unless another process's run has it: the unique index on
+      // job and slot) and the job's next slot, atomically.
+      const { rows } = await pool.query(
+        `WITH claimed AS (
+           INSERT INTO runs (${runColumns}) VALUES (${runParameters})
+           ON CONFLICT (job_id, slot_time) WHERE slot_time IS NOT NULL DO NOTHING
+           RETURNING id),
+         moved AS (UPDATE jobs SET next_run_at = $${runValues(run).length + 1} WHERE id = $2)
+         SELECT COUNT(*) AS claimed FROM claimed`,
+        [...runValues(run), roundOrNull(nextRunAt)],
+      );
+      return Number(rows[0].claimed) > 0;
+    },
+    insertRun: (run) => insertRun(pool, run),
+    updateRun: (run) => updateRun(pool, run),
+    async getRun(id) {
+      const [run] = await runs('SELECT * FROM runs WHERE id = $1', [id]);
+      return run;
+    },
+    listRuns(filter = {}) {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      if (filter.jobId !== undefined) {
+        values.push(filter.jobId);
+        where.push(`job_id = $${values.length}`);
+      }
+      if (filter.status !== undefined) {
+        values.push(filter.status);
+        where.push(`status = $${values.length}`);
+      }
+      const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      const limit = filter.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(filter.limit))}`;
+      return runs(
+        `SELECT * FROM runs ${clause} ORDER BY queued_at DESC, id COLLATE "C" DESC ${limit}`,
+        values,
+      );
+    },
+    activeRuns: () =>
+      runs(`SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY queued_at, id COLLATE "C"`),
+    runsAwaitingDelivery: () =>
+      runs(
+        `SELECT * FROM runs WHERE delivery_status = 'pending' AND status NOT IN ('queued', 'running') ORDER BY queued_at, id COLLATE "C"`,
+      ),
+    async setDeliveryStatus(runId, status) {
+      await pool.query('UPDATE runs SET delivery_status = $1 WHERE id = $2', [status, runId]);
+    },
+    async interruptRunning(now) {
+      return (await interruptRunning(pool, now)).sort(
+        (a, b) => a.queuedAt - b.queuedAt || (a.id < b.id ? -1 : 1),
+      );
+    },
+    startRun: (run, lease, maxRunning) =>
+      postgresTransaction(pool, async (client) => {
+        // Starts queue on one advisory lock, so that counting the running runs of every process and
+        // starting one more are one step: the agent lane holds for the whole platform.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [laneLock]);
+        const { rows } = await client.query('SELECT status FROM runs WHERE id = $1 FOR UPDATE', [run.id]);
+        if (rows[0]?.status !== 'queued') return 'taken' as const;
+        const running = await client.query("SELECT COUNT(*) AS n FROM runs WHERE status = 'running'");
+        if (Number(running.rows[0].n) >= maxRunning) return 'lane-full' as const;
+        await updateRun(client, run);
+        await client.query('UPDATE runs SET lease_owner = $1, lease_until = $2 WHERE id = $3', [
+          lease.owner,
+          Math.round(lease.until),
+          run.id,
+        ]);
+        return 'started' as const;
+      }),
+    async renewRunLeases(owner, until) {
+      const { rows } = await pool.query(
+        "UPDATE runs SET lease_until = $1 WHERE lease_owner = $2 AND status = 'running' RETURNING id",
+        [Math.round(until), owner],
+      );
+      return rows.map((row) => String(row.id));
+    },
+    expiredRuns: (now) =>
+      runs(
+        `SELECT * FROM runs WHERE status = 'running' AND (lease_until IS NULL OR lease_until < $1)
+         ORDER BY queued_at, id COLLATE "C"`,
+        [Math.round(now)],
+      ),
+    interruptExpired: (runId, now, retry) =>
+      postgresTransaction(pool, async (client) => {
+        const { rowCount } = await client.query(
+          `UPDATE runs SET status = 'interrupted', finished_at = $1, error = $2, lease_owner = NULL, lease_until = NULL
+           WHERE id = $3 AND status = 'running' AND (lease_until IS NULL OR lease_until < $1)`,
+          [Math.round(now), processStoppedMessage, runId],
+        );
+        if ((rowCount ?? 0) === 0) return false;
+        if (retry) await insertRun(client, retry);
+        return true;
+      }),
+    async changeCounter() {
+      const { rows } = await pool.query('SELECT counter FROM store_changes WHERE id = 1');
+      return Number(rows[0].counter);
+    },
+  };
+}
+
+const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
+const roundOrNull = (value: number | undefined) => (value === undefined ? null : Math.round(value));
+
+function runValues(run: RunRecord): unknown[] {
+  return [
+    run.id,
+    run.jobId,
+    run.agentId,
+    run.trigger,
+    roundOrNull(run.slotTime),
+    run.attempt,
+    run.status,
+    Math.round(run.queuedAt),
+    roundOrNull(run.startedAt),
+    roundOrNull(run.finishedAt),
+    orNull(run.sessionId),
+    orNull(run.output),
+    run.noReply,
+    orNull(run.error),
+    JSON.stringify(run.tiers),
+    JSON.stringify(run.models),
+    JSON.stringify(run.escalations),
+    run.costUsd,
+    Math.round(run.usage.input),
+    Math.round(run.usage.output),
+    run.deliveryStatus,
+    orNull(run.retryOf),
+    roundOrNull(run.notBefore),
+  ];
+}
+
+/** A runs row as the scheduler reads it (also used by the store copy). */
+export function toRun(row: Row): RunRecord {
+  return {
+    id: String(row.id),
+    jobId: String(row.job_id),
+    agentId: String(row.agent_id),
+    trigger: row.trigger as RunRecord['trigger'],
+    ...(row.slot_time !== null && { slotTime: Number(row.slot_time) }),
+    attempt: Number(row.attempt),
+    status: row.status as RunRecord['status'],
+    queuedAt: Number(row.queued_at),
+    ...(row.started_at !== null && { startedAt: Number(row.started_at) }),
+    ...(row.finished_at !== null && { finishedAt: Number(row.finished_at) }),
+    ...(row.session_id !== null && { sessionId: String(row.session_id) }),
+    ...(row.output !== null && { output: String(row.output) }),
+    noReply: row.no_reply === true,
+    ...(row.error !== null && { error: String(row.error) }),
+    tiers: JSON.parse(String(row.tiers)) as number[],
+    models: JSON.parse(String(row.models)) as string[],
+    escalations: JSON.parse(String(row.escalations)) as RunRecord['escalations'],
+    costUsd: Number(row.cost_usd),
+    usage: { input: Number(row.input_tokens), output: Number(row.output_tokens) },
+    deliveryStatus: String(row.delivery_status),
+    ...(row.retry_of !== null && { retryOf: String(row.retry_of) }),
+    ...(row.not_before !== null && row.not_before !== undefined && { notBefore: Number(row.not_before) }),
+  };
+}
+
+function toJob(row: Row): StoredJob {
+  return {
+    id: String(row.id),
+    source: row.source as StoredJob['source'],
+    definition: JSON.parse(String(row.definition)) as JobConfig,
+    ...(row.enabled_override !== null && { enabledOverride: row.enabled_override === true }),
+    ...(row.next_run_at !== null && { nextRunAt: Number(row.next_run_at) }),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
