@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { loadConfig, resolvePyramidPaths } from '../../config/index.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
-import type { CliIo, GlobalOptions } from '../cli-io.ts';
-import { adminToken } from './status-command.ts';
+import type { CliIo } from '../cli-io.ts';
+import { resolveRunningGateway } from '../resolve-running-gateway.ts';
 
 /** Opens a URL in the desktop's browser where there is one (never fails the command). */
 function openBrowser(url: string, env: CliIo['env']): boolean {
@@ -37,20 +36,7 @@ export function registerDashboardCommand(program: Command, io: CliIo): void {
     .option('--url <url>', 'the gateway (default: from gateway.bind and gateway.port in the config)')
     .option('--no-open', 'only print the link')
     .action(async (options: { url?: string; open: boolean }, command: Command) => {
-      const { home, configFile } = resolvePyramidPaths({
-        env: io.env,
-        explicitConfigPath: command.optsWithGlobals<GlobalOptions>().config,
-        homedir: io.homedir,
-        cwd: io.cwd,
-      });
-      const { config } = await loadConfig({ file: configFile, env: io.env });
-      const gateway = config.gateway;
-      const host =
-        !gateway || gateway.bind === '0.0.0.0' || gateway.bind === '::' ? '127.0.0.1' : gateway.bind;
-      const url = (
-        options.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${gateway?.port ?? 18789}`
-      ).replace(/\/+$/, '');
-      const token = await adminToken(io, home, gateway?.auth.tokens ?? []);
+      const { url, token } = await resolveRunningGateway(io, command, options.url);
       let response: Response;
       try {
         response = await (io.fetch ?? fetch)(`${url}/api/dashboard/links`, {

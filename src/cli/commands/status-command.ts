@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { loadConfig, resolvePyramidPaths } from '../../config/index.ts';
 import { readSmallFile } from '../../config/read-small-file.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import { credentialsFile, maxCredentialsBytes } from '../../gateway/load-gateway-tokens.ts';
-import type { CliIo, GlobalOptions } from '../cli-io.ts';
+import type { CliIo } from '../cli-io.ts';
 import { formatTable } from '../format-table.ts';
+import { resolveRunningGateway } from '../resolve-running-gateway.ts';
 
 type ProviderHealth = { reachable: boolean | null; reason?: string; latencyMs?: number };
 type ModelHealth = {
@@ -103,20 +103,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     .option('--url <url>', 'the gateway (default: from gateway.bind and gateway.port in the config)')
     .option('--json', 'print the report as JSON')
     .action(async (options: { url?: string; json?: boolean }, command: Command) => {
-      const { home, configFile } = resolvePyramidPaths({
-        env: io.env,
-        explicitConfigPath: command.optsWithGlobals<GlobalOptions>().config,
-        homedir: io.homedir,
-        cwd: io.cwd,
-      });
-      const { config } = await loadConfig({ file: configFile, env: io.env });
-      const gateway = config.gateway;
-      const host =
-        !gateway || gateway.bind === '0.0.0.0' || gateway.bind === '::' ? '127.0.0.1' : gateway.bind;
-      const url = (
-        options.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${gateway?.port ?? 18789}`
-      ).replace(/\/+$/, '');
-      const token = await adminToken(io, home, gateway?.auth.tokens ?? []);
+      const { url, token } = await resolveRunningGateway(io, command, options.url);
       const fetchImpl = io.fetch ?? fetch;
       const get = async (path: string) => {
         let response: Response;
