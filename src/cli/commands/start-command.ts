@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { defineJob, jobNames } from '../../config/define-job.ts';
-import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
+import { loadConfig, resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
@@ -45,6 +45,12 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Whether the config (when there is one) names a store several processes share (PostgreSQL). */
+async function sharesStore(configFile: string, env: CliIo['env']): Promise<boolean> {
+  if (!(await exists(configFile))) return false;
+  return (await loadConfig({ file: configFile, env })).config.store?.kind === 'postgres';
 }
 
 /** Resolves on the first SIGTERM or SIGINT; a second one calls `force`. */
@@ -122,8 +128,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         homedir: io.homedir,
         cwd: io.cwd,
       });
-      // One start per home: a second one is refused here, naming the first one's pid and address.
-      const claim = await claimHome({ home, version, now: io.now });
+      // One start per home on SQLite: a second one is refused here, naming the first one's pid and
+      // address. On PostgreSQL several processes share one config and home (the database coordinates
+      // them, and each registers itself there): no claim.
+      const claim = (await sharesStore(configFile, io.env))
+        ? { announce() {}, release: async () => {} }
+        : await claimHome({ home, version, now: io.now });
       const explicit = Boolean(globals.config || io.env.PYRAMID_CONFIG);
       if (!explicit && !(await exists(configFile))) {
         await writeStarterConfig(configFile);
