@@ -143,7 +143,8 @@ export async function createPlatform(
     // On a shared store a dead process's deliveries are taken over after the same lease as its runs.
     outbox: {
       onEvent: (event) => onOutboxEvent(event),
-      ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs } : {}),
+      // ... and each holds a few deliveries at a time, so that the processes share a backlog.
+      ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs, claimBatch: 5 } : {}),
     },
   });
   // Built on first use, one per model, with the provider settings of the config in use.
