@@ -30,14 +30,14 @@ after(async () => {
 test('two processes both send a backlog of 100 deliveries to 20 targets; no chunk twice', {
   skip: unavailable,
 }, async () => {
-  // 100 ms per message, five held at a time: one process alone would take 100 * 100 ms / 5 = 2 s or
-  // more, and it holds at most 5 of the 20 targets, so the other (looking every 5 s, or when the
-  // backlog is still there) finds targets nobody holds.
+  // 300 ms per message, five held at a time: one process alone would take 100 * 300 ms / 5 = 6 s or
+  // more, longer than the 5 s in which the other looks for work, and it holds at most 5 of the 20
+  // targets: the other finds targets nobody holds.
   const received: { id: string }[] = [];
   const server = createServer(async (request, response) => {
     let raw = '';
     for await (const chunk of request) raw += chunk;
-    await sleep(100);
+    await sleep(300);
     received.push({ id: (JSON.parse(raw) as { id: string }).id });
     response.writeHead(204).end();
   });
