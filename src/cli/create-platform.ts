@@ -7,6 +7,7 @@ import type { EmbeddingAdapter } from '../contracts/embedding.ts';
 import type { ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
+import type { ProcessRegistry } from '../contracts/process-registry.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
 import type { ResponseStore } from '../contracts/response-store.ts';
@@ -57,6 +58,10 @@ export type Platform = {
   store: Pick<Stores, 'status' | 'onStatus'>;
   /** Responses API responses (`store`, `previous_response_id`), for the gateway. */
   responses: ResponseStore;
+  /** This process among those sharing the store (`host:pid:random`): the owner of its run and delivery leases. */
+  processId: string;
+  /** The `pyramid start` processes registered in the store (`pyramid start` registers itself). */
+  processes: ProcessRegistry;
   /** A scheduler over this platform's store and router; `pyramid start` starts it, CLI commands use it unstarted. */
   createScheduler(options?: Partial<SchedulerOptions>): Scheduler;
   /** The durable delivery outbox (unstarted: `pyramid start` starts its worker; `deliveries retry` drains it). */
@@ -138,7 +143,8 @@ export async function createPlatform(
     // On a shared store a dead process's deliveries are taken over after the same lease as its runs.
     outbox: {
       onEvent: (event) => onOutboxEvent(event),
-      ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs } : {}),
+      // ... and each holds a few deliveries at a time, so that the processes share a backlog.
+      ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs, claimBatch: 5 } : {}),
     },
   });
   // Built on first use, one per model, with the provider settings of the config in use.
@@ -244,6 +250,8 @@ export async function createPlatform(
     dashboard: stores.dashboard,
     store: { status: () => stores.status(), onStatus: (listener) => stores.onStatus(listener) },
     responses,
+    processId,
+    processes: stores.processes,
     createScheduler,
     outbox,
     alerter,

@@ -21,6 +21,7 @@ import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerServiceCommand } from './commands/service-command.ts';
 import { registerStartCommand } from './commands/start-command.ts';
 import { registerStatusCommand } from './commands/status-command.ts';
+import { registerStoreCommand } from './commands/store-command.ts';
 import { registerTokenCommand } from './commands/token-command.ts';
 import { registerUsageCommand } from './commands/usage-command.ts';
 import { exitCodes } from './exit-codes.ts';
@@ -55,6 +56,7 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
   registerRunsCommand(program, io);
   registerStartCommand(program, io);
   registerStatusCommand(program, io);
+  registerStoreCommand(program, io);
   registerTokenCommand(program, io);
   registerDashboardCommand(program, io);
   registerDeliveriesCommand(program, io, setExitCode);

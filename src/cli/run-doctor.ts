@@ -17,8 +17,10 @@ import { instanceSocketPath } from '../service/instance-socket-path.ts';
 import { loadEnvFile } from '../service/load-env-file.ts';
 import { openReadOnly } from '../service/open-read-only.ts';
 import { permissionChecks } from '../service/permission-checks.ts';
+import { postgresStoreHealthChecks } from '../service/postgres-store-health.ts';
 import { storeHealthChecks } from '../service/store-health.ts';
 import { findStaleJobs } from './find-stale-jobs.ts';
+import { processStaleAfterMs } from './start-process-heartbeat.ts';
 
 /** A typical request for the cloud-only estimate: 1,000 tokens in, 300 out. */
 const typicalUsage = { input: 1000, output: 300, reasoning: 0, cachedInput: 0 };
@@ -199,6 +201,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     }
   }
 
+  const store = config?.store;
+  if (store?.kind === 'postgres') {
+    // A shared store: the processes are the registry's, the health the server's (no pyramid.db here).
+    checks.push(await options.serviceCheck());
+    if (store.url === undefined)
+      checks.push({
+        name: 'store',
+        status: 'fail',
+        detail: `store.url: ${store.unavailableReason ?? 'is not set'}`,
+        fix: 'export it (postgresql://user:password@host:5432/database)',
+      });
+    else checks.push(...(await postgresStoreHealthChecks(store.url, processStaleAfterMs(store.leaseMs))));
+    return checks;
+  }
   checks.push(await gatewayCheck(options.home, fetchImpl));
   checks.push(await options.serviceCheck());
   const dbFile = join(options.home, 'pyramid.db');

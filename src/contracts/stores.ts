@@ -2,6 +2,7 @@ import type { DashboardStore } from './dashboard-store.ts';
 import type { DeliveryStore } from './delivery.ts';
 import type { HistoryPruner } from './history-pruner.ts';
 import type { LedgerStore } from './ledger-store.ts';
+import type { ProcessRegistry } from './process-registry.ts';
 import type { ResponseStore } from './response-store.ts';
 import type { SchedulerStore } from './scheduler-store.ts';
 import type { SessionStore } from './session-store.ts';
@@ -16,6 +17,8 @@ export type StoreSet = {
   dashboard: DashboardStore;
   /** Responses API responses kept for `previous_response_id` and GET /v1/responses/{id}. */
   responses: ResponseStore;
+  /** The `pyramid start` processes sharing this store, with their heartbeats. */
+  processes: ProcessRegistry;
 };
 
 /** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */

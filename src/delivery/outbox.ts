@@ -66,6 +66,11 @@ export type OutboxOptions = {
   leaseMs?: number;
   /** How often an idle worker looks for work other processes queued (default 5 s). */
   pollIntervalMs?: number;
+  /**
+   * The most deliveries this worker holds at once (default 100). Several processes on one store use a
+   * small number, so that one process does not claim the whole backlog and the others share it.
+   */
+  claimBatch?: number;
   /** Told about every outcome (for logs, and to settle a run's delivery status); awaited. */
   onEvent?: (event: OutboxEvent) => void | Promise<void>;
   /** What the worker does when the store fails it (default: back off and try again). */
@@ -90,6 +95,7 @@ export class Outbox {
   readonly #retry: RetryPolicy;
   readonly #leaseMs: number;
   readonly #pollIntervalMs: number;
+  readonly #claimBatch: number;
   readonly #onEvent?: (event: OutboxEvent) => void | Promise<void>;
   readonly #failures: BackgroundFailures;
   readonly #owner: string;
@@ -115,6 +121,7 @@ export class Outbox {
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 5000;
+    this.#claimBatch = options.claimBatch ?? 100;
     this.#onEvent = options.onEvent;
     this.#failures = options.failures ?? createBackoffFailures();
     this.#owner = this.#newId();
@@ -297,7 +304,9 @@ export class Outbox {
   /** Claims what is due and starts one sender per target that has none running. */
   async #claim(): Promise<void> {
     const now = this.#now();
-    const due = await this.#store.claimDue({ now, owner: this.#owner, leaseMs: this.#leaseMs, limit: 100 });
+    const limit = this.#claimBatch - this.#claimed.size;
+    if (limit <= 0) return;
+    const due = await this.#store.claimDue({ now, owner: this.#owner, leaseMs: this.#leaseMs, limit });
     for (const delivery of due) {
       if (this.#claimed.has(delivery.id)) continue;
       this.#claimed.add(delivery.id);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSmallFile } from '../config/read-small-file.ts';
 import { ConfigError } from '../contracts/errors/config-error.ts';
@@ -60,22 +60,32 @@ export async function loadGatewayTokens(options: {
       scopes: ['admin'],
       token: (options.newToken ?? newGatewayToken)(),
     };
+    // Written whole to a temporary file, then linked into place (which fails if the file exists): two
+    // starts sharing a home (a PostgreSQL store) never read a half-written file, and the one that
+    // loses the race uses the winner's token.
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     try {
       await mkdir(home, { recursive: true, mode: 0o700 });
-      await writeFile(file, `${JSON.stringify({ tokens: [token] }, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+      await writeFile(temporary, `${JSON.stringify({ tokens: [token] }, null, 2)}\n`, {
+        flag: 'wx',
+        mode: 0o600,
+      });
+      await link(temporary, file);
     } catch (error) {
+      await unlink(temporary).catch(() => {});
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST')
+        return { tokens: parseCredentials(await readSmallFile(file, maxCredentialsBytes), file), notices };
       const why =
         code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
           ? 'permission denied'
-          : code === 'EEXIST'
-            ? 'something appeared there meanwhile'
-            : (code ?? String(error));
+          : (code ?? String(error));
       throw credentialsError(
         file,
         `cannot write a generated admin token there (${why}): make PYRAMID_HOME writable by this user, set PYRAMID_HOME to a folder Pyramid can write, or configure gateway.auth.tokens`,
       );
     }
+    await unlink(temporary).catch(() => {});
     return { tokens: [token], generatedFile: file, notices };
   }
   const mode = (await stat(file)).mode;

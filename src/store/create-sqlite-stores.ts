@@ -6,6 +6,7 @@ import { createSqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { createSqliteHistoryPruner } from './sqlite-history-pruner.ts';
 import { withLedgerRollups } from './sqlite-ledger-rollups.ts';
 import { createSqliteLedgerStore } from './sqlite-ledger-store.ts';
+import { createSqliteProcessRegistry } from './sqlite-process-registry.ts';
 import { createSqliteResponseStore } from './sqlite-response-store.ts';
 import { createSqliteSchedulerStore } from './sqlite-scheduler-store.ts';
 import { createSqliteSessionStore } from './sqlite-session-store.ts';
@@ -26,6 +27,7 @@ export function createSqliteStores(db: DatabaseSync): SqliteStoreSet {
     pruner: createSqliteHistoryPruner(db),
     dashboard: createSqliteDashboardStore(db),
     responses: createSqliteResponseStore(db),
+    processes: createSqliteProcessRegistry(db),
     flush: () => ledger.flush(),
   };
 }

@@ -57,6 +57,13 @@ export const storeMethods: { [K in keyof StoreSet]: MethodNames<StoreSet[K]> } =
   },
   pruner: { count: 'read', pruneBatch: 'write' },
   responses: { put: 'write', get: 'read', delete: 'write', prune: 'write' },
+  processes: {
+    register: 'write',
+    heartbeat: 'write',
+    deregister: 'write',
+    list: 'read',
+    removeStale: 'write',
+  },
   dashboard: {
     listRequests: 'read',
     requestsPerMinute: 'read',

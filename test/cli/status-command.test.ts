@@ -50,6 +50,11 @@ tiers:
     assert.match(run.stdout, /local +reachable +\d+ ms/);
     assert.match(run.stdout, /cloud +\S.* env:PYRAMID_TEST_NO_KEY is not set/);
     assert.match(run.stdout, /small +0 +yes +closed/);
+    // The live processes on the store: this one, with its pid, version and address.
+    assert.match(
+      run.stdout,
+      new RegExp(`\\(this one\\) +${started.child.pid} +\\d+\\.\\d+\\.\\d+ +\\S+ +${started.url} `),
+    );
     assert.match(
       run.stdout,
       /runs: 0 running, 0 queued · deliveries: 0 pending, 0 failed in the last 24 h\n$/,
@@ -58,6 +63,12 @@ tiers:
     const report = JSON.parse(json.stdout);
     assert.equal(report.models.large.available, false);
     assert.deepEqual(report.runs, { running: 0, queued: 0 });
+    assert.equal(report.processes.length, 1);
+    assert.deepEqual(
+      [report.processes[0].pid, report.processes[0].address, report.processes[0].self],
+      [started.child.pid, started.url, true],
+    );
+    assert.match(report.processes[0].id, new RegExp(`:${started.child.pid}:`));
   });
 
   test('a refused token and a gateway that is not running are clear errors (exit 1)', async () => {

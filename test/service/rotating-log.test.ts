@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { readLogTail } from '../../src/service/read-log-tail.ts';
 import { openRotatingLogFile } from '../../src/service/rotating-log-file.ts';
 import { type ServiceExit, startLimitReached } from '../../src/service/service-exits.ts';
@@ -45,6 +47,40 @@ describe('the service log rotates by size and keeps a bounded number of files', 
     }
     assert.deepEqual((await readdir(logs)).sort(), ['pyramid.log', 'pyramid.log.1']);
     assert.equal((await stat(join(logs, 'pyramid.log'))).size, 60);
+  });
+
+  test('two processes writing one log (a shared home on PostgreSQL): every line once, whole, files still bounded', async () => {
+    const logs = join(dir, 'shared');
+    const writer = fileURLToPath(new URL('fixtures/write-log-lines.ts', import.meta.url));
+    const lines = 3000;
+    const run = (name: string) =>
+      new Promise<number | null>((resolve, reject) => {
+        const child = spawn(process.execPath, [writer, logs, name, String(lines)], { stdio: 'inherit' });
+        child.on('error', reject);
+        child.on('close', resolve);
+      });
+    assert.deepEqual(await Promise.all([run('a'), run('b')]), [0, 0]);
+    const seen = new Map<string, number>();
+    const names = await readdir(logs);
+    for (const name of names) {
+      const path = join(logs, name);
+      if (!name.startsWith('pyramid.log')) continue;
+      const size = (await stat(path)).size;
+      // Two writers may both append after the same size check: at most one line each over the size.
+      assert.ok(size <= 4096 + 2 * 100, `${name} is ${size} bytes`);
+      for (const line of (await readFile(path, 'utf8')).split('\n')) {
+        if (line === '') continue;
+        const { writer: from, line: index } = JSON.parse(line) as { writer: string; line: number };
+        const key = `${from}:${index}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+      }
+    }
+    assert.equal(seen.size, 2 * lines);
+    assert.deepEqual(
+      [...seen.values()].filter((count) => count !== 1),
+      [],
+    );
+    assert.ok(!names.some((name) => name.endsWith('.rotating')), names.join(' '));
   });
 });
 

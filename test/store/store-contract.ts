@@ -710,6 +710,47 @@ export function storeContract(
     );
 
     withStores(
+      'processes: registered, beaten, listed while alive, stale ones removed, deregistered',
+      async ({ processes }) => {
+        const record = (id: string, startedAt: number) => ({
+          id,
+          host: 'box',
+          pid: 100 + startedAt,
+          version: '0.1.0',
+          startedAt,
+          address: null,
+          heartbeatAt: startedAt,
+        });
+        await processes.register(record('b', 2000));
+        await processes.register(record('a', 1000));
+        assert.deepEqual(
+          (await processes.list(0)).map((process) => process.id),
+          ['a', 'b'],
+        );
+        assert.equal(await processes.heartbeat('a', 5000, 'http://127.0.0.1:1'), true);
+        assert.equal(await processes.heartbeat('b', 3000), true);
+        assert.equal(await processes.heartbeat('gone', 5000), false);
+        assert.deepEqual(await processes.list(4000), [
+          { ...record('a', 1000), address: 'http://127.0.0.1:1', heartbeatAt: 5000 },
+        ]);
+        // A heartbeat without an address keeps the one recorded.
+        await processes.heartbeat('a', 6000);
+        assert.equal((await processes.list(0))[0].address, 'http://127.0.0.1:1');
+        // Registering again replaces the row (a process whose row was removed as stale).
+        await processes.register({ ...record('b', 2000), heartbeatAt: 7000, version: '0.2.0' });
+        assert.equal((await processes.list(7000))[0].version, '0.2.0');
+        assert.equal(await processes.removeStale(6500), 1);
+        assert.deepEqual(
+          (await processes.list(0)).map((process) => process.id),
+          ['b'],
+        );
+        await processes.deregister('b');
+        await processes.deregister('b');
+        assert.deepEqual(await processes.list(0), []);
+      },
+    );
+
+    withStores(
       'ledger: routing decisions and baselines: stored, decisions not counted as attempts, baselines summed',
       async ({ ledger, dashboard }) => {
         const call = (outcome: string, answered: boolean, extra: object = {}) => ({

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { defineJob, jobNames } from '../../config/define-job.ts';
-import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
+import { loadConfig, resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
@@ -17,6 +18,7 @@ import {
   startGatewayServer,
 } from '../../gateway/index.ts';
 import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
+import { processesRoute } from '../../gateway/routes/processes-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
 import { claimHome } from '../../service/claim-home.ts';
 import { createBackoffFailures } from '../../store/create-backoff-failures.ts';
@@ -26,6 +28,7 @@ import { createPlatform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
 import { printWarnings } from '../print-warnings.ts';
 import { startHistoryPruning } from '../start-history-pruning.ts';
+import { processStaleAfterMs, startProcessHeartbeat } from '../start-process-heartbeat.ts';
 
 type StartOptions = { port?: string; bind?: string };
 
@@ -42,6 +45,12 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Whether the config (when there is one) names a store several processes share (PostgreSQL). */
+async function sharesStore(configFile: string, env: CliIo['env']): Promise<boolean> {
+  if (!(await exists(configFile))) return false;
+  return (await loadConfig({ file: configFile, env })).config.store?.kind === 'postgres';
 }
 
 /** Resolves on the first SIGTERM or SIGINT; a second one calls `force`. */
@@ -119,8 +128,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         homedir: io.homedir,
         cwd: io.cwd,
       });
-      // One start per home: a second one is refused here, naming the first one's pid and address.
-      const claim = await claimHome({ home, version, now: io.now });
+      // One start per home on SQLite: a second one is refused here, naming the first one's pid and
+      // address. On PostgreSQL several processes share one config and home (the database coordinates
+      // them, and each registers itself there): no claim.
+      const claim = (await sharesStore(configFile, io.env))
+        ? { announce() {}, release: async () => {} }
+        : await claimHome({ home, version, now: io.now });
       const explicit = Boolean(globals.config || io.env.PYRAMID_CONFIG);
       if (!explicit && !(await exists(configFile))) {
         await writeStarterConfig(configFile);
@@ -215,6 +228,23 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           else log.error({ reason: status.reason }, 'the database file is gone');
         });
         cleanups.push(unwatchStore);
+        // This process in the store's registry (pyramid status lists the live ones); removed on a clean stop.
+        const store = platform.config.store;
+        const staleAfterMs = processStaleAfterMs(store?.kind === 'postgres' ? store.leaseMs : undefined);
+        const heartbeat = await startProcessHeartbeat({
+          registry: platform.processes,
+          process: {
+            id: platform.processId,
+            host: hostname(),
+            pid: process.pid,
+            version,
+            startedAt: (io.now ?? Date.now)(),
+          },
+          staleAfterMs,
+          ...(io.now ? { now: io.now } : {}),
+          logger: log,
+        });
+        cleanups.push(() => heartbeat.stop());
         await platform.checkpointInBackground((error) =>
           log.warn({ err: error.message }, 'WAL checkpoints are back in the store worker'),
         );
@@ -272,6 +302,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             platform.deliveriesRoutes,
             (app) => configReloadRoute(app, reloadConfig),
             dashboardRoutes({ platform, scheduler }),
+            processesRoute({
+              registry: platform.processes,
+              staleAfterMs,
+              self: platform.processId,
+              ...(io.now ? { now: io.now } : {}),
+            }),
           ],
         });
         cleanups.push(() => built.dispose());
@@ -280,6 +316,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         let forced = false;
         cleanups.push(() => server.close(forced ? 0 : gateway.drainMs));
         claim.announce(server.url);
+        await heartbeat.announce(server.url);
         built.context.health.start();
         const requeued = await platform.recoverRunDeliveries();
         if (requeued > 0) {

@@ -20,6 +20,18 @@ type ApiHealth = {
   models: Record<string, ModelHealth>;
 };
 
+/** A live `pyramid start` as GET /api/processes lists it. */
+type LiveProcess = {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  startedAt: string;
+  address: string | null;
+  heartbeatAt: string;
+  self: boolean;
+};
+
 /** What `pyramid status` found: the running gateway's health, runs in play and deliveries outstanding. */
 export type StatusReport = {
   url: string;
@@ -30,6 +42,8 @@ export type StatusReport = {
   models: Record<string, ModelHealth>;
   runs: { running: number; queued: number };
   deliveries: { pending: number; failedLast24h: number };
+  /** The live processes sharing the store (this gateway's marked `self`). */
+  processes: LiveProcess[];
 };
 
 const day = 86_400_000;
@@ -88,6 +102,17 @@ function printReport(io: CliIo, report: StatusReport): void {
   io.stdout.write(
     `${formatTable(['model', 'tier', 'available', 'breaker', 'recent attempts'], modelRows)}\n\n`,
   );
+  const processRows = report.processes.map((process) => [
+    `${process.host}${process.self ? ' (this one)' : ''}`,
+    String(process.pid),
+    process.version,
+    process.startedAt,
+    process.address ?? 'starting',
+    process.heartbeatAt,
+  ]);
+  io.stdout.write(
+    `${formatTable(['process', 'pid', 'version', 'since', 'address', 'last heartbeat'], processRows)}\n\n`,
+  );
   io.stdout.write(
     `runs: ${report.runs.running} running, ${report.runs.queued} queued · deliveries: ${report.deliveries.pending} pending, ${report.deliveries.failedLast24h} failed in the last 24 h\n`,
   );
@@ -98,7 +123,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
   program
     .command('status')
     .description(
-      'ask the running pyramid start how it is: providers, breakers, runs in play, deliveries outstanding',
+      'ask the running pyramid start how it is: providers, breakers, the live processes, runs in play, deliveries outstanding',
     )
     .option('--url <url>', 'the gateway (default: from gateway.bind and gateway.port in the config)')
     .option('--json', 'print the report as JSON')
@@ -132,12 +157,13 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
         return response.json() as Promise<unknown>;
       };
       const live = (await get('/health')) as { version: string; uptimeSeconds: number };
-      const [health, running, queued, pending, failed] = await Promise.all([
+      const [health, running, queued, pending, failed, processes] = await Promise.all([
         get('/api/health') as Promise<ApiHealth>,
         get('/api/runs?status=running&limit=1000') as Promise<{ runs: unknown[] }>,
         get('/api/runs?status=queued&limit=1000') as Promise<{ runs: unknown[] }>,
         get('/api/deliveries?state=pending&limit=1000') as Promise<{ deliveries: unknown[] }>,
         get('/api/deliveries?state=failed&limit=1000') as Promise<{ deliveries: { createdAt: string }[] }>,
+        get('/api/processes') as Promise<{ processes: LiveProcess[] }>,
       ]);
       const since = (io.now ?? Date.now)() - day;
       const report: StatusReport = {
@@ -153,6 +179,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
           failedLast24h: failed.deliveries.filter((delivery) => Date.parse(delivery.createdAt) >= since)
             .length,
         },
+        processes: processes.processes,
       };
       if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printReport(io, report);

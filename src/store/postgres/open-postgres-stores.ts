@@ -9,6 +9,7 @@ import { createPostgresDeliveryStore } from './postgres-delivery-store.ts';
 import { createPostgresHistoryPruner } from './postgres-history-pruner.ts';
 import { createPostgresLedgerStore } from './postgres-ledger-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
+import { createPostgresProcessRegistry } from './postgres-process-registry.ts';
 import { createPostgresResponseStore } from './postgres-response-store.ts';
 import { createPostgresSchedulerStore } from './postgres-scheduler-store.ts';
 import { createPostgresSessionStore } from './postgres-session-store.ts';
@@ -85,6 +86,7 @@ export async function openPostgresStores(
     pruner: createPostgresHistoryPruner(pool),
     dashboard: createPostgresDashboardStore(pool),
     responses: createPostgresResponseStore(pool),
+    processes: createPostgresProcessRegistry(pool),
   };
   const tracker = new StoreStatusTracker(options.now);
   let closed = false;
