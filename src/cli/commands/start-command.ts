@@ -370,12 +370,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           },
           'gateway listening',
         );
-        io.stderr.write(
-          `pyramid gateway listening on ${server.url} (pid ${process.pid}: kill -HUP ${process.pid} re-reads the config)\n`,
-        );
-        pruning = startHistoryPruning(platform, log, retentionEvery());
-        cleanups.push(() => pruning?.stop());
-        // SIGHUP reloads the config file: agents, jobs and retention in place (see createConfigReloader).
+        // SIGHUP reloads the config file (see createConfigReloader).
         const onHangup = () => {
           void reloadConfig().catch((error: unknown) =>
             log.error({ err: errorText(error) }, 'config reload failed'),
@@ -383,15 +378,20 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         };
         process.on('SIGHUP', onHangup);
         cleanups.push(() => process.off('SIGHUP', onHangup));
+        // The signal handlers go in before the line a supervisor or a test waits for: a SIGTERM right
+        // after it must drain, not kill the process with the default action.
+        const stopSignal = shutdownSignal(() => {
+          forced = true;
+          log.warn('second signal: stopping now');
+          void server.close(0);
+        });
+        io.stderr.write(
+          `pyramid gateway listening on ${server.url} (pid ${process.pid}: kill -HUP ${process.pid} re-reads the config)\n`,
+        );
+        pruning = startHistoryPruning(platform, log, retentionEvery());
+        cleanups.push(() => pruning?.stop());
 
-        const stopped = await Promise.race([
-          shutdownSignal(() => {
-            forced = true;
-            log.warn('second signal: stopping now');
-            void server.close(0);
-          }),
-          fatal.promise,
-        ]);
+        const stopped = await Promise.race([stopSignal, fatal.promise]);
         built.setReady(false);
         if (stopped instanceof PyramidError) {
           log.fatal({ err: stopped.message }, 'stopping after an unexpected error');
