@@ -11,6 +11,8 @@ import { ledgerBaselines } from './migrations/0009-ledger-baselines.ts';
 import { ledgerRollups } from './migrations/0010-ledger-rollups.ts';
 import { responsesTable } from './migrations/0011-responses.ts';
 import { runLeases } from './migrations/0012-run-leases.ts';
+import { ledgerDayRollups } from './migrations/0013-ledger-day-rollups.ts';
+import { requestNotes } from './migrations/0014-request-notes.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -29,4 +31,6 @@ export const migrations: readonly Migration[] = [
   ledgerRollups,
   responsesTable,
   runLeases,
+  ledgerDayRollups,
+  requestNotes,
 ];

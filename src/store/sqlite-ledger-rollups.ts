@@ -6,6 +6,7 @@ import { attemptClimbs, ledgerSums, requestClimbs, toSums } from './sqlite-ledge
 type Row = Record<string, SQLInputValue>;
 
 const hourMs = 3_600_000;
+const dayMs = 86_400_000;
 const end = Number.MAX_SAFE_INTEGER;
 
 // What the rollup tables keep per hour and key, named as LedgerSums names them (migration 0010).
@@ -30,30 +31,44 @@ const rawRequestKeys: Record<string, string> = {
   agent: 'caller_tag',
   day: "strftime('%Y-%m-%d', started_at / 1000, 'unixepoch')",
 };
-const rollupRequestKeys: Record<string, string> = {
+const rollupRequestKeys = (time: string): Record<string, string> => ({
   task: 'resolved_task',
   agent: "NULLIF(caller_tag, '')",
-  day: "strftime('%Y-%m-%d', hour / 1000, 'unixepoch')",
-};
+  day: `strftime('%Y-%m-%d', ${time} / 1000, 'unixepoch')`,
+});
 const attemptKeys: Record<string, string> = { model: 'model', tier: 'CAST(tier AS TEXT)' };
 
-/** The pieces of a window: whole UTC hours read from the rollups, and the edges read from the rows. */
-export function splitWindow(window: LedgerWindow): { hours?: [number, number]; edges: [number, number][] } {
+/**
+ * The pieces of a window: whole UTC days read from the daily rollups, the whole hours around them from
+ * the hourly rollups, and the partial hours at the edges from the rows.
+ */
+export function splitWindow(window: LedgerWindow): {
+  days?: [number, number];
+  hours: [number, number][];
+  edges: [number, number][];
+} {
   const since = Math.round(window.sinceMs);
   const until = window.untilMs === undefined ? end : Math.round(window.untilMs);
-  const first = Math.ceil(since / hourMs) * hourMs;
-  const last = until === end ? end : Math.floor(until / hourMs) * hourMs;
-  if (first >= last) return { edges: since < until ? [[since, until]] : [] };
+  const firstHour = Math.ceil(since / hourMs) * hourMs;
+  const lastHour = until === end ? end : Math.floor(until / hourMs) * hourMs;
+  if (firstHour >= lastHour) return { hours: [], edges: since < until ? [[since, until]] : [] };
   const edges: [number, number][] = [];
-  if (since < first) edges.push([since, first]);
-  if (last < until) edges.push([last, until]);
-  return { hours: [first, last], edges };
+  if (since < firstHour) edges.push([since, firstHour]);
+  if (lastHour < until) edges.push([lastHour, until]);
+  const firstDay = Math.ceil(firstHour / dayMs) * dayMs;
+  const lastDay = lastHour === end ? end : Math.floor(lastHour / dayMs) * dayMs;
+  if (firstDay >= lastDay) return { hours: [[firstHour, lastHour]], edges };
+  const hours: [number, number][] = [];
+  if (firstHour < firstDay) hours.push([firstHour, firstDay]);
+  if (lastDay < lastHour) hours.push([lastDay, lastHour]);
+  return { days: [firstDay, lastDay], hours, edges };
 }
 
 /**
- * `aggregate` over the hourly rollups of migration 0008 (kept by triggers): whole hours come from the
- * rollups and the partial hours at the window's edges from the rows, so a report over a year reads a
- * few thousand rollup rows and at most two hours of requests, and equals a scan of the rows.
+ * `aggregate` over the rollups (migrations 0010 and 0013, kept by triggers): whole days come from the
+ * daily rollups, the whole hours around them from the hourly ones and the partial hours at the window's
+ * edges from the rows, so a report over a year reads a few tens of thousands of rollup rows and at most
+ * two hours of requests, and equals a scan of the rows.
  */
 export function withLedgerRollups<T extends Synchronous<LedgerStore>>(db: DatabaseSync, store: T): T {
   const rawRequests = Object.fromEntries(
@@ -76,27 +91,32 @@ export function withLedgerRollups<T extends Synchronous<LedgerStore>>(db: Databa
   const rawTotals =
     db.prepare(`SELECT NULL AS key, COUNT(*) AS requests, COALESCE(SUM(attempt_count), 0) AS attempts,
     ${ledgerSums('')} ${requestClimbs} FROM requests WHERE started_at >= ? AND started_at < ?`);
-  const rollupRequests = Object.fromEntries(
-    Object.entries(rollupRequestKeys).map(([by, key]) => [
-      by,
-      db.prepare(`SELECT ${key} AS key, SUM(requests) AS requests, SUM(attempts) AS attempts, ${rollupSums}
-        FROM ledger_hour_requests WHERE hour >= ? AND hour < ? GROUP BY 1`),
-    ]),
-  );
-  const rollupAttempts = Object.fromEntries(
-    Object.entries(attemptKeys).map(([by, key]) => [
-      by,
-      db.prepare(`SELECT ${key} AS key, SUM(CASE WHEN answered = 1 THEN attempts ELSE 0 END) AS requests,
-          SUM(CASE WHEN outcome IN ('ok', 'error', 'inadequate') THEN attempts ELSE 0 END) AS attempts, ${rollupSums}
-        FROM ledger_hour_attempts WHERE hour >= ? AND hour < ? GROUP BY 1`),
-    ]),
-  );
-  const rollupTotals = db.prepare(`SELECT NULL AS key, COALESCE(SUM(requests), 0) AS requests,
-    COALESCE(SUM(attempts), 0) AS attempts, ${rollupSums} FROM ledger_hour_requests WHERE hour >= ? AND hour < ?`);
+  // The same queries on the hourly (0010) and the daily (0013) tables.
+  const rollups = (scale: 'hour' | 'day') => ({
+    requests: Object.fromEntries(
+      Object.entries(rollupRequestKeys(scale)).map(([by, key]) => [
+        by,
+        db.prepare(`SELECT ${key} AS key, SUM(requests) AS requests, SUM(attempts) AS attempts, ${rollupSums}
+          FROM ledger_${scale}_requests WHERE ${scale} >= ? AND ${scale} < ? GROUP BY 1`),
+      ]),
+    ),
+    attempts: Object.fromEntries(
+      Object.entries(attemptKeys).map(([by, key]) => [
+        by,
+        db.prepare(`SELECT ${key} AS key, SUM(CASE WHEN answered = 1 THEN attempts ELSE 0 END) AS requests,
+            SUM(CASE WHEN outcome IN ('ok', 'error', 'inadequate') THEN attempts ELSE 0 END) AS attempts, ${rollupSums}
+          FROM ledger_${scale}_attempts WHERE ${scale} >= ? AND ${scale} < ? GROUP BY 1`),
+      ]),
+    ),
+    totals: db.prepare(`SELECT NULL AS key, COALESCE(SUM(requests), 0) AS requests,
+      COALESCE(SUM(attempts), 0) AS attempts, ${rollupSums} FROM ledger_${scale}_requests WHERE ${scale} >= ? AND ${scale} < ?`),
+  });
+  const hourly = rollups('hour');
+  const daily = rollups('day');
 
   const aggregate = (window: LedgerWindow, by: LedgerGroupBy) => {
     const perAttempt = by === 'model' || by === 'tier';
-    const { hours, edges } = splitWindow(window);
+    const { days, hours, edges } = splitWindow(window);
     const groups = new Map<string | null, LedgerSums>();
     let totals = emptySums(null);
     const addGroups = (rows: unknown[]) => {
@@ -105,12 +125,15 @@ export function withLedgerRollups<T extends Synchronous<LedgerStore>>(db: Databa
         groups.set(sums.key, add(groups.get(sums.key) ?? emptySums(sums.key), sums));
       }
     };
+    const kind = perAttempt ? 'attempts' : 'requests';
     // One read transaction: the rollups and the edge rows come from the same snapshot.
     db.exec('BEGIN');
     try {
-      if (hours) {
-        addGroups((perAttempt ? rollupAttempts : rollupRequests)[by].all(...hours));
-        totals = add(totals, toSums(rollupTotals.get(...hours) as Row));
+      const pieces = hours.map((range): [typeof hourly, [number, number]] => [hourly, range]);
+      if (days) pieces.push([daily, days]);
+      for (const [scale, range] of pieces) {
+        addGroups(scale[kind][by].all(...range));
+        totals = add(totals, toSums(scale.totals.get(...range) as Row));
       }
       for (const edge of edges) {
         addGroups((perAttempt ? rawAttempts : rawRequests)[by].all(...edge));

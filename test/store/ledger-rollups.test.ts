@@ -102,9 +102,13 @@ const windows = [
   { sinceMs: base + 2 * hour + 5, untilMs: base + 3 * 24 * hour - 17 },
   { sinceMs: base + 24 * hour, untilMs: base + 48 * hour },
   { sinceMs: base + 10 * 24 * hour },
+  // Whole days from the daily rollups, with hours and rows around them.
+  { sinceMs: base + 5 * hour + 77, untilMs: base + 4 * 24 * hour + 3 * hour + 9 },
+  { sinceMs: base + 24 * hour, untilMs: base + 3 * 24 * hour },
+  { sinceMs: base + 23 * hour, untilMs: base + 49 * hour + 1 },
 ];
 
-test('usage from the hourly rollups equals a scan of the rows, for every grouping and window, and after pruning', () => {
+test('usage from the daily and hourly rollups equals a scan of the rows, for every grouping and window, and after pruning', () => {
   const db = openSqlite(':memory:');
   fill(db, 3000);
   const raw = createSqliteLedgerStore(db);
@@ -121,6 +125,11 @@ test('usage from the hourly rollups equals a scan of the rows, for every groupin
   compare('filled');
   db.exec(`DELETE FROM requests WHERE started_at < ${base + 36 * hour}`);
   compare('pruned');
+  // Pruning moves the daily rollups too (through the hourly ones): nothing of the pruned hours is left.
+  const left = db
+    .prepare(`SELECT COALESCE(SUM(requests), 0) AS n FROM ledger_day_requests WHERE day < ?`)
+    .get(base + 24 * hour);
+  assert.equal(Number(left?.n), 0);
   db.close();
 });
 
