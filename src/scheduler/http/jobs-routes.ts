@@ -68,7 +68,16 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
     try {
       const body: unknown = await c.req.json();
       if (typeof body !== 'object' || body === null || Array.isArray(body))
-        return c.json({ error: { code: 'invalid_job', message: 'the body must be a JSON object of job fields', issues: [] } }, 400);
+        return c.json(
+          {
+            error: {
+              code: 'invalid_job',
+              message: 'the body must be a JSON object of job fields',
+              issues: [],
+            },
+          },
+          400,
+        );
       const id = c.req.param('id');
       const existing = (await scheduler.listJobs()).find((job) => job.id === id);
       if (!existing) throw new PyramidError('job_not_found', `no job named "${id}" (see GET /api/jobs)`);
