@@ -11,7 +11,7 @@ import { ledgerBaselines } from './migrations/0009-ledger-baselines.ts';
 import { ledgerRollups } from './migrations/0010-ledger-rollups.ts';
 import { responsesTable } from './migrations/0011-responses.ts';
 import { runLeases } from './migrations/0012-run-leases.ts';
-import { ledgerDayRollups } from './migrations/0013-ledger-day-rollups.ts';
+import { ledgerDayMonthRollups } from './migrations/0013-ledger-day-month-rollups.ts';
 import { requestNotes } from './migrations/0014-request-notes.ts';
 
 /**
@@ -31,6 +31,6 @@ export const migrations: readonly Migration[] = [
   ledgerRollups,
   responsesTable,
   runLeases,
-  ledgerDayRollups,
+  ledgerDayMonthRollups,
   requestNotes,
 ];
