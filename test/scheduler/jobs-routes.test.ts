@@ -100,7 +100,11 @@ test('HTTP: PATCH /api/jobs/:id changes the fields given of an added job, valida
     const names = { agents: new Set(['bot']), mainSessionAgents: new Set<string>(), channels: new Map() };
     jobsRoutes(app, { scheduler: harness.scheduler, defineJob: (raw) => defineJob(raw, names) });
     const send = (method: string, path: string, body: unknown) =>
-      app.request(path, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      app.request(path, {
+        method,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
     const added = await send('POST', '/api/jobs', {
       id: 'x',
       agent: 'bot',
@@ -120,7 +124,11 @@ test('HTTP: PATCH /api/jobs/:id changes the fields given of an added job, valida
     const edited = await send('PATCH', '/api/jobs/x', { schedule: { every: '30m' }, id: 'renamed' });
     assert.equal(edited.status, 200);
     const { job } = (await edited.json()) as {
-      job: { id: string; nextRunAt?: number; definition: { schedule: unknown; payload: unknown; retries: number } };
+      job: {
+        id: string;
+        nextRunAt?: number;
+        definition: { schedule: unknown; payload: unknown; retries: number };
+      };
     };
     assert.equal(job.id, 'x', 'the id comes from the path');
     assert.deepEqual(job.definition.schedule, { kind: 'every', everyMs: 1_800_000 });

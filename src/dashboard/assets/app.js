@@ -511,10 +511,10 @@ function JobForm({ job, agents, onDone, onCancel }) {
         !editing &&
         html`<label>Job id<input name="id" ref=${first} required ...${invalid('id')} />${fieldError('id')}</label>`
       }
-      <label>Agent<select name="agent" ref=${editing ? first : undefined} value=${job?.definition.agent ?? agents[0] ?? ''} ...${invalid('agent')}>
+      <label>Agent<select name="agent" aria-label="Agent" ref=${editing ? first : undefined} value=${job?.definition.agent ?? agents[0] ?? ''} ...${invalid('agent')}>
         ${agents.map((agent) => html`<option value=${agent}>${agent}</option>`)}</select>${fieldError('agent')}</label>
       <div class="row">
-        <label>Schedule type<select name="scheduleKind" value=${initial.kind}>
+        <label>Schedule type<select name="scheduleKind" aria-label="Schedule type" value=${initial.kind}>
           <option value="every">every</option><option value="cron">cron</option><option value="at">once at</option></select></label>
         <label>Schedule<input name="schedule" value=${initial.value} placeholder="15m, 0 7 * * *, 2030-01-01T07:00Z" required ...${invalid('schedule')} /></label>
         <label>Time zone (cron)<input name="tz" value=${initial.tz} placeholder="Europe/Berlin" /></label>
