@@ -24,6 +24,8 @@ export type RequestRecord = {
   /** Summed over every attempt. */
   usage: Usage;
   costUsd: number;
+  /** The router's notes on the request (a model skipped and why, parameters dropped, a climb); none when empty. */
+  notes?: string[];
 };
 
 /**

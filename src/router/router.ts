@@ -267,6 +267,7 @@ export class Router {
         tier: answered?.attempt.tier,
         usage,
         costUsd,
+        notes: [...trace.notes],
       },
       trace.attempts,
     );
@@ -341,6 +342,7 @@ export class Router {
           tier: answered?.tier,
           usage,
           costUsd,
+          notes: [...trace.notes],
         },
         trace.attempts,
       );

@@ -12,6 +12,8 @@ import { ledgerRollups } from './migrations/0010-ledger-rollups.ts';
 import { responsesTable } from './migrations/0011-responses.ts';
 import { runLeases } from './migrations/0012-run-leases.ts';
 import { processesTable } from './migrations/0013-processes.ts';
+import { ledgerDayMonthRollups } from './migrations/0014-ledger-day-month-rollups.ts';
+import { requestNotes } from './migrations/0015-request-notes.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -31,4 +33,6 @@ export const migrations: readonly Migration[] = [
   responsesTable,
   runLeases,
   processesTable,
+  ledgerDayMonthRollups,
+  requestNotes,
 ];

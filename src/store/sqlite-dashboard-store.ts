@@ -7,17 +7,21 @@ import { toRequest } from './sqlite-ledger-store.ts';
 
 type Row = Record<string, SQLInputValue>;
 
-/** The DashboardStore on a migrated node:sqlite database: the ledger's index and hourly rollups. */
+/** The DashboardStore on a migrated node:sqlite database: the ledger's index and its rollups (monthly, daily, hourly). */
 export function createSqliteDashboardStore(db: DatabaseSync): Synchronous<DashboardStore> {
   const perMinute = db.prepare(`
     SELECT started_at - started_at % 60000 AS minute, COUNT(*) AS requests,
       SUM(outcome = 'error') AS errors
     FROM requests WHERE started_at >= ? AND started_at < ? GROUP BY 1 ORDER BY 1`);
   // Escalations: answers rejected (and not returned); failovers: provider failures other than a caller's abort.
-  const reasonsFromRollups = db.prepare(`
-    SELECT outcome, reason, SUM(attempts) AS n FROM ledger_hour_attempts
-    WHERE hour >= ? AND hour < ? AND ((outcome = 'inadequate' AND answered = 0) OR (outcome = 'error' AND reason != 'aborted'))
+  const reasonsFrom = (scale: 'hour' | 'day' | 'month') =>
+    db.prepare(`
+    SELECT outcome, reason, SUM(attempts) AS n FROM ledger_${scale}_attempts
+    WHERE ${scale} >= ? AND ${scale} < ? AND ((outcome = 'inadequate' AND answered = 0) OR (outcome = 'error' AND reason != 'aborted'))
     GROUP BY 1, 2`);
+  const reasonsFromHours = reasonsFrom('hour');
+  const reasonsFromDays = reasonsFrom('day');
+  const reasonsFromMonths = reasonsFrom('month');
   const reasonsFromRows = db.prepare(`
     SELECT a.outcome, COALESCE(a.reason, '') AS reason, COUNT(*) AS n
     FROM requests r JOIN attempts a ON a.request_id = r.request_id
@@ -82,10 +86,12 @@ export function createSqliteDashboardStore(db: DatabaseSync): Synchronous<Dashbo
           into[reason] = (into[reason] ?? 0) + Number(row.n);
         }
       };
-      const { hours, edges } = splitWindow(window);
+      const { months, days, hours, edges } = splitWindow(window);
       db.exec('BEGIN');
       try {
-        if (hours) count(reasonsFromRollups.all(...hours));
+        if (months) count(reasonsFromMonths.all(...months));
+        for (const range of days) count(reasonsFromDays.all(...range));
+        for (const range of hours) count(reasonsFromHours.all(...range));
         for (const edge of edges) count(reasonsFromRows.all(...edge));
       } finally {
         db.exec('COMMIT');

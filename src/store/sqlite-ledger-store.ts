@@ -52,8 +52,8 @@ export function createSqliteLedgerStore(db: DatabaseSync): Synchronous<LedgerSto
     INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
       error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,
       cost_usd, cloud_only_cost_usd, attempt_count, start_tier, top_tier_cost_usd, cheapest_cloud_cost_usd,
-      climbed_from_tier, climb_planned_cost_usd)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      climbed_from_tier, climb_planned_cost_usd, notes)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertAttempt = db.prepare(`
     INSERT INTO attempts (request_id, seq, model, provider, tier, outcome, answered, reason, detail,
       started_at, latency_ms, ttft_ms, max_tokens, input_tokens, output_tokens, reasoning_tokens,
@@ -203,8 +203,13 @@ function requestValues(request: LedgerRequestRow, attemptCount: number): SQLInpu
     optional(request.cheapestCloudCostUsd),
     request.climbedFromTier === undefined ? null : integer(request.climbedFromTier),
     optional(request.climbPlannedCostUsd),
+    notesValue(request.notes),
   ];
 }
+
+/** The router's notes as stored: a JSON array, NULL when there are none (most requests). */
+export const notesValue = (notes: readonly string[] | undefined): string | null =>
+  notes && notes.length > 0 ? JSON.stringify(notes) : null;
 
 function attemptValues(requestId: string, seq: number, attempt: LedgerAttemptRow): SQLInputValue[] {
   return [
@@ -254,6 +259,7 @@ export function toRequest(row: Row): LedgerRequestRow {
     }),
     ...(row.climbed_from_tier !== null && { climbedFromTier: Number(row.climbed_from_tier) }),
     ...(row.climb_planned_cost_usd !== null && { climbPlannedCostUsd: Number(row.climb_planned_cost_usd) }),
+    ...(typeof row.notes === 'string' && { notes: JSON.parse(row.notes) as string[] }),
   };
 }
 

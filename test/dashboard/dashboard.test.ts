@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { formatUsd } from '../../src/contracts/format-usd.ts';
@@ -23,7 +23,8 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
 const adminToken = 'pyr_dashboard_admin_0123456789abcdef';
 const viewerToken = 'pyr_dashboard_viewer_0123456789abcdef';
 const botToken = '123456:dashboard-test-bot-token';
-const screenshots = new URL('../../docs/', import.meta.url).pathname;
+// Screenshots go to a temporary folder; `npm run screenshots` (PYRAMID_SCREENSHOTS=docs) refreshes docs/.
+const screenshotsInto = process.env.PYRAMID_SCREENSHOTS;
 
 describe('the dashboard in a real browser', () => {
   let home: string;
@@ -32,6 +33,7 @@ describe('the dashboard in a real browser', () => {
   let telegram: FakeTelegram;
   let pyramid: Started;
   let browser: Browser;
+  let screenshots: string;
 
   const call = async (path: string, init: RequestInit = {}) => {
     const response = await fetch(`${pyramid.url}${path}`, {
@@ -80,6 +82,7 @@ channels:
   tg: { type: telegram, botToken: "env:TELEGRAM_BOT_TOKEN", apiRoot: "${telegram.apiRoot}" }
 agents:
   - { id: briefer, prompt: "You write briefs." }
+  - { id: watcher-bot, prompt: "You watch." }
 jobs:
   - { id: hourly-brief, agent: briefer, schedule: { every: 1h }, payload: { kind: agentTurn, message: "Brief." }, deliver: [{ channel: tg, to: "42" }] }
 gateway:
@@ -99,6 +102,9 @@ gateway:
       TELEGRAM_BOT_TOKEN: botToken,
     });
     browser = await launchChromium();
+    screenshots = screenshotsInto
+      ? resolve(screenshotsInto)
+      : await mkdtemp(join(tmpdir(), 'pyramid-dashboard-shots-'));
     await mkdir(screenshots, { recursive: true });
   });
   after(async () => {
@@ -107,6 +113,7 @@ gateway:
     await pyramid?.exited;
     await Promise.all([local.close(), cloud.close(), telegram.close()]);
     await rm(home, { recursive: true, force: true });
+    if (!screenshotsInto && screenshots) await rm(screenshots, { recursive: true, force: true });
   });
 
   test('/ redirects to the sign-in page; a token signs in (HttpOnly, SameSite=Strict cookie), sign-out ends it', async () => {
@@ -296,4 +303,158 @@ gateway:
     await page.screenshot({ path: join(screenshots, 'dashboard-config.png'), fullPage: true });
     await page.close();
   });
+
+  test("a request's trace shows the router's notes (here: a parameter the local model cannot take)", async () => {
+    local.setDefault({ text: 'a local answer' });
+    const response = await fetch(`${pyramid.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'task:default',
+        user: 'end-user-7',
+        messages: [{ role: 'user', content: 'noted one' }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    const requestId = response.headers.get('x-pyramid-request-id');
+    assert.ok(requestId);
+    const { body } = await call(`/api/requests/${requestId}`);
+    assert.deepEqual(body.notes, ['local-model: dropped user (ollama cannot express them)']);
+    const page = await signedIn();
+    await page.goto(`${pyramid.url}/ui/requests/${requestId}`);
+    const note = page.getByTestId('router-note');
+    await note.waitFor();
+    assert.match(
+      (await note.textContent()) ?? '',
+      /local-model: dropped user \(ollama cannot express them\)/,
+    );
+    await page.screenshot({ path: join(screenshots, 'dashboard-trace-notes.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('a job added from the jobs view is validated like the CLI (the error by its field), then edited, and listed with its next run', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'Agents and jobs' }).click();
+    await page.getByRole('button', { name: 'Add a job' }).click();
+    const form = page.getByRole('region', { name: 'add a job' });
+    await form.getByLabel('Job id').fill('watch-often');
+    await form.getByLabel('Agent', { exact: true }).selectOption('watcher-bot');
+    await form.getByLabel('Schedule', { exact: true }).fill('1ms');
+    await form.getByLabel('Message').fill('Look around.');
+    await form.getByRole('button', { name: 'Add job' }).click();
+    const error = form.getByTestId('error-schedule');
+    await error.waitFor();
+    assert.match((await error.textContent()) ?? '', /shorter than scheduler\.minInterval/);
+    assert.equal(await form.getByLabel('Schedule', { exact: true }).getAttribute('aria-invalid'), 'true');
+    const listed = (await call('/api/jobs')).body.jobs as JobListing[];
+    assert.ok(!listed.some((one) => one.id === 'watch-often'), 'nothing was added');
+    await form.getByLabel('Schedule', { exact: true }).fill('15m');
+    await form.getByRole('button', { name: 'Add job' }).click();
+    const row = page.getByTestId('job-watch-often');
+    await row.waitFor();
+    assert.equal(await row.getByTestId('schedule').textContent(), 'every 15 min');
+    assert.notEqual(await row.getByTestId('next-run').textContent(), '-');
+
+    await row.getByRole('button', { name: 'Edit watch-often' }).click();
+    const edit = page.getByRole('region', { name: 'edit job watch-often' });
+    await edit.getByLabel('Schedule', { exact: true }).fill('1ms');
+    await edit.getByRole('button', { name: 'Save job' }).click();
+    await edit.getByTestId('error-schedule').waitFor();
+    await edit.getByLabel('Schedule', { exact: true }).fill('2h');
+    await edit.getByRole('button', { name: 'Save job' }).click();
+    await waitFor(
+      async () => (await row.getByTestId('schedule').textContent()) === 'every 120 min',
+      'the edited schedule is listed',
+    );
+    assert.notEqual(await row.getByTestId('next-run').textContent(), '-');
+    const job = ((await call('/api/jobs')).body.jobs as JobListing[]).find((one) => one.id === 'watch-often');
+    assert.deepEqual(job?.definition.schedule, { kind: 'every', everyMs: 7_200_000 });
+    assert.deepEqual(job?.definition.payload, { kind: 'agentTurn', message: 'Look around.' });
+    assert.ok(job?.nextRunAt);
+    await page.screenshot({ path: join(screenshots, 'dashboard-jobs-edit.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('every view is reached with the keyboard alone, and the focus is visible', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${pyramid.url}/`);
+    await page.getByLabel('Gateway token').waitFor();
+    // The token field has the focus on arrival: type, and Enter submits.
+    await page.keyboard.type(adminToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    const views: [string, string][] = [
+      ['Overview', 'Overview'],
+      ['Requests', 'Requests'],
+      ['Agents and jobs', 'Agents and jobs'],
+      ['Runs', 'Runs'],
+      ['Deliveries', 'Deliveries'],
+      ['Usage', 'Usage'],
+      ['Config', 'Config'],
+    ];
+    for (const [link, heading] of views) {
+      let focused: { text: string; visible: boolean; outline: string } | undefined;
+      for (let presses = 0; presses < 40; presses++) {
+        await page.keyboard.press('Tab');
+        // Evaluated in the page (a string: this file is type-checked without the DOM's types).
+        focused = await page.evaluate<{ text: string; visible: boolean; outline: string }>(`(() => {
+          const element = document.activeElement;
+          const style = element ? getComputedStyle(element) : undefined;
+          return {
+            text: element?.closest('nav') ? (element.textContent ?? '') : '',
+            visible: element?.matches(':focus-visible') ?? false,
+            outline: style ? style.outlineStyle + ' ' + style.outlineWidth : '',
+          };
+        })()`);
+        if (focused.text === link) break;
+      }
+      assert.equal(focused?.text, link, `Tab reaches the ${link} link`);
+      assert.ok(focused?.visible, `the ${link} link shows its focus`);
+      assert.match(focused?.outline ?? '', /^solid [1-9]/, `the focus ring of ${link} is drawn`);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    }
+    await page.close();
+  });
+
+  test('on a phone (390x844) the overview fits the width: no horizontal scroll', async () => {
+    const page = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    await page.goto(`${pyramid.url}/`);
+    await page.getByLabel('Gateway token').fill(adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await waitFor(
+      async () => (await page.getByTestId('requests-total').getAttribute('data-value')) !== null,
+      'the overview drew its figures',
+    );
+    await page.getByRole('region', { name: 'providers' }).waitFor();
+    const widths = await page.evaluate<{ scroll: number; client: number; wide: string[] }>(`(() => {
+      const client = document.documentElement.clientWidth;
+      return {
+        scroll: document.documentElement.scrollWidth,
+        client,
+        // What sticks out (outside the tables that scroll by design), to say what to fix.
+        wide: [...document.querySelectorAll('body *')]
+          .filter((element) => element.getBoundingClientRect().right > client + 1 && !element.closest('.scroll'))
+          .slice(0, 5)
+          .map((element) => element.tagName.toLowerCase() + '.' + element.className),
+      };
+    })()`);
+    assert.ok(
+      widths.scroll <= widths.client,
+      `scrollWidth ${widths.scroll} > ${widths.client}: ${widths.wide.join(', ')}`,
+    );
+    await page.screenshot({ path: join(screenshots, 'dashboard-phone.png'), fullPage: true });
+    await page.close();
+  });
 });
+
+type JobListing = {
+  id: string;
+  nextRunAt?: number;
+  definition: { schedule: unknown; payload: unknown };
+};

@@ -92,3 +92,52 @@ test('HTTP: POST /api/jobs validates like the config, run now, GET /api/runs and
     await harness.close();
   }
 });
+
+test('HTTP: PATCH /api/jobs/:id changes the fields given of an added job, validated whole like pyramid jobs edit', async () => {
+  const harness = await createHarness(fake, { agents: [testAgent('bot')] });
+  try {
+    const app = new Hono();
+    const names = { agents: new Set(['bot']), mainSessionAgents: new Set<string>(), channels: new Map() };
+    jobsRoutes(app, { scheduler: harness.scheduler, defineJob: (raw) => defineJob(raw, names) });
+    const send = (method: string, path: string, body: unknown) =>
+      app.request(path, {
+        method,
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+    const added = await send('POST', '/api/jobs', {
+      id: 'x',
+      agent: 'bot',
+      schedule: { every: '1h' },
+      payload: { kind: 'agentTurn', message: 'go' },
+      retries: 2,
+    });
+    assert.equal(added.status, 201);
+    const tooOften = await send('PATCH', '/api/jobs/x', { schedule: { every: '1ms' } });
+    assert.equal(tooOften.status, 400);
+    const refused = (await tooOften.json()) as { error: { code: string; issues: { path: string }[] } };
+    assert.equal(refused.error.code, 'invalid_job');
+    assert.deepEqual(
+      refused.error.issues.map((issue) => issue.path),
+      ['schedule.every'],
+    );
+    const edited = await send('PATCH', '/api/jobs/x', { schedule: { every: '30m' }, id: 'renamed' });
+    assert.equal(edited.status, 200);
+    const { job } = (await edited.json()) as {
+      job: {
+        id: string;
+        nextRunAt?: number;
+        definition: { schedule: unknown; payload: unknown; retries: number };
+      };
+    };
+    assert.equal(job.id, 'x', 'the id comes from the path');
+    assert.deepEqual(job.definition.schedule, { kind: 'every', everyMs: 1_800_000 });
+    assert.deepEqual(job.definition.payload, { kind: 'agentTurn', message: 'go' }, 'the other fields stay');
+    assert.equal(job.definition.retries, 2);
+    assert.ok(job.nextRunAt);
+    assert.equal((await send('PATCH', '/api/jobs/nope', { retries: 1 })).status, 404);
+    assert.equal((await send('PATCH', '/api/jobs/x', [1])).status, 400);
+  } finally {
+    await harness.close();
+  }
+});

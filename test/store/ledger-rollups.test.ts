@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import type {
@@ -10,7 +13,7 @@ import type {
 import { migrations } from '../../src/store/migrations.ts';
 import { openSqlite } from '../../src/store/open-sqlite.ts';
 import { createSqliteDashboardStore } from '../../src/store/sqlite-dashboard-store.ts';
-import { withLedgerRollups } from '../../src/store/sqlite-ledger-rollups.ts';
+import { splitWindow, withLedgerRollups } from '../../src/store/sqlite-ledger-rollups.ts';
 import { createSqliteLedgerStore } from '../../src/store/sqlite-ledger-store.ts';
 
 const hour = 3_600_000;
@@ -26,12 +29,12 @@ function random(seed: number) {
   };
 }
 
-function fill(db: DatabaseSync, count: number, seed = 7) {
+function fill(db: DatabaseSync, count: number, seed = 7, spanDays = 5) {
   const next = random(seed);
   const store = createSqliteLedgerStore(db);
   const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)];
   for (let i = 0; i < count; i++) {
-    const startedAt = base + Math.floor(next() * 5 * 24 * hour);
+    const startedAt = base + Math.floor(next() * spanDays * 24 * hour);
     const attempts: LedgerAttemptRow[] = [];
     const tries = 1 + Math.floor(next() * 3);
     for (let seq = 0; seq < tries; seq++) {
@@ -102,9 +105,13 @@ const windows = [
   { sinceMs: base + 2 * hour + 5, untilMs: base + 3 * 24 * hour - 17 },
   { sinceMs: base + 24 * hour, untilMs: base + 48 * hour },
   { sinceMs: base + 10 * 24 * hour },
+  // Whole days from the daily rollups, with hours and rows around them.
+  { sinceMs: base + 5 * hour + 77, untilMs: base + 4 * 24 * hour + 3 * hour + 9 },
+  { sinceMs: base + 24 * hour, untilMs: base + 3 * 24 * hour },
+  { sinceMs: base + 23 * hour, untilMs: base + 49 * hour + 1 },
 ];
 
-test('usage from the hourly rollups equals a scan of the rows, for every grouping and window, and after pruning', () => {
+test('usage from the daily and hourly rollups equals a scan of the rows, for every grouping and window, and after pruning', () => {
   const db = openSqlite(':memory:');
   fill(db, 3000);
   const raw = createSqliteLedgerStore(db);
@@ -121,14 +128,97 @@ test('usage from the hourly rollups equals a scan of the rows, for every groupin
   compare('filled');
   db.exec(`DELETE FROM requests WHERE started_at < ${base + 36 * hour}`);
   compare('pruned');
+  // Pruning moves the daily rollups too (through the hourly ones): nothing of the pruned hours is left.
+  const left = db
+    .prepare(`SELECT COALESCE(SUM(requests), 0) AS n FROM ledger_day_requests WHERE day < ?`)
+    .get(base + 24 * hour);
+  assert.equal(Number(left?.n), 0);
   db.close();
+});
+
+test('over months: usage from the monthly, daily and hourly rollups equals a scan of the rows, and after pruning', () => {
+  const db = openSqlite(':memory:');
+  fill(db, 4000, 5, 100);
+  const raw = createSqliteLedgerStore(db);
+  const rolled = withLedgerRollups(db, raw);
+  const february = Date.UTC(2025, 1, 1);
+  const april = Date.UTC(2025, 3, 1);
+  const spans = [
+    { sinceMs: base + 3 * hour + 5 },
+    { sinceMs: february, untilMs: april },
+    { sinceMs: base + 20 * 24 * hour + 7 * hour + 3, untilMs: Date.UTC(2025, 2, 17, 5, 30) },
+    { sinceMs: february - 1, untilMs: Date.UTC(2025, 2, 1) + 1 },
+  ];
+  // The windows above do reach the monthly tables.
+  assert.deepEqual(splitWindow(spans[1]).months, [february, april]);
+  assert.deepEqual(splitWindow(spans[2]).months, [february, Date.UTC(2025, 2, 1)]);
+  const compare = (label: string) => {
+    for (const window of spans)
+      for (const by of groupings)
+        assertSame(
+          rolled.aggregate(window, by) as never,
+          raw.aggregate(window, by) as never,
+          `${label} ${by} ${JSON.stringify(window)}`,
+        );
+  };
+  compare('filled');
+  db.exec(`DELETE FROM requests WHERE started_at < ${february + 10 * 24 * hour}`);
+  compare('pruned');
+  const left = db
+    .prepare('SELECT COALESCE(SUM(requests), 0) AS n FROM ledger_month_requests WHERE month < ?')
+    .get(february);
+  assert.equal(Number(left?.n), 0);
+  db.close();
+});
+
+test('a window splits into whole months, days and hours from the rollups and partial hours from the rows', () => {
+  const at = (day: number, hours = 0, minutes = 0) => Date.UTC(2025, 0, day, hours, minutes);
+  assert.deepEqual(splitWindow({ sinceMs: at(1, 0, 10), untilMs: at(1, 0, 50) }), {
+    days: [],
+    hours: [],
+    edges: [[at(1, 0, 10), at(1, 0, 50)]],
+  });
+  assert.deepEqual(splitWindow({ sinceMs: at(30, 22, 30), untilMs: Date.UTC(2025, 2, 2, 1, 15) }), {
+    months: [Date.UTC(2025, 1, 1), Date.UTC(2025, 2, 1)],
+    days: [
+      [at(31), Date.UTC(2025, 1, 1)],
+      [Date.UTC(2025, 2, 1), Date.UTC(2025, 2, 2)],
+    ],
+    hours: [
+      [at(30, 23), at(31)],
+      [Date.UTC(2025, 2, 2), Date.UTC(2025, 2, 2, 1)],
+    ],
+    edges: [
+      [at(30, 22, 30), at(30, 23)],
+      [Date.UTC(2025, 2, 2, 1), Date.UTC(2025, 2, 2, 1, 15)],
+    ],
+  });
+  // Open-ended: the current month is whole (nothing is recorded after now).
+  const open = splitWindow({ sinceMs: at(10, 5, 30) });
+  assert.deepEqual(open.months, [Date.UTC(2025, 1, 1), Number.MAX_SAFE_INTEGER]);
+  assert.deepEqual(open.days, [[at(11), Date.UTC(2025, 1, 1)]]);
 });
 
 test('the migration sums in the rows written before it', () => {
   // Every step before the rollups' own (0010), then rows, then the rollups and what follows them.
   const rollups = migrations.findIndex((migration) => migration.name === '0010-ledger-rollups');
+  // The rows are written by today's store into a file, then copied into the older schema's columns.
+  const folder = mkdtempSync(join(tmpdir(), 'pyramid-rollups-'));
+  const written = openSqlite(join(folder, 'written.db'));
+  fill(written, 500, 11, 40);
+  written.close();
   const db = openSqlite(':memory:', { migrations: migrations.slice(0, rollups) });
-  fill(db, 500, 11);
+  db.exec(`ATTACH DATABASE '${join(folder, 'written.db')}' AS written`);
+  for (const table of ['requests', 'attempts']) {
+    const columns = db
+      .prepare(`SELECT name FROM pragma_table_info('${table}')`)
+      .all()
+      .map((row) => String(row.name))
+      .join(', ');
+    db.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM written.${table}`);
+  }
+  db.exec('DETACH DATABASE written');
+  rmSync(folder, { recursive: true, force: true });
   for (const migration of migrations.slice(rollups)) db.exec(migration.sql);
   const raw = createSqliteLedgerStore(db);
   const rolled = withLedgerRollups(db, raw);
@@ -136,6 +226,13 @@ test('the migration sums in the rows written before it', () => {
     assertSame(
       rolled.aggregate({ sinceMs: base + 5 * hour + 1 }, by) as never,
       raw.aggregate({ sinceMs: base + 5 * hour + 1 }, by) as never,
+      by,
+    );
+  // Months, days and hours were summed in too.
+  for (const by of groupings)
+    assertSame(
+      rolled.aggregate({ sinceMs: base, untilMs: Date.UTC(2025, 1, 1) }, by) as never,
+      raw.aggregate({ sinceMs: base, untilMs: Date.UTC(2025, 1, 1) }, by) as never,
       by,
     );
   db.close();

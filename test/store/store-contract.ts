@@ -119,6 +119,22 @@ export function storeContract(
       },
     );
 
+    withStores(
+      "ledger: a request keeps the router's notes, and one without any has none",
+      async ({ ledger, dashboard }) => {
+        const notes = [
+          'skipped m0: breaker open',
+          'm1: dropped seed (anthropic-messages cannot express them)',
+        ];
+        await ledger.insert({ ...request('noted', 1000, 0.1), notes }, []);
+        await ledger.insert({ ...request('quiet', 2000, 0.1), notes: [] }, []);
+        assert.deepEqual((await ledger.get('noted'))?.request.notes, notes);
+        assert.equal((await ledger.get('quiet'))?.request.notes, undefined);
+        const listed = await dashboard.listRequests({ sinceMs: 0, limit: 10 });
+        assert.deepEqual(listed.find((row) => row.requestId === 'noted')?.notes, notes);
+      },
+    );
+
     withStores('ledger: a request id already stored is refused and changes nothing', async ({ ledger }) => {
       await ledger.insert(request('dup', 1000, 1), []);
       await assert.rejects(ledger.insert(request('dup', 1000, 5), []));

@@ -1,6 +1,6 @@
-import { outputFormatToRaw } from '../../config/output-format-schema.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
-import type { JobConfig } from '../../contracts/pyramid-config.ts';
+
+export { jobToRaw } from '../../config/job-to-raw.ts';
 
 /** The options `jobs add` and `jobs edit` take. */
 export type JobOptions = {
@@ -23,31 +23,6 @@ export type JobOptions = {
   /** `--output`: `text`, `json`, or a JSON Schema as JSON text. */
   output?: string;
 };
-
-/** A resolved job back in its YAML shape, so an edit can change some fields and be validated whole. */
-export function jobToRaw(job: JobConfig): Record<string, unknown> {
-  const schedule = job.schedule;
-  return {
-    id: job.id,
-    agent: job.agent,
-    schedule:
-      schedule.kind === 'cron'
-        ? { cron: schedule.cron, ...(schedule.tz ? { tz: schedule.tz } : {}) }
-        : schedule.kind === 'every'
-          ? { every: schedule.everyMs }
-          : { at: new Date(schedule.atMs).toISOString() },
-    payload: { ...job.payload },
-    session: job.session,
-    timeout: job.timeoutMs,
-    retries: job.retries,
-    backoff: job.backoffMs,
-    overlap: job.overlap,
-    catchUp: job.catchUp,
-    enabled: job.enabled,
-    deliver: [...job.deliver],
-    ...(job.output ? { output: outputFormatToRaw(job.output) } : {}),
-  };
-}
 
 /** Applies command-line options over a raw job definition (the YAML shape). */
 export function applyJobOptions(raw: Record<string, unknown>, options: JobOptions): Record<string, unknown> {

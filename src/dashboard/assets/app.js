@@ -31,6 +31,7 @@ async function api(path, options = {}) {
   if (!response.ok) {
     const error = new Error(body?.error?.message ?? `${response.status} ${response.statusText}`);
     error.status = response.status;
+    error.issues = body?.error?.issues ?? [];
     throw error;
   }
   return body;
@@ -390,6 +391,13 @@ function RequestPage({ id }) {
       <tr><th>cost</th><td>${usd(request.costUsd)} (cloud-only ${usd(request.cloudOnlyCostUsd)})</td></tr>
     </tbody></table></section></div>
     <h2 style="margin-top:1rem">Trace</h2>
+    ${
+      request.notes?.length > 0 &&
+      html`<ul class="timeline notes" aria-label="router notes">${request.notes.map(
+        (note) =>
+          html`<li class="step note" data-testid="router-note"><span class="pill">router</span> ${note}</li>`,
+      )}</ul>`
+    }
     <ol class="timeline" aria-label="attempts">${request.attempts.map(
       (attempt, index) => html`<li class="step ${attempt.outcome}" data-testid="attempt">
       <strong>${index + 1}. ${attempt.model}</strong> <span class="muted">tier ${attempt.tier}, ${attempt.provider}, +${ms(attempt.startedAt - request.startedAt)}</span><br/>
@@ -414,18 +422,140 @@ function schedule(definition) {
   return JSON.stringify(when);
 }
 
+// ---- job form: add and edit stored jobs (the API validates them as the CLI does) ----
+
+function duration(ms) {
+  for (const [unit, size] of [
+    ['d', 86400000],
+    ['h', 3600000],
+    ['m', 60000],
+    ['s', 1000],
+  ])
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  return String(ms);
+}
+
+function scheduleFields(definition) {
+  const when = definition?.schedule;
+  if (!when) return { kind: 'every', value: '1h', tz: '' };
+  if (when.kind === 'cron') return { kind: 'cron', value: when.cron, tz: when.tz ?? '' };
+  if (when.kind === 'at') return { kind: 'at', value: new Date(when.atMs).toISOString(), tz: '' };
+  return { kind: 'every', value: duration(when.everyMs), tz: '' };
+}
+
+const targetText = (target) => [target.channel, target.to, target.thread].filter(Boolean).join(':');
+function parseTarget(text) {
+  const [channel, to, thread] = text.trim().split(':');
+  return to === undefined ? channel : { channel, to, ...(thread === undefined ? {} : { thread }) };
+}
+
+// The form field an issue's dotted path belongs to; issues of no field are listed above the form.
+function fieldOf(path) {
+  const head = path.split('.')[0];
+  if (head === 'schedule') return 'schedule';
+  if (head === 'payload' || head === 'session') return 'message';
+  return ['id', 'agent', 'deliver'].includes(head) ? head : '';
+}
+
+function JobForm({ job, agents, onDone, onCancel }) {
+  const editing = Boolean(job);
+  const initial = scheduleFields(job?.definition);
+  const payloadKind = job?.definition.payload.kind ?? 'agentTurn';
+  const [issues, setIssues] = useState([]);
+  const [failure, setFailure] = useState();
+  const first = useRef();
+  useEffect(() => first.current?.focus(), [job?.id]);
+  const submit = async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const value = (name) => String(form.get(name) ?? '').trim();
+    const kind = value('scheduleKind');
+    const when = value('schedule');
+    const text = value('message');
+    const body = {
+      agent: value('agent'),
+      schedule:
+        kind === 'cron'
+          ? { cron: when, ...(value('tz') ? { tz: value('tz') } : {}) }
+          : { [kind]: kind === 'every' && /^\d+$/.test(when) ? Number(when) : when },
+      payload:
+        payloadKind === 'systemEvent' ? { kind: 'systemEvent', text } : { kind: 'agentTurn', message: text },
+      deliver: value('deliver') ? value('deliver').split(',').filter(Boolean).map(parseTarget) : [],
+      enabled: form.get('enabled') === 'on',
+    };
+    try {
+      const saved = editing
+        ? await api(`/api/jobs/${encodeURIComponent(job.id)}`, { method: 'PATCH', body })
+        : await api('/api/jobs', { method: 'POST', body: { id: value('id'), ...body } });
+      onDone(saved.job);
+    } catch (error) {
+      setIssues(error.issues ?? []);
+      setFailure(error.issues?.length > 0 ? undefined : error);
+    }
+  };
+  const errors = (field) => issues.filter((issue) => fieldOf(issue.path) === field);
+  const invalid = (field) =>
+    errors(field).length > 0 ? { 'aria-invalid': 'true', 'aria-describedby': `job-${field}-error` } : {};
+  const fieldError = (field) =>
+    errors(field).length > 0 &&
+    html`<span class="field-error" id=${`job-${field}-error`} data-testid=${`error-${field}`}>${errors(field)
+      .map((issue) => issue.message)
+      .join('; ')}</span>`;
+  const general = issues.filter((issue) => fieldOf(issue.path) === '');
+  return html`<section class="card job-form" style="margin-bottom:1rem" aria-label=${editing ? `edit job ${job.id}` : 'add a job'}>
+    <h2>${editing ? html`Edit job <code>${job.id}</code>` : 'Add a job'}</h2>
+    <${Failure} error=${failure} />
+    ${general.length > 0 && html`<div class="error-box" role="alert">${general.map((issue) => html`<div><code>${issue.path || '(job)'}</code>: ${issue.message}</div>`)}</div>`}
+    <form onSubmit=${submit} novalidate>
+      ${
+        !editing &&
+        html`<label>Job id<input name="id" ref=${first} required ...${invalid('id')} />${fieldError('id')}</label>`
+      }
+      <label>Agent<select name="agent" aria-label="Agent" ref=${editing ? first : undefined} value=${job?.definition.agent ?? agents[0] ?? ''} ...${invalid('agent')}>
+        ${agents.map((agent) => html`<option value=${agent}>${agent}</option>`)}</select>${fieldError('agent')}</label>
+      <div class="row">
+        <label>Schedule type<select name="scheduleKind" aria-label="Schedule type" value=${initial.kind}>
+          <option value="every">every</option><option value="cron">cron</option><option value="at">once at</option></select></label>
+        <label>Schedule<input name="schedule" value=${initial.value} placeholder="15m, 0 7 * * *, 2030-01-01T07:00Z" required ...${invalid('schedule')} /></label>
+        <label>Time zone (cron)<input name="tz" value=${initial.tz} placeholder="Europe/Berlin" /></label>
+      </div>
+      ${fieldError('schedule')}
+      <label>${payloadKind === 'systemEvent' ? 'System event' : 'Message'}<textarea name="message" rows="2" ...${invalid('message')}>${
+        payloadKind === 'systemEvent' ? job.definition.payload.text : (job?.definition.payload.message ?? '')
+      }</textarea>${fieldError('message')}</label>
+      <label>Deliver to <span class="muted">(channel:to, comma-separated; empty: the agent's targets)</span>
+        <input name="deliver" value=${(job?.definition.deliver ?? []).map(targetText).join(', ')} ...${invalid('deliver')} />${fieldError('deliver')}</label>
+      <label class="check"><input type="checkbox" name="enabled" checked=${job?.definition.enabled ?? true} /> Enabled</label>
+      <p><button class="primary" type="submit">${editing ? 'Save job' : 'Add job'}</button> <button type="button" onClick=${onCancel}>Cancel</button></p>
+    </form>
+  </section>`;
+}
+
 function Jobs() {
   const [data, error, refresh] = useData(
-    () => Promise.all([api('/api/jobs'), api('/api/runs?limit=1000')]),
+    () => Promise.all([api('/api/jobs'), api('/api/runs?limit=1000'), api('/api/config')]),
     [],
-    ['jobs', 'runs'],
+    ['jobs', 'runs', 'config'],
   );
   const [actionError, setActionError] = useState();
+  const [form, setForm] = useState();
   const act = (id, action) =>
     api(`/api/jobs/${encodeURIComponent(id)}/${action}`, { method: 'POST' }).then(refresh, setActionError);
-  const [jobs, runs] = data ? [data[0].jobs, data[1].runs] : [[], []];
-  const agents = [...new Set(jobs.map((job) => job.definition.agent))].sort();
+  const [jobs, runs, config] = data ? [data[0].jobs, data[1].runs, data[2].config] : [[], [], {}];
+  const configured = Object.keys(config.agents ?? {});
+  const agents = [...new Set([...configured, ...jobs.map((job) => job.definition.agent)])].sort();
+  const done = () => {
+    setForm(undefined);
+    refresh();
+  };
   return html`<h1>Agents and jobs</h1><${Failure} error=${error ?? actionError} />
+    ${
+      isAdmin() &&
+      data &&
+      (form
+        ? html`<${JobForm} key=${form.job?.id ?? 'new'} job=${form.job} agents=${configured} onDone=${done} onCancel=${() => setForm(undefined)} />`
+        : html`<p><button class="primary" onClick=${() => setForm({})}>Add a job</button></p>`)
+    }
     ${agents.map(
       (agent) => html`<section class="card scroll" style="margin-bottom:1rem" aria-label=${`agent ${agent}`}>
       <h2>${agent}</h2><table><thead><tr><th>job</th><th>schedule</th><th>enabled</th><th>next run</th><th>last run</th><th class="num">cost</th><th></th></tr></thead><tbody>
@@ -435,19 +565,21 @@ function Jobs() {
           const last = runs.find((run) => run.jobId === job.id);
           return html`<tr data-testid=${`job-${job.id}`}>
           <td>${job.id} <span class="muted">${job.source === 'store' ? '(added)' : ''}</span></td>
-          <td>${schedule(job.definition)}</td>
+          <td data-testid="schedule">${schedule(job.definition)}</td>
           <td data-testid="enabled" class=${job.enabled ? 'ok' : 'muted'}>${job.enabled ? 'enabled' : 'disabled'}</td>
           <td data-testid="next-run">${job.enabled && job.nextRunAt ? when(job.nextRunAt) : '-'}</td>
           <td>${last ? html`<${Link} href=${`/ui/runs/${last.id}`}>${last.status}</${Link}>` : '-'}</td>
           <td class="num">${last ? usd(last.costUsd) : '-'}</td>
-          <td>${
+          <td class="actions">${
             isAdmin() &&
             html`<button onClick=${() => act(job.id, job.enabled ? 'disable' : 'enable')}>${job.enabled ? 'Disable' : 'Enable'}</button>
-            <button onClick=${() => act(job.id, 'run')}>Run now</button>`
+            <button onClick=${() => act(job.id, 'run')}>Run now</button>
+            ${job.source === 'store' && html`<button onClick=${() => setForm({ job })} aria-label=${`Edit ${job.id}`}>Edit</button>`}`
           }</td></tr>`;
-        })}</tbody></table></section>`,
+        })}</tbody></table>
+      ${jobs.every((job) => job.definition.agent !== agent) && html`<p class="muted">No jobs.</p>`}</section>`,
     )}
-    ${data && jobs.length === 0 && html`<p class="muted">No jobs.</p>`}`;
+    ${data && agents.length === 0 && html`<p class="muted">No agents or jobs.</p>`}`;
 }
 
 // ---- runs ----

@@ -1,4 +1,5 @@
 import type { Context, Env, Hono } from 'hono';
+import { jobToRaw } from '../../config/job-to-raw.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { InvalidQueryError } from '../../contracts/errors/invalid-query-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
@@ -29,7 +30,7 @@ const statusFor: Record<string, 400 | 404 | 409> = {
 };
 
 /**
- * GET/POST /api/jobs, POST /api/jobs/:id/run, GET /api/runs (?job=&status=&limit=), GET /api/runs/:id.
+ * GET/POST /api/jobs, PATCH /api/jobs/:id (an added job's fields), POST /api/jobs/:id/run, GET /api/runs (?job=&status=&limit=), GET /api/runs/:id.
  * Mount on the gateway app behind its auth; errors are `{ error: { code, message, issues?, param? } }`
  * (`param` names a bad query parameter, read with the shared parseQuery).
  */
@@ -54,6 +55,35 @@ export function jobsRoutes<E extends Env>(app: Hono<E>, options: JobsRoutesOptio
     try {
       const body: unknown = await c.req.json();
       return c.json({ job: await scheduler.addJob(options.defineJob(body)) }, 201);
+    } catch (error) {
+      if (error instanceof SyntaxError)
+        return c.json({ error: { code: 'invalid_json', message: error.message } }, 400);
+      return fail(c, error);
+    }
+  });
+
+  // As `pyramid jobs edit`: the fields given replace the job's (in their YAML shape), `null` drops one
+  // (`output: null` goes back to the agent's format), and the whole job is validated again.
+  app.patch('/api/jobs/:id', async (c) => {
+    try {
+      const body: unknown = await c.req.json();
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return c.json(
+          {
+            error: {
+              code: 'invalid_job',
+              message: 'the body must be a JSON object of job fields',
+              issues: [],
+            },
+          },
+          400,
+        );
+      const id = c.req.param('id');
+      const existing = (await scheduler.listJobs()).find((job) => job.id === id);
+      if (!existing) throw new PyramidError('job_not_found', `no job named "${id}" (see GET /api/jobs)`);
+      const raw: Record<string, unknown> = { ...jobToRaw(existing.definition), ...body, id };
+      for (const [field, value] of Object.entries(raw)) if (value === null) delete raw[field];
+      return c.json({ job: await scheduler.editJob(options.defineJob(raw)) });
     } catch (error) {
       if (error instanceof SyntaxError)
         return c.json({ error: { code: 'invalid_json', message: error.message } }, 400);

@@ -58,8 +58,8 @@ const insertSql = `
     INSERT INTO requests (request_id, task, resolved_task, caller_tag, started_at, finished_at, outcome,
       error_code, model, tier, input_tokens, output_tokens, reasoning_tokens, cached_input_tokens,
       cost_usd, cloud_only_cost_usd, attempt_count, start_tier, top_tier_cost_usd, cheapest_cloud_cost_usd,
-      climbed_from_tier, climb_planned_cost_usd)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+      climbed_from_tier, climb_planned_cost_usd, notes)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $24)
     RETURNING request_id)
   INSERT INTO attempts (${attemptColumns})
   SELECT ${attemptColumns} FROM json_populate_recordset(NULL::attempts, $23::json) JOIN request USING (request_id)`;
@@ -103,6 +103,7 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
         request.climbedFromTier === undefined ? null : integer(request.climbedFromTier),
         request.climbPlannedCostUsd ?? null,
         JSON.stringify(attempts.map((attempt, seq) => attemptRow(request.requestId, seq, attempt))),
+        request.notes && request.notes.length > 0 ? JSON.stringify(request.notes) : null,
       ]);
     },
 
@@ -208,6 +209,7 @@ export function toRequest(row: Row): LedgerRequestRow {
     }),
     ...(row.climbed_from_tier !== null && { climbedFromTier: Number(row.climbed_from_tier) }),
     ...(row.climb_planned_cost_usd !== null && { climbPlannedCostUsd: Number(row.climb_planned_cost_usd) }),
+    ...(typeof row.notes === 'string' && { notes: JSON.parse(row.notes) as string[] }),
   };
 }
 

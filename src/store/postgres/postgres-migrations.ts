@@ -3,6 +3,7 @@ import { postgresSchema } from './migrations/0001-schema.ts';
 import { postgresRunLeases } from './migrations/0002-run-leases.ts';
 import { postgresLedgerBaselinesResponses } from './migrations/0003-ledger-baselines-responses.ts';
 import { postgresProcesses } from './migrations/0004-processes.ts';
+import { postgresRequestNotes } from './migrations/0005-request-notes.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -13,4 +14,5 @@ export const postgresMigrations: readonly Migration[] = [
   postgresRunLeases,
   postgresLedgerBaselinesResponses,
   postgresProcesses,
+  postgresRequestNotes,
 ];
