@@ -5,9 +5,10 @@ import type { Logger } from 'pino';
 import { defineJob, jobNames } from '../../config/define-job.ts';
 import { resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
+import type { SectionChange } from '../../contracts/config-reload.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
-import type { GatewayConfig } from '../../contracts/pyramid-config.ts';
+import type { GatewayConfig, GatewayToken } from '../../contracts/pyramid-config.ts';
 import { dashboardRoutes } from '../../dashboard/dashboard-routes.ts';
 import {
   createGateway,
@@ -21,6 +22,7 @@ import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
 import { claimHome } from '../../service/claim-home.ts';
 import { createBackoffFailures } from '../../store/create-backoff-failures.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
+import { compareValues } from '../compare-config-sections.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
 import { createPlatform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
@@ -98,6 +100,30 @@ async function listen(
   }
 }
 
+/** Auth off on a non-loopback address is refused (at start and at a reload). */
+function refuseOpenBind(gateway: GatewayConfig, configFile: string): void {
+  if (gateway.auth.enabled || isLoopbackAddress(gateway.bind)) return;
+  throw new ConfigError(
+    [
+      {
+        path: 'gateway.auth.enabled',
+        message: `refusing to listen on ${gateway.bind} without auth: bind 127.0.0.1, or turn auth on`,
+      },
+    ],
+    configFile,
+  );
+}
+
+/** Which tokens a reload adds, removes or changes (a new secret or scopes), by name: never a secret. */
+function tokenChanges(running: readonly GatewayToken[], next: readonly GatewayToken[]): SectionChange[] {
+  const change = compareValues(
+    'tokens',
+    Object.fromEntries(running.map((token) => [token.name, token])),
+    Object.fromEntries(next.map((token) => [token.name, token])),
+  );
+  return change ? [change] : [];
+}
+
 /**
  * `pyramid start`: the whole platform in one process: the gateway with its health probes, the
  * scheduler running the agents, and the delivery outbox worker, until SIGTERM/SIGINT; then it drains
@@ -150,7 +176,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'while stopping');
       try {
         printWarnings(io, platform.warnings, { brief: true });
-        const gateway = { ...platform.config.gateway! };
+        // The gateway settings in use: a reload replaces them, but never the port and bind address.
+        let gateway = { ...platform.config.gateway! };
         if (options.port !== undefined) {
           const port = Number(options.port);
           if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -158,18 +185,9 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           gateway.port = port;
         }
         if (options.bind !== undefined) gateway.bind = options.bind;
-        if (!gateway.auth.enabled && !isLoopbackAddress(gateway.bind)) {
-          throw new ConfigError(
-            [
-              {
-                path: 'gateway.auth.enabled',
-                message: `refusing to listen on ${gateway.bind} without auth: bind 127.0.0.1, or turn auth on`,
-              },
-            ],
-            platform.configFile,
-          );
-        }
+        refuseOpenBind(gateway, platform.configFile);
         const { tokens, generatedFile, notices } = await loadGatewayTokens({ gateway, home: platform.home });
+        let tokensInUse = tokens;
         for (const notice of notices) io.stderr.write(`warning: ${notice}\n`);
         if (generatedFile) {
           io.stderr.write(
@@ -240,10 +258,39 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         };
         const retentionEvery = () => platform.config.retention?.everyMs ?? 3_600_000;
         let pruning: { stop(): Promise<void> } | undefined;
-        const reloadConfig = createConfigReloader({
+        let built: ReturnType<typeof createGateway> | undefined;
+        const reloader = createConfigReloader({
           platform,
           scheduler,
           logger: log,
+          now: io.now,
+          // The gateway's part: its settings (the port and bind address it listens on stay) and its
+          // tokens, from the config or the credentials file; an unreadable credentials file changes nothing.
+          stage: async (config) => {
+            const next = { ...config.gateway!, port: gateway.port, bind: gateway.bind };
+            refuseOpenBind(next, platform.configFile);
+            const loaded = await loadGatewayTokens({ gateway: next, home: platform.home });
+            return {
+              changes: tokenChanges(tokensInUse, loaded.tokens),
+              apply: () => {
+                for (const notice of loaded.notices) log.warn(notice);
+                if (loaded.generatedFile)
+                  log.warn(
+                    { file: loaded.generatedFile },
+                    'generated an admin token (gateway.auth.tokens is empty)',
+                  );
+                gateway = next;
+                tokensInUse = loaded.tokens;
+                built?.reconfigure({
+                  config,
+                  gateway: next,
+                  router: platform.router,
+                  probes: platform.probes,
+                  tokens: loaded.tokens,
+                });
+              },
+            };
+          },
           onApplied: async (applied) => {
             await warnStaleJobs();
             if (applied.includes('retention') && pruning) {
@@ -253,7 +300,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             }
           },
         });
-        const built = createGateway({
+        built = createGateway({
           config: platform.config,
           gateway,
           router: platform.router,
@@ -270,8 +317,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             (app) =>
               jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, jobNames(platform.config)) }),
             platform.deliveriesRoutes,
-            (app) => configReloadRoute(app, reloadConfig),
-            dashboardRoutes({ platform, scheduler }),
+            (app) => configReloadRoute(app, () => reloader.reload('api')),
+            dashboardRoutes({ platform, scheduler, lastReload: reloader.last }),
           ],
         });
         cleanups.push(() => built.dispose());
@@ -340,9 +387,9 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         cleanups.push(() => pruning?.stop());
         // SIGHUP reloads the config file: agents, jobs and retention in place (see createConfigReloader).
         const onHangup = () => {
-          void reloadConfig().catch((error: unknown) =>
-            log.error({ err: errorText(error) }, 'config reload failed'),
-          );
+          void reloader
+            .reload('signal')
+            .catch((error: unknown) => log.error({ err: errorText(error) }, 'config reload failed'));
         };
         process.on('SIGHUP', onHangup);
         cleanups.push(() => process.off('SIGHUP', onHangup));
