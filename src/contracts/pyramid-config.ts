@@ -135,11 +135,16 @@ export type PyramidConfig = {
   alerts?: AlertsConfig;
   /** How long finished history is kept; the loader always fills it, with defaults. */
   retention?: RetentionConfig;
+  /** `watch`: a running `pyramid start` reloads when the file changes; the loader fills `manual`. */
+  reload?: ReloadMode;
   /** Where everything is kept; the loader always fills it (default: SQLite in PYRAMID_HOME). */
   store?: StoreConfig;
   /** The share band each tier should answer, in percent (position = tier); the loader fills the seed's. */
   targets?: TierTarget[];
 };
+
+/** How a running `pyramid start` takes a changed config file: on SIGHUP and the API only, or also on a change. */
+export type ReloadMode = 'manual' | 'watch';
 
 /** A tier's target share of requests, in percent. */
 export type TierTarget = { min: number; max: number };

@@ -28,6 +28,7 @@ import { createPlatform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
 import { printWarnings } from '../print-warnings.ts';
 import { startHistoryPruning } from '../start-history-pruning.ts';
+import { type ConfigFileWatch, watchConfigFile } from '../watch-config-file.ts';
 
 type StartOptions = { port?: string; bind?: string };
 
@@ -259,6 +260,21 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         const retentionEvery = () => platform.config.retention?.everyMs ?? 3_600_000;
         let pruning: { stop(): Promise<void> } | undefined;
         let built: ReturnType<typeof createGateway> | undefined;
+        // `reload: watch`: the file watch, started and stopped as the config says (a reload may change it).
+        let watching: ConfigFileWatch | undefined;
+        const watchIfAsked = () => {
+          if (platform.config.reload === 'watch' && !watching) {
+            watching = watchConfigFile({
+              file: platform.configFile,
+              onChange: () => reloadFrom('watch'),
+              onError: (error) => log.warn({ err: error.message }, 'the config file is no longer watched'),
+            });
+            log.info({ file: platform.configFile }, 'watching the config file: a change reloads it');
+          } else if (platform.config.reload !== 'watch' && watching) {
+            watching.stop();
+            watching = undefined;
+          }
+        };
         const reloader = createConfigReloader({
           platform,
           scheduler,
@@ -293,6 +309,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           },
           onApplied: async (applied) => {
             await warnStaleJobs();
+            if (applied.includes('reload')) watchIfAsked();
             if (applied.includes('retention') && pruning) {
               const previous = pruning;
               pruning = startHistoryPruning(platform, log, retentionEvery());
@@ -385,14 +402,19 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         );
         pruning = startHistoryPruning(platform, log, retentionEvery());
         cleanups.push(() => pruning?.stop());
-        // SIGHUP reloads the config file: agents, jobs and retention in place (see createConfigReloader).
-        const onHangup = () => {
+        // SIGHUP (and with `reload: watch`, a change of the file) reloads the config (createConfigReloader).
+        const reloadFrom = (source: 'signal' | 'watch') =>
           void reloader
-            .reload('signal')
+            .reload(source)
             .catch((error: unknown) => log.error({ err: errorText(error) }, 'config reload failed'));
-        };
+        const onHangup = () => reloadFrom('signal');
         process.on('SIGHUP', onHangup);
         cleanups.push(() => process.off('SIGHUP', onHangup));
+        watchIfAsked();
+        cleanups.push(() => {
+          watching?.stop();
+          watching = undefined;
+        });
 
         const stopped = await Promise.race([
           shutdownSignal(() => {
