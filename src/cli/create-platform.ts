@@ -28,6 +28,7 @@ import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
 import { SpendGuard } from '../router/spend-guard.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
+import { loadEnvFile } from '../service/load-env-file.ts';
 import {
   pruneHistory,
   retentionCutoffs,
@@ -291,7 +292,9 @@ export async function createPlatform(
       return warnings;
     },
     async loadNextConfig() {
-      const loaded = await loadConfig({ file: configFile, env: io.env });
+      // A key added to $PYRAMID_HOME/env since the start counts (an unreadable file refuses the reload).
+      const env = io.processEnv ? loadEnvFile(home, io.processEnv) : io.env;
+      const loaded = await loadConfig({ file: configFile, env });
       const running = config;
       const changes = compareConfigSections(running, loaded.config);
       // What needs a restart keeps its running value, so that the config in use says what is in use.

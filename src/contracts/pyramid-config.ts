@@ -21,6 +21,8 @@ export type ProviderConfig = {
   apiKey?: string;
   /** Why the provider cannot be used (for example `env:DEEPSEEK_API_KEY is not set`); undefined when usable. */
   unavailableReason?: string;
+  /** The unset environment variables its secrets name (`DEEPSEEK_API_KEY`), when there are some. */
+  missingEnv?: string[];
   headers: Record<string, string>;
   timeouts: CallTimeouts;
 };

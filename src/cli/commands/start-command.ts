@@ -20,12 +20,14 @@ import {
 import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
 import { claimHome } from '../../service/claim-home.ts';
+import { envFilePath } from '../../service/load-env-file.ts';
 import { createBackoffFailures } from '../../store/create-backoff-failures.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { compareValues } from '../compare-config-sections.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
 import { createPlatform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
+import { noModelCanAnswer } from '../no-model-can-answer.ts';
 import { printWarnings } from '../print-warnings.ts';
 import { startHistoryPruning } from '../start-history-pruning.ts';
 import { type ConfigFileWatch, watchConfigFile } from '../watch-config-file.ts';
@@ -260,6 +262,23 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         const retentionEvery = () => platform.config.retention?.everyMs ?? 3_600_000;
         let pruning: { stop(): Promise<void> } | undefined;
         let built: ReturnType<typeof createGateway> | undefined;
+        // After the first probes (and each reload's): when no model of any tier can answer, say so once
+        // on one screen at start (with the ways out), and in the log whenever that changes.
+        let answerless = false;
+        const checkAnswerable = async (atStart: boolean) => {
+          if (!built) return;
+          const health = built.context.health;
+          await health.probeAll();
+          const screen = noModelCanAnswer(platform.config, health.providers(), {
+            pid: process.pid,
+            envFile: envFilePath(platform.home),
+          });
+          if (screen && atStart) io.stderr.write(screen);
+          if (screen && (atStart || !answerless))
+            log.warn('no model can answer: every request fails until one can');
+          else if (!screen && answerless) log.info('a model can answer again');
+          answerless = screen !== undefined;
+        };
         // `reload: watch`: the file watch, started and stopped as the config says (a reload may change it).
         let watching: ConfigFileWatch | undefined;
         const watchIfAsked = () => {
@@ -309,6 +328,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           },
           onApplied: async (applied) => {
             await warnStaleJobs();
+            void checkAnswerable(false);
             if (applied.includes('reload')) watchIfAsked();
             if (applied.includes('retention') && pruning) {
               const previous = pruning;
@@ -402,6 +422,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         );
         pruning = startHistoryPruning(platform, log, retentionEvery());
         cleanups.push(() => pruning?.stop());
+        void checkAnswerable(true);
         // SIGHUP (and with `reload: watch`, a change of the file) reloads the config (createConfigReloader).
         const reloadFrom = (source: 'signal' | 'watch') =>
           void reloader
