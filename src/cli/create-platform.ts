@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
+import type { SectionChange } from '../contracts/config-reload.ts';
 import type { DashboardStore } from '../contracts/dashboard-store.ts';
 import type { EmbeddingAdapter } from '../contracts/embedding.ts';
 import type { ConfigIssue } from '../contracts/errors/config-error.ts';
@@ -26,7 +27,9 @@ import { createProviderProbe } from '../providers/create-provider-probe.ts';
 import { createEmbeddingAdapter } from '../providers/embeddings/create-embedding-adapter.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
+import { SpendGuard } from '../router/spend-guard.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
+import { loadEnvFile } from '../service/load-env-file.ts';
 import {
   pruneHistory,
   retentionCutoffs,
@@ -36,7 +39,7 @@ import {
 } from '../store/index.ts';
 import { openStores } from '../store/open-stores.ts';
 import type { CliIo, GlobalOptions } from './cli-io.ts';
-import { changedSections, reloadableSections } from './compare-config-sections.ts';
+import { compareConfigSections, restartNeeded, same } from './compare-config-sections.ts';
 
 /** Every long-lived part, built once and passed down: the one place that wires Pyramid together. */
 export type Platform = {
@@ -45,8 +48,9 @@ export type Platform = {
   config: PyramidConfig;
   warnings: ConfigIssue[];
   ledger: Ledger;
+  /** The router of the config in use: a reload replaces it; requests already routed finish on theirs. */
   router: Router;
-  /** A health probe per provider (a cheap model list), for the gateway's monitor. */
+  /** A health probe per provider (a cheap model list), for the gateway's monitor; replaced by a reload. */
   probes: Record<string, ProviderProbe>;
   /** Calls `listener` after every routed request is committed to the ledger (metrics); returns an unsubscribe. */
   onRequestRecorded(listener: RequestRecordedListener): () => void;
@@ -80,12 +84,13 @@ export type Platform = {
    */
   checkpointInBackground(onError: (error: Error) => void): Promise<void>;
   /**
-   * Reads the config file again. Only agents, jobs and retention can change in a running process: if
-   * anything else changed, nothing is applied and `restartNeeded` names the sections. Throws
-   * ConfigError for an invalid file (the running config stays). Schedulers take the new config with
-   * `applyConfig(platform.config)`.
+   * Reads the config file again and says what changed, applying nothing yet: `apply()` then puts it in
+   * use (a new router, probes, channels and alerts; the breakers of models whose definition did not
+   * change carry over) except the settings `restartNeeded` lists, which keep their running values.
+   * Throws ConfigError for an invalid file (the running config stays). Schedulers and the gateway take
+   * the new config themselves (`applyConfig(platform.config)`, `reconfigure`).
    */
-  reload(): Promise<{ applied: string[]; restartNeeded: string[]; warnings: ConfigIssue[] }>;
+  loadNextConfig(): Promise<StagedConfig>;
   /** Finished history past `retention:`; `dryRun` counts what would go. Queued, running and pending things stay. */
   pruneHistory(options?: {
     dryRun?: boolean;
@@ -100,6 +105,17 @@ export type Platform = {
  * blocks the event loop. `inline` (the default, for short CLI commands): on this thread, no start-up cost.
  */
 export type PlatformOptions = { store?: 'worker' | 'inline' };
+
+/** A reloaded config, checked and compared with the running one, not yet in use. */
+export type StagedConfig = {
+  /** The new config, with the settings that need a restart kept at their running values. */
+  config: PyramidConfig;
+  warnings: ConfigIssue[];
+  changes: SectionChange[];
+  restartNeeded: string[];
+  /** Puts `config` in use; call once, with no other reload in between. */
+  apply(): void;
+};
 
 export type RequestRecordedListener = (request: RequestRecord, attempts: readonly Attempt[]) => void;
 
@@ -116,9 +132,8 @@ export async function createPlatform(
     cwd: io.cwd,
   });
   const loaded = await loadConfig({ file: configFile, env: io.env });
-  const { warnings } = loaded;
-  // Replaced by reload() (only ever with the same providers, models, tiers and channels).
-  let config = loaded.config;
+  // Replaced by a reload (loadNextConfig, apply), but never the store's settings, which need a restart.
+  let { warnings, config } = loaded;
   const dbFile = join(home, 'pyramid.db');
   // This process among the others sharing the store: run and delivery leases are held in its name.
   const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -130,9 +145,23 @@ export async function createPlatform(
   });
   let checkpointer: WalCheckpointer | undefined;
   const pruner = stores.pruner;
-  const ledger = createLedger({ store: stores.ledger, config });
+  // Prices and baselines from the config in use.
+  const ledger = createLedger({
+    store: stores.ledger,
+    config: {
+      get models() {
+        return config.models;
+      },
+      get tiers() {
+        return config.tiers;
+      },
+      get tasks() {
+        return config.tasks;
+      },
+    },
+  });
   const deliveryListeners = new Set<(event: OutboxEvent) => void>();
-  const { outbox, alerter } = createDelivery({
+  const delivery = createDelivery({
     store: stores.delivery,
     channels: config.channels,
     alerts: config.alerts,
@@ -147,15 +176,26 @@ export async function createPlatform(
       ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs, claimBatch: 5 } : {}),
     },
   });
-  // Built on first use, one per model, with the provider settings of the config in use.
-  const adapterOptions = (name: string) => {
-    const model = config.models[name];
-    return { provider: config.providers[model.provider], model, fetch: io.fetch, now: io.now };
+  const { outbox, alerter } = delivery;
+  // Built on first use, one per model and definition (its entry and its provider's): a reload keeps
+  // the adapters of unchanged models and builds new ones for changed models.
+  const adapterOptions = (current: PyramidConfig, name: string) => {
+    const model = current.models[name];
+    return { provider: current.providers[model.provider], model, fetch: io.fetch, now: io.now };
   };
-  const adapterFor = perModel<ModelAdapter>((name) => createModelAdapter(adapterOptions(name)));
-  const embeddingAdapterFor = perModel<EmbeddingAdapter>((name) =>
-    createEmbeddingAdapter(adapterOptions(name)),
-  );
+  const adapters = new Map<string, { definition: string; adapter: ModelAdapter }>();
+  const embeddingAdapters = new Map<string, { definition: string; adapter: EmbeddingAdapter }>();
+  const adapterSource =
+    <T>(built: Map<string, { definition: string; adapter: T }>, create: (name: string) => T) =>
+    (current: PyramidConfig) =>
+    (name: string): T => {
+      const definition = modelDefinition(current, name);
+      const found = built.get(name);
+      if (found?.definition === definition) return found.adapter;
+      const adapter = create(name);
+      built.set(name, { definition, adapter });
+      return adapter;
+    };
   const listeners = new Set<RequestRecordedListener>();
   const observedLedger: RequestLedger = {
     async record(request, attempts) {
@@ -170,22 +210,45 @@ export async function createPlatform(
     },
     spentSince: (sinceMs, callerTag) => ledger.spentSince(sinceMs, callerTag),
   };
-  const probes = Object.fromEntries(
-    Object.values(config.providers).map((provider) => [
-      provider.name,
-      createProviderProbe({ provider, fetch: io.fetch, now: io.now }),
-    ]),
+  const probeFor = (provider: PyramidConfig['providers'][string]) =>
+    createProviderProbe({ provider, fetch: io.fetch, now: io.now });
+  let probes: Record<string, ProviderProbe> = Object.fromEntries(
+    Object.values(config.providers).map((provider) => [provider.name, probeFor(provider)]),
   );
-  const router = new Router({
-    config,
-    adapterFor,
-    embeddingAdapterFor,
-    ledger: observedLedger,
-    breakers: new BreakerBoard(config.router.breaker, {
+  let spendGuard = config.budgets ? new SpendGuard(config.budgets, observedLedger) : undefined;
+  /** A router for `current`; `previous` hands over the breakers of models whose definition is the same. */
+  const buildRouter = (current: PyramidConfig, previous?: { config: PyramidConfig; router: Router }) => {
+    const breakers = new BreakerBoard(current.router.breaker, {
       onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),
-    }),
-    now: io.now,
-  });
+    });
+    if (previous && same(previous.config.router.breaker, current.router.breaker)) {
+      breakers.adopt(
+        previous.router.breakers,
+        Object.keys(current.models).filter(
+          (name) => modelDefinition(previous.config, name) === modelDefinition(current, name),
+        ),
+      );
+    }
+    return new Router({
+      config: current,
+      adapterFor: adapterSource(adapters, (name) => createModelAdapter(adapterOptions(current, name)))(
+        current,
+      ),
+      embeddingAdapterFor: adapterSource(embeddingAdapters, (name) =>
+        createEmbeddingAdapter(adapterOptions(current, name)),
+      )(current),
+      ledger: observedLedger,
+      breakers,
+      ...(spendGuard ? { spendGuard } : {}),
+      now: io.now,
+    });
+  };
+  let router = buildRouter(config);
+  // For the scheduler's agent turns: each call goes to the router in use at that moment.
+  const currentRouter: Pick<Router, 'complete' | 'explain'> = {
+    complete: (request) => router.complete(request),
+    explain: (request) => router.explain(request),
+  };
   const sessions = stores.sessions;
   const schedulerStore = stores.scheduler;
   const responses = stores.responses;
@@ -209,7 +272,7 @@ export async function createPlatform(
   const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
     new Scheduler({
       config,
-      router,
+      router: currentRouter,
       store: schedulerStore,
       sessions,
       ...(leases ? { leases } : {}),
@@ -231,20 +294,59 @@ export async function createPlatform(
     get config() {
       return config;
     },
-    warnings,
-    async reload() {
-      const next = await loadConfig({ file: configFile, env: io.env });
-      const changed = changedSections(config, next.config);
-      const restartNeeded = changed.filter(
-        (section) => !(reloadableSections as readonly string[]).includes(section),
-      );
-      if (restartNeeded.length > 0) return { applied: [], restartNeeded, warnings: next.warnings };
-      config = next.config;
-      return { applied: changed, restartNeeded: [], warnings: next.warnings };
+    get warnings() {
+      return warnings;
+    },
+    async loadNextConfig() {
+      // A key added to $PYRAMID_HOME/env since the start counts (an unreadable file refuses the reload).
+      const env = io.processEnv ? loadEnvFile(home, io.processEnv) : io.env;
+      const loaded = await loadConfig({ file: configFile, env });
+      const running = config;
+      const changes = compareConfigSections(running, loaded.config);
+      // What needs a restart keeps its running value, so that the config in use says what is in use.
+      const next: PyramidConfig = {
+        ...loaded.config,
+        store: running.store,
+        concurrency: running.concurrency,
+        gateway: {
+          ...loaded.config.gateway!,
+          port: running.gateway!.port,
+          bind: running.gateway!.bind,
+          allowedHosts: running.gateway!.allowedHosts,
+          connections: running.gateway!.connections,
+        },
+      };
+      let applied = false;
+      return {
+        config: next,
+        warnings: loaded.warnings,
+        changes,
+        restartNeeded: restartNeeded(changes),
+        apply() {
+          if (applied) return;
+          applied = true;
+          if (!same(running.budgets, next.budgets))
+            spendGuard = next.budgets ? new SpendGuard(next.budgets, observedLedger) : undefined;
+          router = buildRouter(next, { config: running, router });
+          probes = Object.fromEntries(
+            Object.values(next.providers).map((provider) => [
+              provider.name,
+              same(running.providers[provider.name], provider) ? probes[provider.name] : probeFor(provider),
+            ]),
+          );
+          delivery.reconfigure({ channels: next.channels, alerts: next.alerts });
+          config = next;
+          warnings = loaded.warnings;
+        },
+      };
     },
     ledger,
-    router,
-    probes,
+    get router() {
+      return router;
+    },
+    get probes() {
+      return probes;
+    },
     sessions,
     schedulerStore,
     dashboard: stores.dashboard,
@@ -292,15 +394,8 @@ export async function createPlatform(
   };
 }
 
-/** `build(name)` once per name, then the same value. */
-function perModel<T>(build: (name: string) => T): (name: string) => T {
-  const built = new Map<string, T>();
-  return (name) => {
-    let value = built.get(name);
-    if (value === undefined) {
-      value = build(name);
-      built.set(name, value);
-    }
-    return value;
-  };
+/** A model's definition as a reload compares it: its entry and its provider's (an unknown model: empty). */
+function modelDefinition(config: PyramidConfig, name: string): string {
+  const model = config.models[name];
+  return model ? JSON.stringify([model, config.providers[model.provider]]) : '';
 }

@@ -79,7 +79,10 @@ export async function runCli(argv: string[], baseIo: CliIo): Promise<number> {
       supervised.checkStartLimit();
     }
     // Secrets for providers and channels, owner-only in PYRAMID_HOME/env (doctor checks the file itself).
-    if (actionCommand.name() !== 'doctor') io.env = loadEnvFile(homeOf(io), io.env);
+    if (actionCommand.name() !== 'doctor') {
+      io.processEnv = io.env;
+      io.env = loadEnvFile(homeOf(io), io.env);
+    }
   });
 
   const code = await run();

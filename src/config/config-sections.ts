@@ -9,6 +9,7 @@ import { gatewaySection } from './sections/gateway-section.ts';
 import { jobsSection } from './sections/jobs-section.ts';
 import { modelsSection } from './sections/models-section.ts';
 import { providersSection } from './sections/providers-section.ts';
+import { reloadSection } from './sections/reload-section.ts';
 import { retentionSection } from './sections/retention-section.ts';
 import { routerSection } from './sections/router-section.ts';
 import { schedulerSection } from './sections/scheduler-section.ts';
@@ -35,6 +36,7 @@ export const configSections = {
   channels: channelsSection,
   alerts: alertsSection,
   retention: retentionSection,
+  reload: reloadSection,
   targets: targetsSection,
   store: storeSection,
 };

@@ -21,12 +21,15 @@ export function secretSchema(description: string) {
     .describe(`${description} Write "env:NAME" to read it from the environment variable NAME.`);
 }
 
-export type ResolvedSecret = { value?: string; unavailableReason?: string };
+/** A secret's value, or why there is none (`missingEnv`: the unset variable's name). */
+export type ResolvedSecret = { value?: string; unavailableReason?: string; missingEnv?: string };
 
 /** The value of a literal or `env:NAME` reference. An unset variable is not an error: it yields a reason instead. */
 export function resolveSecret(written: string, env: Env): ResolvedSecret {
   if (!isEnvReference(written)) return { value: written };
-  const value = env[written.slice(envPrefix.length)];
-  if (value === undefined || value === '') return { unavailableReason: `${written} is not set` };
+  const name = written.slice(envPrefix.length);
+  const value = env[name];
+  if (value === undefined || value === '')
+    return { unavailableReason: `${written} is not set`, missingEnv: name };
   return { value };
 }

@@ -21,6 +21,8 @@ export type ProviderConfig = {
   apiKey?: string;
   /** Why the provider cannot be used (for example `env:DEEPSEEK_API_KEY is not set`); undefined when usable. */
   unavailableReason?: string;
+  /** The unset environment variables its secrets name (`DEEPSEEK_API_KEY`), when there are some. */
+  missingEnv?: string[];
   headers: Record<string, string>;
   timeouts: CallTimeouts;
 };
@@ -135,11 +137,16 @@ export type PyramidConfig = {
   alerts?: AlertsConfig;
   /** How long finished history is kept; the loader always fills it, with defaults. */
   retention?: RetentionConfig;
+  /** `watch`: a running `pyramid start` reloads when the file changes; the loader fills `manual`. */
+  reload?: ReloadMode;
   /** Where everything is kept; the loader always fills it (default: SQLite in PYRAMID_HOME). */
   store?: StoreConfig;
   /** The share band each tier should answer, in percent (position = tier); the loader fills the seed's. */
   targets?: TierTarget[];
 };
+
+/** How a running `pyramid start` takes a changed config file: on SIGHUP and the API only, or also on a change. */
+export type ReloadMode = 'manual' | 'watch';
 
 /** A tier's target share of requests, in percent. */
 export type TierTarget = { min: number; max: number };

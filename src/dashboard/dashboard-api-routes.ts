@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { defaultTargets } from '../config/sections/targets-section.ts';
+import type { LastConfigReload } from '../contracts/config-reload.ts';
 import type { RequestFilter } from '../contracts/dashboard-store.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import { StoreError } from '../contracts/errors/store-error.ts';
@@ -17,6 +18,8 @@ export type DashboardApiOptions = {
   platform: DashboardPlatform;
   scheduler: DashboardScheduler;
   events: DashboardEvents;
+  /** The last config reload of the running process (SIGHUP, the API, the file watch); undefined before one. */
+  lastReload?: () => LastConfigReload | undefined;
 };
 
 const day = 86_400_000;
@@ -62,7 +65,7 @@ function actionError(c: Context, error: unknown): Response {
  * POST /api/deliveries/:id/retry, POST /api/dashboard/links.
  */
 export function dashboardApiRoutes(options: DashboardApiOptions) {
-  const { platform, scheduler, events } = options;
+  const { platform, scheduler, events, lastReload } = options;
   return (app: Hono<GatewayEnv>, context: GatewayContext, auth: GatewayAuth): void => {
     const { now } = context;
 
@@ -129,6 +132,7 @@ export function dashboardApiRoutes(options: DashboardApiOptions) {
         file: platform.configFile,
         config: maskConfig(platform.config),
         warnings: platform.warnings,
+        lastReload: lastReload?.() ?? null,
       }),
     );
 

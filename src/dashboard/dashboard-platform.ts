@@ -9,7 +9,7 @@ import type { Attempt } from '../contracts/trace.ts';
 /** What the dashboard needs of the running platform (`pyramid start`'s Platform has all of it). */
 export type DashboardPlatform = {
   readonly config: PyramidConfig;
-  warnings: ConfigIssue[];
+  readonly warnings: ConfigIssue[];
   configFile: string;
   dashboard: DashboardStore;
   ledger: { spentSince(sinceMs: number, callerTag?: string): Promise<number> };

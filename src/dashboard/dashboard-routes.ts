@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
+import type { LastConfigReload } from '../contracts/config-reload.ts';
 import type { GatewayAuth } from '../gateway/create-gateway-app.ts';
 import type { GatewayContext } from '../gateway/gateway-context.ts';
 import type { GatewayEnv } from '../gateway/gateway-env.ts';
@@ -14,6 +15,8 @@ import { csrfHeader, type DashboardSession, sessionCookie } from './dashboard-se
 export type DashboardOptions = {
   platform: DashboardPlatform;
   scheduler: DashboardScheduler;
+  /** The last config reload (for the Config view's "last reload"). */
+  lastReload?: () => LastConfigReload | undefined;
   /** How often runs are watched and a `tick` is sent on the event stream (tests shorten them). */
   pollMs?: number;
   tickMs?: number;
@@ -33,7 +36,12 @@ export function dashboardRoutes(options: DashboardOptions) {
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     ...(options.tickMs ? { tickMs: options.tickMs } : {}),
   });
-  const api = dashboardApiRoutes({ platform: options.platform, scheduler: options.scheduler, events });
+  const api = dashboardApiRoutes({
+    platform: options.platform,
+    scheduler: options.scheduler,
+    events,
+    ...(options.lastReload ? { lastReload: options.lastReload } : {}),
+  });
   return (app: Hono<GatewayEnv>, context: GatewayContext, auth: GatewayAuth): void => {
     api(app, context, auth);
     const { sessions } = auth;

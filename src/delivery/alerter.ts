@@ -38,7 +38,7 @@ type BreakerWatch = {
  */
 export class Alerter {
   readonly #outbox: AlerterOptions['outbox'];
-  readonly #config: AlertsConfig;
+  #config: AlertsConfig;
   readonly #now: () => number;
   readonly #lastSent = new Map<string, number>();
   readonly #heldBack = new Map<string, number>();
@@ -52,6 +52,11 @@ export class Alerter {
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? systemTimers;
+  }
+
+  /** The `alerts:` settings from now on (a config reload); what was sent and held back is kept. */
+  reconfigure(config: AlertsConfig): void {
+    this.#config = config;
   }
 
   /**

@@ -5,7 +5,17 @@ import type { Channel } from './channels/channel.ts';
 import { createChannel } from './channels/create-channel.ts';
 import { Outbox, type OutboxOptions } from './outbox.ts';
 
-export type DeliveryParts = { outbox: Outbox; alerter: Alerter; channels: ReadonlyMap<string, Channel> };
+export type DeliveryParts = {
+  outbox: Outbox;
+  alerter: Alerter;
+  channels: ReadonlyMap<string, Channel>;
+  /**
+   * Applies reloaded `channels:` and `alerts:` in place: a changed or added channel is built anew, a
+   * removed one is dropped (its pending deliveries fail as for an unconfigured channel), an unchanged
+   * one is kept with its pacing state. A send already under way finishes on the channel it started with.
+   */
+  reconfigure(next: { channels?: Record<string, ChannelConfig>; alerts?: AlertsConfig }): void;
+};
 
 const noAlerts: AlertsConfig = {
   targets: [],
@@ -26,14 +36,28 @@ export function createDelivery(options: {
   now?: () => number;
   outbox?: Partial<OutboxOptions>;
 }): DeliveryParts {
+  // The outbox reads this map at every send: a reload changes its entries in place.
   const channels = new Map<string, Channel>();
-  for (const config of Object.values(options.channels ?? {})) {
-    const resolved =
-      config.type === 'file' && !isAbsolute(config.path)
-        ? { ...config, path: join(options.home, config.path) }
-        : config;
-    channels.set(config.name, createChannel(resolved, { fetch: options.fetch, now: options.now }));
-  }
+  const built = new Map<string, string>();
+  const build = (configs: Record<string, ChannelConfig> = {}) => {
+    for (const name of channels.keys()) {
+      if (!(name in configs)) {
+        channels.delete(name);
+        built.delete(name);
+      }
+    }
+    for (const config of Object.values(configs)) {
+      const key = JSON.stringify(config);
+      if (built.get(config.name) === key) continue;
+      const resolved =
+        config.type === 'file' && !isAbsolute(config.path)
+          ? { ...config, path: join(options.home, config.path) }
+          : config;
+      channels.set(config.name, createChannel(resolved, { fetch: options.fetch, now: options.now }));
+      built.set(config.name, key);
+    }
+  };
+  build(options.channels);
   const outbox = new Outbox({
     store: options.store,
     channels,
@@ -41,5 +65,13 @@ export function createDelivery(options: {
     ...options.outbox,
   });
   const alerter = new Alerter({ outbox, config: options.alerts ?? noAlerts, now: options.now });
-  return { outbox, alerter, channels };
+  return {
+    outbox,
+    alerter,
+    channels,
+    reconfigure(next) {
+      build(next.channels);
+      alerter.reconfigure(next.alerts ?? noAlerts);
+    },
+  };
 }

@@ -5,6 +5,7 @@ import type { GatewayCaller } from './gateway-caller.ts';
 import type { GatewayEnv } from './gateway-env.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
 
+/** `enabled` and `throttle` are read at each request (getters may change them: a config reload). */
 export type AuthOptions = {
   enabled: boolean;
   verify: (presented: string) => GatewayCaller | undefined;
@@ -29,8 +30,15 @@ const everything: GatewayCaller = { name: 'anonymous', scopes: ['admin', 'client
 export function createAuthMiddleware(
   options: AuthOptions,
 ): (scope: GatewayScope) => MiddlewareHandler<GatewayEnv> {
-  const throttle = new AuthThrottle(options.throttle);
+  let throttled = { config: options.throttle, throttle: new AuthThrottle(options.throttle) };
   return (scope) => async (c, next) => {
+    const settings = options.throttle;
+    if (
+      settings.maxFailures !== throttled.config.maxFailures ||
+      settings.windowMs !== throttled.config.windowMs
+    )
+      throttled = { config: settings, throttle: new AuthThrottle(settings) };
+    const { throttle } = throttled;
     if (!options.enabled) {
       c.set('caller', everything);
       return next();

@@ -47,22 +47,38 @@ export const builtInRoutes: GatewayRoutes[] = [
 
 export type GatewayAppOptions = {
   context: GatewayContext;
-  /** The tokens accepted (from the config, or the generated credentials). */
-  tokens: readonly GatewayToken[];
+  /** The tokens accepted (from the config, or the generated credentials); a function is asked at each request (a reload changes them). */
+  tokens: readonly GatewayToken[] | (() => readonly GatewayToken[]);
   /** More route groups (jobs, runs, the dashboard), mounted after the built-in ones. */
   routes?: GatewayRoutes[];
 };
 
+const jsonBodyFor = (gateway: GatewayContext['gateway']) =>
+  createJsonBodyMiddleware({ maxBytes: gateway.bodyLimitBytes, limits: gateway.limits });
+
 /** The gateway's Hono app: auth, the routes, request logs and error bodies. No socket: see startGatewayServer. */
 export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
   const { context } = options;
+  // The gateway settings in use are read at each request (a reload replaces them), except the host
+  // check's, which belong to the listening socket and need a restart.
   const { gateway, logger, now } = context;
   const app = new Hono<GatewayEnv>();
   const sessions = createDashboardSessions({ now });
+  const tokensNow =
+    typeof options.tokens === 'function' ? options.tokens : () => options.tokens as readonly GatewayToken[];
+  let verifier = { tokens: tokensNow(), verify: createTokenVerifier(tokensNow()) };
   const requireScope = createAuthMiddleware({
-    enabled: gateway.auth.enabled,
-    verify: createTokenVerifier(options.tokens),
-    throttle: gateway.auth.throttle,
+    get enabled() {
+      return context.gateway.auth.enabled;
+    },
+    verify: (presented) => {
+      const tokens = tokensNow();
+      if (tokens !== verifier.tokens) verifier = { tokens, verify: createTokenVerifier(tokens) };
+      return verifier.verify(presented);
+    },
+    get throttle() {
+      return context.gateway.auth.throttle;
+    },
     now,
     session: sessions.callerFor,
   });
@@ -97,7 +113,12 @@ export function createGatewayApp(options: GatewayAppOptions): Hono<GatewayEnv> {
     (c.req.method === 'GET' || c.req.method === 'HEAD' ? apiRead : apiWrite)(c, next),
   );
   app.use('/metrics', requireScope('admin'));
-  app.use('*', createJsonBodyMiddleware({ maxBytes: gateway.bodyLimitBytes, limits: gateway.limits }));
+  let body = { for: context.gateway, middleware: jsonBodyFor(context.gateway) };
+  app.use('*', (c, next) => {
+    if (body.for !== context.gateway)
+      body = { for: context.gateway, middleware: jsonBodyFor(context.gateway) };
+    return body.middleware(c, next);
+  });
 
   for (const routes of [...builtInRoutes, ...(options.routes ?? [])]) routes(app, context, auth);
 

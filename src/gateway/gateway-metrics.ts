@@ -26,7 +26,8 @@ const latencyBuckets = [
 
 /** Creates the metrics; breaker states are read from `breakers` at scrape time. */
 export function createGatewayMetrics(options: {
-  breakers: BreakerBoard;
+  breakers: Pick<BreakerBoard, 'snapshot'>;
+  /** Read at every scrape: a config reload changes it in place. */
   models: readonly string[];
   now?: () => number;
 }): GatewayMetrics {

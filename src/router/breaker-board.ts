@@ -34,6 +34,18 @@ export class BreakerBoard {
     return breaker;
   }
 
+  /**
+   * Takes over the breakers of `models` from `previous`: the same breakers, so their state carries on
+   * (a config reload builds a new board and keeps the breakers of models whose definition did not
+   * change; every other model starts closed, while requests still on the old board finish there).
+   */
+  adopt(previous: BreakerBoard, models: Iterable<string>): void {
+    for (const model of models) {
+      const breaker = previous.#breakers.get(model);
+      if (breaker) this.#breakers.set(model, breaker);
+    }
+  }
+
   snapshot(model: string, now: number): BreakerSnapshot {
     return this.get(model).snapshot(now);
   }

@@ -38,6 +38,8 @@ export type RouterOptions = {
   ledger: RequestLedger;
   /** Shared with the health probes; a fresh board when omitted. */
   breakers?: BreakerBoard;
+  /** The spend caps' guard, when the wiring keeps one across routers (a reload); else one from `config.budgets`. */
+  spendGuard?: SpendGuard;
   now?: () => number;
   /** For failover waits (with `now`, so tests control both); the global timers when omitted. */
   timers?: RouterTimers;
@@ -124,7 +126,9 @@ export class Router {
     this.#embeddingAdapterFor = options.embeddingAdapterFor;
     this.#ledger = options.ledger;
     this.breakers = options.breakers ?? new BreakerBoard(options.config.router.breaker);
-    this.#guard = options.config.budgets ? new SpendGuard(options.config.budgets, options.ledger) : undefined;
+    this.#guard =
+      options.spendGuard ??
+      (options.config.budgets ? new SpendGuard(options.config.budgets, options.ledger) : undefined);
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? systemTimers;
     this.#newId = options.newId ?? (() => crypto.randomUUID());

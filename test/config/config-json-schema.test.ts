@@ -36,6 +36,7 @@ describe('configJsonSchema', () => {
       'channels',
       'alerts',
       'retention',
+      'reload',
       'targets',
       'store',
     ]);

@@ -127,6 +127,7 @@ describe('parseConfig: the contract example', () => {
         deliveriesMs: 90 * 86_400_000,
         everyMs: 3_600_000,
       },
+      reload: 'manual',
       store: { kind: 'sqlite' },
     };
     assert.deepStrictEqual(config, expected);

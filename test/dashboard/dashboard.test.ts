@@ -300,6 +300,11 @@ gateway:
     assert.match(text, /\[set\]/);
     await page.getByRole('button', { name: 'Reload the config file' }).click();
     await page.getByTestId('reload-outcome').waitFor();
+    // The process's last reload, read back from GET /api/config (SIGHUP's would show the same way).
+    assert.match(
+      (await page.getByTestId('reload-outcome').textContent()) ?? '',
+      /Last reload: .* \(the API\): nothing changed/,
+    );
     await page.screenshot({ path: join(screenshots, 'dashboard-config.png'), fullPage: true });
     await page.close();
   });

@@ -68,7 +68,7 @@ describe('pyramid start reloads its config on SIGHUP and POST /api/config/reload
       `${base()}${agents('You label requests, tersely.')}jobs:\n${job('hourly', '1h')}${job('daily', '24h')}`,
     );
     await hangUp('"msg":"config reloaded"');
-    assert.match(started.output(), /"sections":\["agents","jobs"\],"msg":"config reloaded"/);
+    assert.match(started.output(), /"sections":\["agents","jobs"\],.*"msg":"config reloaded"/);
     assert.deepEqual(await jobIds(), ['daily', 'hourly']);
 
     local.enqueue({ text: 'billing' });
@@ -97,25 +97,43 @@ describe('pyramid start reloads its config on SIGHUP and POST /api/config/reload
     assert.equal((await fetch(`${started.url}/health`)).status, 200);
   });
 
-  test('POST /api/config/reload: 409 naming sections that need a restart, 200 once only agents/jobs differ', async () => {
+  test('POST /api/config/reload: 200 with what changed per section; a port change is applied at the next restart, the rest now', async () => {
     const slower = base().replace('total: 10s } }\n  cloud', 'total: 20s } }\n  cloud');
     assert.notEqual(slower, base());
-    await writeFile(file, `${slower}${agents('You label requests.')}jobs:\n${job('hourly', '1h')}`);
-    const refused = await call('/api/config/reload', { method: 'POST' });
-    assert.equal(refused.status, 409);
-    const body = (await refused.json()) as {
-      error: { code: string; restartNeeded: string[]; message: string };
+    const moved = slower.replace('gateway:\n', 'gateway:\n  port: 18790\n');
+    await writeFile(file, `${moved}${agents('You label requests.')}jobs:\n${job('hourly', '1h')}`);
+    const reloaded = await call('/api/config/reload', { method: 'POST' });
+    assert.equal(reloaded.status, 200);
+    const body = (await reloaded.json()) as {
+      ok: boolean;
+      applied: string[];
+      changes: { section: string; added: string[]; removed: string[]; changed: string[] }[];
+      restartNeeded: string[];
+      message: string;
     };
-    assert.equal(body.error.code, 'restart_needed');
-    assert.deepEqual(body.error.restartNeeded, ['providers']);
-    assert.match(body.error.message, /restart pyramid to apply them \(nothing was reloaded/);
-    assert.deepEqual(await jobIds(), ['daily', 'hourly']);
-
-    await writeFile(file, `${base()}${agents('You label requests.')}jobs:\n${job('hourly', '1h')}`);
-    const applied = await call('/api/config/reload', { method: 'POST' });
-    assert.equal(applied.status, 200);
-    assert.deepEqual(((await applied.json()) as { applied: string[] }).applied, ['agents', 'jobs']);
+    assert.deepEqual(body.applied, ['providers', 'agents', 'jobs'], 'gateway: only its port changed');
+    assert.deepEqual(body.restartNeeded, ['gateway.port']);
+    assert.deepEqual(
+      body.changes.find((change) => change.section === 'providers'),
+      { section: 'providers', added: [], removed: [], changed: ['local'] },
+    );
+    assert.deepEqual(
+      body.changes.find((change) => change.section === 'jobs'),
+      { section: 'jobs', added: [], removed: ['daily'], changed: [] },
+    );
+    assert.match(body.message, /gateway\.port changed: restart pyramid to apply it/);
     assert.deepEqual(await jobIds(), ['hourly'], 'a job removed from the file is removed');
+    assert.equal(
+      (await fetch(`${started.url}/health`)).status,
+      200,
+      'still serving on the port it started on',
+    );
+
+    const config = (await (await call('/api/config')).json()) as {
+      lastReload: { ok: boolean; source: string; restartNeeded: string[] };
+    };
+    assert.equal(config.lastReload.source, 'api');
+    assert.deepEqual(config.lastReload.restartNeeded, ['gateway.port']);
 
     const forbidden = await fetch(`${started.url}/api/config/reload`, {
       method: 'POST',

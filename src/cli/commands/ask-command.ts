@@ -5,10 +5,12 @@ import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import { UnknownModelError } from '../../contracts/errors/unknown-model-error.ts';
 import type { ChatMessage } from '../../contracts/message.ts';
 import type { Attempt, Trace } from '../../contracts/trace.ts';
+import { askThroughGateway } from '../ask-through-gateway.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform } from '../create-platform.ts';
 import { exitCodes } from '../exit-codes.ts';
 import { printWarnings } from '../print-warnings.ts';
+import { resolveRunningGateway } from '../resolve-running-gateway.ts';
 
 type AskOptions = {
   task?: string;
@@ -20,6 +22,8 @@ type AskOptions = {
   maxTier?: string;
   system?: string;
   reasoning?: 'off' | 'low' | 'medium' | 'high';
+  url?: string;
+  token?: string;
 };
 
 /** The attempt as `--json` prints it. */
@@ -105,7 +109,17 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
         'high',
       ]),
     )
+    .option(
+      '--url <gateway>',
+      'send it through a running pyramid start at this URL (its breakers, keys and caller tag) instead of in-process',
+    )
+    .option(
+      '--token <token>',
+      'with --url: the bearer token (default: PYRAMID_TOKEN, a configured admin token, or the generated one)',
+    )
     .action(async (prompt: string, options: AskOptions, command: Command) => {
+      if (options.url !== undefined) return askGateway(io, prompt, options, command, setExitCode);
+      if (options.token !== undefined) throw new PyramidError('usage', '--token goes with --url');
       const platform = await createPlatform(io, command.optsWithGlobals<GlobalOptions>());
       try {
         printWarnings(io, platform.warnings, { brief: true });
@@ -167,6 +181,75 @@ export function registerAskCommand(program: Command, io: CliIo, setExitCode: (co
         await platform.close();
       }
     });
+}
+
+/** `ask --url`: the same request through a running gateway's /v1/chat/completions. */
+async function askGateway(
+  io: CliIo,
+  prompt: string,
+  options: AskOptions,
+  command: Command,
+  setExitCode: (code: number) => void,
+): Promise<void> {
+  if (options.maxTier !== undefined)
+    throw new PyramidError('usage', '--max-tier cannot be sent to a gateway: leave it out with --url');
+  const url = options.url!.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new PyramidError(
+      'usage',
+      `--url takes the gateway's address, such as http://127.0.0.1:18789, not "${url}"`,
+    );
+  // The token: --token, PYRAMID_TOKEN, else the one `pyramid status` would send (the config may be absent).
+  const token =
+    options.token ??
+    io.env.PYRAMID_TOKEN ??
+    (await resolveRunningGateway(io, command, url).then(
+      (running) => running.token,
+      () => undefined,
+    ));
+  const messages: ChatMessage[] = [];
+  if (options.system) messages.push({ role: 'system', content: options.system });
+  messages.push({ role: 'user', content: await readPrompt(prompt) });
+  let endedWithNewline = true;
+  try {
+    const answer = await askThroughGateway({
+      url,
+      token,
+      messages,
+      ...(options.task !== undefined && options.task !== 'default' ? { task: options.task } : {}),
+      ...(options.model !== undefined ? { model: options.model } : {}),
+      ...(options.tier !== undefined ? { startTier: parseInteger(options.tier, '--tier') } : {}),
+      ...(options.maxTokens !== undefined
+        ? { maxTokens: parseInteger(options.maxTokens, '--max-tokens', 1) }
+        : {}),
+      ...(options.reasoning ? { reasoning: options.reasoning } : {}),
+      stream: Boolean(options.stream),
+      fetch: io.fetch ?? fetch,
+      onText: (text) => {
+        if (options.json) return;
+        io.stdout.write(text);
+        endedWithNewline = text.endsWith('\n');
+      },
+    });
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ ...answer, via: url }, null, 2)}\n`);
+      return;
+    }
+    if (options.stream) {
+      if (!endedWithNewline) io.stdout.write('\n');
+    } else io.stdout.write(answer.text.endsWith('\n') ? answer.text : `${answer.text}\n`);
+    io.stderr.write(
+      `— ${answer.model} (tier ${answer.tier}) via ${url} · ${answer.attempts} attempt${answer.attempts === 1 ? '' : 's'} · $${answer.costUsd.toFixed(6)} · ${answer.usage.input} in / ${answer.usage.output} out tokens\n`,
+    );
+  } catch (error) {
+    if (!(error instanceof PyramidError) || error.code === 'usage') throw error;
+    setExitCode(exitCodes.failure);
+    if (options.json)
+      io.stdout.write(
+        `${JSON.stringify({ error: { code: error.code, message: error.message }, via: url }, null, 2)}\n`,
+      );
+    else io.stderr.write(`${options.stream && !endedWithNewline ? '\n' : ''}error: ${error.message}\n`);
+  }
 }
 
 /** Prints a streamed answer as it comes (NDJSON events with --json); returns the result, or undefined if the stream broke. */

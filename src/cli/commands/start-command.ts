@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import { defineJob, jobNames } from '../../config/define-job.ts';
 import { loadConfig, resolvePyramidPaths, writeStarterConfig } from '../../config/index.ts';
 import { isLoopbackAddress } from '../../config/sections/gateway-section.ts';
+import type { SectionChange } from '../../contracts/config-reload.ts';
 import { ConfigError } from '../../contracts/errors/config-error.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
-import type { GatewayConfig } from '../../contracts/pyramid-config.ts';
+import type { GatewayConfig, GatewayToken } from '../../contracts/pyramid-config.ts';
 import { dashboardRoutes } from '../../dashboard/dashboard-routes.ts';
 import {
   createGateway,
@@ -21,14 +22,18 @@ import { configReloadRoute } from '../../gateway/routes/config-reload-route.ts';
 import { processesRoute } from '../../gateway/routes/processes-route.ts';
 import { jobsRoutes } from '../../scheduler/http/jobs-routes.ts';
 import { claimHome } from '../../service/claim-home.ts';
+import { envFilePath } from '../../service/load-env-file.ts';
 import { createBackoffFailures } from '../../store/create-backoff-failures.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
+import { compareValues } from '../compare-config-sections.ts';
 import { createConfigReloader } from '../create-config-reloader.ts';
 import { createPlatform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
+import { noModelCanAnswer } from '../no-model-can-answer.ts';
 import { printWarnings } from '../print-warnings.ts';
 import { startHistoryPruning } from '../start-history-pruning.ts';
 import { processStaleAfterMs, startProcessHeartbeat } from '../start-process-heartbeat.ts';
+import { type ConfigFileWatch, watchConfigFile } from '../watch-config-file.ts';
 
 type StartOptions = { port?: string; bind?: string };
 
@@ -107,6 +112,30 @@ async function listen(
   }
 }
 
+/** Auth off on a non-loopback address is refused (at start and at a reload). */
+function refuseOpenBind(gateway: GatewayConfig, configFile: string): void {
+  if (gateway.auth.enabled || isLoopbackAddress(gateway.bind)) return;
+  throw new ConfigError(
+    [
+      {
+        path: 'gateway.auth.enabled',
+        message: `refusing to listen on ${gateway.bind} without auth: bind 127.0.0.1, or turn auth on`,
+      },
+    ],
+    configFile,
+  );
+}
+
+/** Which tokens a reload adds, removes or changes (a new secret or scopes), by name: never a secret. */
+function tokenChanges(running: readonly GatewayToken[], next: readonly GatewayToken[]): SectionChange[] {
+  const change = compareValues(
+    'tokens',
+    Object.fromEntries(running.map((token) => [token.name, token])),
+    Object.fromEntries(next.map((token) => [token.name, token])),
+  );
+  return change ? [change] : [];
+}
+
 /**
  * `pyramid start`: the whole platform in one process: the gateway with its health probes, the
  * scheduler running the agents, and the delivery outbox worker, until SIGTERM/SIGINT; then it drains
@@ -163,7 +192,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'while stopping');
       try {
         printWarnings(io, platform.warnings, { brief: true });
-        const gateway = { ...platform.config.gateway! };
+        // The gateway settings in use: a reload replaces them, but never the port and bind address.
+        let gateway = { ...platform.config.gateway! };
         if (options.port !== undefined) {
           const port = Number(options.port);
           if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -171,18 +201,9 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           gateway.port = port;
         }
         if (options.bind !== undefined) gateway.bind = options.bind;
-        if (!gateway.auth.enabled && !isLoopbackAddress(gateway.bind)) {
-          throw new ConfigError(
-            [
-              {
-                path: 'gateway.auth.enabled',
-                message: `refusing to listen on ${gateway.bind} without auth: bind 127.0.0.1, or turn auth on`,
-              },
-            ],
-            platform.configFile,
-          );
-        }
+        refuseOpenBind(gateway, platform.configFile);
         const { tokens, generatedFile, notices } = await loadGatewayTokens({ gateway, home: platform.home });
+        let tokensInUse = tokens;
         for (const notice of notices) io.stderr.write(`warning: ${notice}\n`);
         if (generatedFile) {
           io.stderr.write(
@@ -270,12 +291,75 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         };
         const retentionEvery = () => platform.config.retention?.everyMs ?? 3_600_000;
         let pruning: { stop(): Promise<void> } | undefined;
-        const reloadConfig = createConfigReloader({
+        let built: ReturnType<typeof createGateway> | undefined;
+        // After the first probes (and each reload's): when no model of any tier can answer, say so once
+        // on one screen at start (with the ways out), and in the log whenever that changes.
+        let answerless = false;
+        const checkAnswerable = async (atStart: boolean) => {
+          if (!built) return;
+          const health = built.context.health;
+          await health.probeAll();
+          const screen = noModelCanAnswer(platform.config, health.providers(), {
+            pid: process.pid,
+            envFile: envFilePath(platform.home),
+          });
+          if (screen && atStart) io.stderr.write(screen);
+          if (screen && (atStart || !answerless))
+            log.warn('no model can answer: every request fails until one can');
+          else if (!screen && answerless) log.info('a model can answer again');
+          answerless = screen !== undefined;
+        };
+        // `reload: watch`: the file watch, started and stopped as the config says (a reload may change it).
+        let watching: ConfigFileWatch | undefined;
+        const watchIfAsked = () => {
+          if (platform.config.reload === 'watch' && !watching) {
+            watching = watchConfigFile({
+              file: platform.configFile,
+              onChange: () => reloadFrom('watch'),
+              onError: (error) => log.warn({ err: error.message }, 'the config file is no longer watched'),
+            });
+            log.info({ file: platform.configFile }, 'watching the config file: a change reloads it');
+          } else if (platform.config.reload !== 'watch' && watching) {
+            watching.stop();
+            watching = undefined;
+          }
+        };
+        const reloader = createConfigReloader({
           platform,
           scheduler,
           logger: log,
+          now: io.now,
+          // The gateway's part: its settings (the port and bind address it listens on stay) and its
+          // tokens, from the config or the credentials file; an unreadable credentials file changes nothing.
+          stage: async (config) => {
+            const next = { ...config.gateway!, port: gateway.port, bind: gateway.bind };
+            refuseOpenBind(next, platform.configFile);
+            const loaded = await loadGatewayTokens({ gateway: next, home: platform.home });
+            return {
+              changes: tokenChanges(tokensInUse, loaded.tokens),
+              apply: () => {
+                for (const notice of loaded.notices) log.warn(notice);
+                if (loaded.generatedFile)
+                  log.warn(
+                    { file: loaded.generatedFile },
+                    'generated an admin token (gateway.auth.tokens is empty)',
+                  );
+                gateway = next;
+                tokensInUse = loaded.tokens;
+                built?.reconfigure({
+                  config,
+                  gateway: next,
+                  router: platform.router,
+                  probes: platform.probes,
+                  tokens: loaded.tokens,
+                });
+              },
+            };
+          },
           onApplied: async (applied) => {
             await warnStaleJobs();
+            void checkAnswerable(false);
+            if (applied.includes('reload')) watchIfAsked();
             if (applied.includes('retention') && pruning) {
               const previous = pruning;
               pruning = startHistoryPruning(platform, log, retentionEvery());
@@ -283,7 +367,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             }
           },
         });
-        const built = createGateway({
+        built = createGateway({
           config: platform.config,
           gateway,
           router: platform.router,
@@ -300,8 +384,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
             (app) =>
               jobsRoutes(app, { scheduler, defineJob: (raw) => defineJob(raw, jobNames(platform.config)) }),
             platform.deliveriesRoutes,
-            (app) => configReloadRoute(app, reloadConfig),
-            dashboardRoutes({ platform, scheduler }),
+            (app) => configReloadRoute(app, () => reloader.reload('api')),
+            dashboardRoutes({ platform, scheduler, lastReload: reloader.last }),
             processesRoute({
               registry: platform.processes,
               staleAfterMs,
@@ -370,12 +454,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
           },
           'gateway listening',
         );
-        // SIGHUP reloads the config file (see createConfigReloader).
-        const onHangup = () => {
-          void reloadConfig().catch((error: unknown) =>
-            log.error({ err: errorText(error) }, 'config reload failed'),
-          );
-        };
+        // SIGHUP (and with `reload: watch`, a change of the file) reloads the config (createConfigReloader).
+        const reloadFrom = (source: 'signal' | 'watch') =>
+          void reloader
+            .reload(source)
+            .catch((error: unknown) => log.error({ err: errorText(error) }, 'config reload failed'));
+        const onHangup = () => reloadFrom('signal');
         process.on('SIGHUP', onHangup);
         cleanups.push(() => process.off('SIGHUP', onHangup));
         // The signal handlers go in before the line a supervisor or a test waits for: a SIGTERM right
@@ -390,6 +474,12 @@ export function registerStartCommand(program: Command, io: CliIo): void {
         );
         pruning = startHistoryPruning(platform, log, retentionEvery());
         cleanups.push(() => pruning?.stop());
+        void checkAnswerable(true);
+        watchIfAsked();
+        cleanups.push(() => {
+          watching?.stop();
+          watching = undefined;
+        });
 
         const stopped = await Promise.race([stopSignal, fatal.promise]);
         built.setReady(false);

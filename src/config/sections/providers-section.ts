@@ -8,7 +8,7 @@ import { durationSchema } from '../duration-schema.ts';
 import { nameSchema } from '../names.ts';
 import { parseDuration, tryParseDuration } from '../parse-duration.ts';
 import { mappingEntries } from '../raw-value.ts';
-import { isEnvReference, resolveSecret, secretSchema } from '../secret-reference.ts';
+import { isEnvReference, type ResolvedSecret, resolveSecret, secretSchema } from '../secret-reference.ts';
 
 export const defaultOllamaBaseUrl = 'http://127.0.0.1:11434';
 export const defaultTimeouts = { connect: '10s', firstToken: '60s', total: '300s' } as const;
@@ -123,13 +123,16 @@ export const providersSection: ConfigSection<typeof schema, Record<string, Provi
     const resolved: Record<string, ProviderConfig> = {};
     for (const [name, provider] of Object.entries(providers)) {
       const unavailable: string[] = [];
-      const apiKey = provider.apiKey === undefined ? {} : resolveSecret(provider.apiKey, env);
+      const missingEnv: string[] = [];
+      const apiKey: ResolvedSecret = provider.apiKey === undefined ? {} : resolveSecret(provider.apiKey, env);
       if (apiKey.unavailableReason) unavailable.push(apiKey.unavailableReason);
+      if (apiKey.missingEnv) missingEnv.push(apiKey.missingEnv);
       const headers: Record<string, string> = {};
       for (const [header, written] of Object.entries(provider.headers)) {
         const value = resolveSecret(written, env);
         if (value.value !== undefined) headers[header] = value.value;
         if (value.unavailableReason) unavailable.push(value.unavailableReason);
+        if (value.missingEnv) missingEnv.push(value.missingEnv);
       }
       const baseUrl = provider.baseUrl ?? defaultOllamaBaseUrl;
       resolved[name] = {
@@ -138,6 +141,7 @@ export const providersSection: ConfigSection<typeof schema, Record<string, Provi
         baseUrl: baseUrl.replace(/\/+$/, ''),
         ...(apiKey.value === undefined ? {} : { apiKey: apiKey.value }),
         ...(unavailable.length === 0 ? {} : { unavailableReason: unavailable.join('; ') }),
+        ...(missingEnv.length === 0 ? {} : { missingEnv }),
         headers,
         timeouts: {
           connectMs: parseDuration(provider.timeouts.connect),

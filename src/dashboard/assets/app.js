@@ -769,28 +769,51 @@ function Usage() {
 
 function Config() {
   const [data, error, refresh] = useData(() => api('/api/config'), [], ['config']);
-  const [outcome, setOutcome] = useState();
+  const [failure, setFailure] = useState();
   const reload = () =>
     api('/api/config/reload', { method: 'POST' }).then(
-      (result) => {
-        setOutcome({
-          ok: true,
-          text: `applied: ${result.applied.join(', ') || 'nothing changed'}`,
-          warnings: result.warnings,
-        });
+      () => {
+        setFailure(undefined);
         refresh();
       },
-      (failure) => setOutcome({ ok: false, text: failure.message }),
+      (problem) => setFailure(problem.message),
     );
+  // The last reload of the running process, whoever asked for it (SIGHUP, this button, the file watch).
+  const last = data?.lastReload;
+  const outcome = failure
+    ? { ok: false, text: failure }
+    : last && { ok: last.ok && last.restartNeeded.length === 0, text: reloadText(last) };
   return html`<h1>Config</h1><${Failure} error=${error} />
     ${isAdmin() && html`<p><button class="primary" onClick=${reload}>Reload the config file</button></p>`}
     ${outcome && html`<p role="status" class=${outcome.ok ? 'ok' : 'bad'} data-testid="reload-outcome">Last reload: ${outcome.text}</p>`}
+    ${
+      last?.ok &&
+      last.changes.length > 0 &&
+      html`<ul data-testid="reload-changes">${last.changes.map(
+        (change) =>
+          html`<li><code>${change.section}</code>${['added', 'removed', 'changed']
+            .filter((kind) => change[kind].length > 0)
+            .map((kind) => `, ${kind} ${change[kind].join(', ')}`)
+            .join('')}</li>`,
+      )}</ul>`
+    }
     ${
       data &&
       html`<p class="muted">${data.file}</p>
       <h2>Warnings</h2>${data.warnings.length === 0 ? html`<p class="muted">None.</p>` : html`<ul>${data.warnings.map((warning) => html`<li><code>${warning.path}</code>: ${warning.message}</li>`)}</ul>`}
       <h2>Running config (secrets masked)</h2><pre data-testid="config">${JSON.stringify(data.config, null, 2)}</pre>`
     }`;
+}
+
+/** One line for a reload outcome: when, from where, what was applied, what waits for a restart. */
+function reloadText(last) {
+  const from = { signal: 'SIGHUP', api: 'the API', watch: 'the file watch' }[last.source] ?? last.source;
+  const head = `${when(last.at)} (${from}): `;
+  if (!last.ok) return `${head}refused, ${last.message}`;
+  const applied = last.applied.length > 0 ? `applied ${last.applied.join(', ')}` : 'nothing changed';
+  const restart =
+    last.restartNeeded.length > 0 ? `; restart needed for ${last.restartNeeded.join(', ')}` : '';
+  return head + applied + restart;
 }
 
 // ---- shell ----

@@ -18,13 +18,14 @@ import { routeRequest } from '../route-request.ts';
 
 /** POST /v1/chat/completions: the OpenAI-compatible entry to the pyramid, streaming or not. */
 export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayContext): void {
-  const { router, config, metrics, logger, now, newId } = context;
-  const { limits } = context.gateway;
+  const { metrics, logger, now, newId } = context;
   app.post('/v1/chat/completions', async (c) => {
     const receivedAt = now();
+    // The config, router and gateway settings in use when the request came (a reload replaces them).
+    const { router, config, gateway } = context;
     const requestId = newId();
     c.header('x-pyramid-request-id', requestId);
-    const parsed = parseChatCompletionBody(jsonBody(c), limits);
+    const parsed = parseChatCompletionBody(jsonBody(c), gateway.limits);
     const selection = resolveModelField(config, parsed.model, c.req.header('x-pyramid-task'));
     const routed = routeRequest(c, router, metrics, parsed.stream);
     const request: ChatRequest = {
@@ -35,7 +36,7 @@ export function chatCompletionsRoute(app: Hono<GatewayEnv>, context: GatewayCont
       responseFormat: parsed.responseFormat,
       tools: parsed.tools,
       parameters: parsed.parameters,
-      ...(context.gateway.strictParams ? { strictParameters: true } : {}),
+      ...(gateway.strictParams ? { strictParameters: true } : {}),
       reasoning: parsed.reasoning,
       callerTag: c.get('caller').name,
       requestId,

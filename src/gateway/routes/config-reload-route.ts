@@ -3,8 +3,8 @@ import type { ConfigReloadOutcome } from '../../contracts/config-reload.ts';
 
 /**
  * POST /api/config/reload (admin, like every /api route): reads the config file again, as SIGHUP does.
- * 200 with what was applied; 400 for an invalid file and 409 when a section that needs a restart
- * changed, in both cases with the running config untouched.
+ * 200 with what was applied per section (and `restartNeeded`: the changed settings that keep their
+ * running value until a restart); 400 for an invalid file, with the running config untouched.
  */
 export function configReloadRoute<E extends Env>(
   app: Hono<E>,
@@ -14,6 +14,6 @@ export function configReloadRoute<E extends Env>(
     const outcome = await reload();
     if (outcome.ok) return c.json(outcome);
     const { ok: _ok, ...error } = outcome;
-    return c.json({ error }, outcome.code === 'config_invalid' ? 400 : 409);
+    return c.json({ error }, 400);
   });
 }

@@ -23,8 +23,10 @@ const body = z.looseObject({
  * float32, as OpenAI sends it and its SDK asks for by default). Ledgered under the task `embeddings`.
  */
 export function embeddingsRoute(app: Hono<GatewayEnv>, context: GatewayContext): void {
-  const { router, config, metrics, newId } = context;
+  const { metrics, newId } = context;
   app.post('/v1/embeddings', async (c) => {
+    // The config and router in use when the request came (a reload replaces them).
+    const { router, config } = context;
     const requestId = newId();
     c.header('x-pyramid-request-id', requestId);
     const parsed = parseRequestBody(body, jsonBody(c));

@@ -7,7 +7,7 @@ import type { GatewayEnv } from '../gateway-env.ts';
  * while the store cannot write or is gone, with the reason), /api/health (per model and provider).
  */
 export function healthRoutes(app: Hono<GatewayEnv>, context: GatewayContext): void {
-  const { config, router, health, recent, now, version, startedAt } = context;
+  const { recent, now, version, startedAt } = context;
   app.get('/health', (c) =>
     c.json({
       ok: true,
@@ -35,6 +35,8 @@ export function healthRoutes(app: Hono<GatewayEnv>, context: GatewayContext): vo
       : c.json({ ok: false, status: 'not_ready' }, 503);
   });
   app.get('/api/health', (c) => {
+    // The config, router and probes in use (a reload replaces them).
+    const { config, router, health } = context;
     const at = now();
     const providers = health.providers();
     const models = Object.fromEntries(

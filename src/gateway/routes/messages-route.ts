@@ -18,9 +18,11 @@ import { routeRequest } from '../route-request.ts';
  * not needed; auth is `x-api-key` or Bearer.
  */
 export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): void {
-  const { router, config, metrics, logger, now, newId } = context;
+  const { metrics, logger, now, newId } = context;
   app.post('/v1/messages', async (c) => {
     const receivedAt = now();
+    // The config, router and gateway settings in use when the request came (a reload replaces them).
+    const { router, config, gateway } = context;
     const requestId = newId();
     c.header('x-pyramid-request-id', requestId);
     const parsed = parseMessagesBody(jsonBody(c));
@@ -34,7 +36,7 @@ export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): v
       responseFormat: parsed.responseFormat,
       tools: parsed.tools,
       parameters: parsed.parameters,
-      ...(context.gateway.strictParams ? { strictParameters: true } : {}),
+      ...(gateway.strictParams ? { strictParameters: true } : {}),
       reasoning: parsed.reasoning,
       callerTag: c.get('caller').name,
       requestId,
@@ -67,6 +69,7 @@ export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): v
   });
 
   app.post('/v1/messages/count_tokens', async (c) => {
+    const { config } = context;
     const input = jsonBody(c) as Record<string, unknown>;
     // The same validation as a real request (max_tokens is not part of a count request).
     const parsed = parseMessagesBody({ max_tokens: 1, ...input, stream: false });

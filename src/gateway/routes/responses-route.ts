@@ -22,9 +22,11 @@ import { routeRequest } from '../route-request.ts';
  * token that created one (or an admin) can read or continue it.
  */
 export function responsesRoute(app: Hono<GatewayEnv>, context: GatewayContext): void {
-  const { router, config, metrics, logger, now, newId, responses: store } = context;
+  const { metrics, logger, now, newId, responses: store } = context;
   app.post('/v1/responses', async (c) => {
     const receivedAt = now();
+    // The config, router and gateway settings in use when the request came (a reload replaces them).
+    const { router, config, gateway } = context;
     const requestId = newId();
     c.header('x-pyramid-request-id', requestId);
     const parsed = parseResponsesBody(jsonBody(c));
@@ -53,7 +55,7 @@ export function responsesRoute(app: Hono<GatewayEnv>, context: GatewayContext): 
       responseFormat: parsed.responseFormat,
       tools: parsed.tools,
       parameters: parsed.parameters,
-      ...(context.gateway.strictParams ? { strictParameters: true } : {}),
+      ...(gateway.strictParams ? { strictParameters: true } : {}),
       reasoning: parsed.reasoning,
       callerTag: caller.name,
       requestId,
