@@ -14,7 +14,7 @@
 // BENCH_PARTS=gateway,scheduler picks parts; BENCH_RESULTS=0 prints only (bench/RESULTS.md untouched).
 // A timing is never a pass/fail test: this prints and records, it asserts nothing.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { closeSqlite, openSqlite } from '../src/store/index.ts';
 import { startFakeModelServer } from '../test/fakes/start-fake-model-server.ts';
-import { type Started, startPyramid } from '../test/gateway/start-pyramid-process.ts';
+import type { Started } from '../test/gateway/start-pyramid-process.ts';
 import {
   type PostgresCluster,
   postgresUnavailable,
@@ -41,6 +41,7 @@ const parts = new Set((process.env.BENCH_PARTS ?? 'gateway,scheduler').split(','
 const writeResults = process.env.BENCH_RESULTS !== '0';
 const token = 'pyr_bench_token_0123456789abcdefghij';
 const results = fileURLToPath(new URL('RESULTS.md', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/pyramid.js', import.meta.url));
 
 // The upstream in a process of its own, so that its CPU is not the load generator's.
 if (process.argv[2] === '--upstream') {
@@ -59,15 +60,56 @@ const percentile = (values: number[], p: number) => {
 };
 const ms = (value: number) => (Number.isNaN(value) ? '—' : value.toFixed(1));
 
+/** User + system CPU time of a process in ms, from /proc (Linux); 0 elsewhere. */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+const cpuOf = async (started: Started[]) =>
+  (await Promise.all(started.map((child) => cpuMs(child.child.pid)))).reduce((a, b) => a + b, 0);
+
+/** CPU ms of the PostgreSQL backends serving `database` (their title names it: `postgres: user db ...`). */
+async function backendCpuMs(database: string | undefined): Promise<number> {
+  if (!database) return 0;
+  let total = 0;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const title = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (title.startsWith('postgres: ') && title.split(' ')[2] === database) total += await cpuMs(Number(pid));
+  }
+  return total;
+}
+
 const homes: string[] = [];
 const children: Started[] = [];
 async function startOne(yaml: string, env: Record<string, string> = {}): Promise<Started> {
   const home = await mkdtemp(join(tmpdir(), 'pyramid-scale-bench-'));
   homes.push(home);
   await writeFile(join(home, 'pyramid.yaml'), yaml);
-  const started = await startPyramid({ PYRAMID_HOME: home, BENCH_TOKEN: token, ...env });
+  const child = spawn(process.execPath, [bin, 'start', '--port', '0'], {
+    env: { PATH: process.env.PATH ?? '', HOME: home, PYRAMID_HOME: home, BENCH_TOKEN: token, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The last 64 KiB it printed, for an error; its logs are otherwise not kept.
+  let output = '';
+  const keep = (chunk: string) => (output = (output + chunk).slice(-65_536));
+  child.stdout!.setEncoding('utf8').on('data', keep);
+  child.stderr!.setEncoding('utf8').on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const started: Started = { child, url: '', output: () => output, exited };
   children.push(started);
-  return started;
+  // Generous: on a loaded machine a start with 10,000 jobs to reconcile takes a while.
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+    if (match) return { ...started, url: match[1] };
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`pyramid start did not listen:\n${output.slice(-4000)}`);
+    await sleep(50);
+  }
 }
 async function stopAll(started: Started[]): Promise<(number | null)[]> {
   for (const child of started) if (child.child.exitCode === null) child.child.kill('SIGTERM');
@@ -150,6 +192,10 @@ type GatewayRow = {
   processes: number;
   result: LoadResult;
   inLedger: number;
+  /** CPU ms per answered request, summed over the Pyramid processes (not PostgreSQL's). */
+  cpuPerRequest: number;
+  /** CPU ms per answered request of the PostgreSQL backends serving the database (0 on SQLite). */
+  dbCpuPerRequest: number;
   exitCodes: (number | null)[];
 };
 
@@ -197,7 +243,12 @@ async function gatewayPart(cluster: PostgresCluster | undefined): Promise<Gatewa
       const urls = started.map((child) => child.url);
       await load(urls, Math.min(3, seconds)); // warm-up: connections, JIT, the pools
       console.error(`gateway: ${setup} × ${processes}: ${seconds} s at ${concurrency} concurrent`);
+      const database = url ? new URL(url).pathname.slice(1) : undefined;
+      const cpuBefore = await cpuOf(started);
+      const dbCpuBefore = await backendCpuMs(database);
       const result = await load(urls, seconds);
+      const cpuPerRequest = ((await cpuOf(started)) - cpuBefore) / Math.max(1, result.answered);
+      const dbCpuPerRequest = ((await backendCpuMs(database)) - dbCpuBefore) / Math.max(1, result.answered);
       const exitCodes = await stopAll(started);
       // Every answered request is in the ledger (the response waits for its commit), whichever process.
       const ids = result.ids;
@@ -221,7 +272,7 @@ async function gatewayPart(cluster: PostgresCluster | undefined): Promise<Gatewa
         for (const id of ids) if (exists.get(id)) inLedger++;
         closeSqlite(db);
       }
-      rows.push({ setup, processes, result, inLedger, exitCodes });
+      rows.push({ setup, processes, result, inLedger, cpuPerRequest, dbCpuPerRequest, exitCodes });
       console.error(
         `  ${Math.round(result.answered / result.seconds)} answered/s, ${result.errors} errors, ${inLedger} of ${ids.length} ids in the ledger`,
       );
@@ -440,12 +491,12 @@ store: { kind: postgres, url: env:DATABASE_URL, lease: 5s, pool: { max: 10 } }
 
 function gatewayTable(rows: GatewayRow[]): string {
   const lines = [
-    '| store | processes | answered/s | p50 ms | p99 ms | errors | answered in the ledger | clean exits |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| store | processes | answered/s | p50 ms | p99 ms | errors | answered in the ledger | Pyramid CPU ms/req | PostgreSQL CPU ms/req | clean exits |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const { setup, processes, result, inLedger, exitCodes } of rows)
+  for (const { setup, processes, result, inLedger, cpuPerRequest, dbCpuPerRequest, exitCodes } of rows)
     lines.push(
-      `| ${setup} | ${processes} | ${Math.round(result.answered / result.seconds)} | ${ms(percentile(result.latencies, 50))} | ${ms(percentile(result.latencies, 99))} | ${result.errors}${result.errorKinds.size ? ` (${[...result.errorKinds].map(([kind, n]) => `${kind}: ${n}`).join(', ')})` : ''} | ${inLedger} of ${result.answered}${result.ids.length === result.answered ? '' : ` (${result.ids.length} ids)`} | ${exitCodes.filter((code) => code === 0).length} of ${exitCodes.length} |`,
+      `| ${setup} | ${processes} | ${Math.round(result.answered / result.seconds)} | ${ms(percentile(result.latencies, 50))} | ${ms(percentile(result.latencies, 99))} | ${result.errors}${result.errorKinds.size ? ` (${[...result.errorKinds].map(([kind, n]) => `${kind}: ${n}`).join(', ')})` : ''} | ${inLedger} of ${result.answered}${result.ids.length === result.answered ? '' : ` (${result.ids.length} ids)`} | ${cpuPerRequest.toFixed(2)} | ${setup === 'SQLite' ? '—' : dbCpuPerRequest.toFixed(2)} | ${exitCodes.filter((code) => code === 0).length} of ${exitCodes.length} |`,
     );
   return lines.join('\n');
 }
