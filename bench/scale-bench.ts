@@ -7,7 +7,7 @@
 //    answered request id (x-pyramid-request-id) is looked up in the ledger.
 // 2. Schedulers: 3 processes on one database with BENCH_JOBS jobs (default 10,000; job i once a minute at
 //    second i % 60, 100 agents, instant fake model), one killed with kill -9 BENCH_KILL_AT seconds into
-//    a minute (default 30) once all run, the others stopped BENCH_AFTER_KILL seconds later (default 75,
+//    a minute (default 30) once all run, the others stopped BENCH_AFTER_KILL seconds later (default 45,
 //    past the 5 s lease and into the next minute). Lag (start minus slot), and slots lost (due but no run)
 //    and duplicated (two rows for a slot, two ok runs in one slot's retry chain, or more model calls for
 //    a job than runs started), counted from the runs table against the slots the schedules imply.
@@ -36,7 +36,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const jobCount = Number(process.env.BENCH_JOBS ?? 10_000);
 const agentCount = 100;
 const killAtSecond = Number(process.env.BENCH_KILL_AT ?? 30);
-const afterKillSeconds = Number(process.env.BENCH_AFTER_KILL ?? 75);
+const afterKillSeconds = Number(process.env.BENCH_AFTER_KILL ?? 45);
 const parts = new Set((process.env.BENCH_PARTS ?? 'gateway,scheduler').split(','));
 const writeResults = process.env.BENCH_RESULTS !== '0';
 const token = 'pyr_bench_token_0123456789abcdefghij';
@@ -346,8 +346,8 @@ store: { kind: postgres, url: env:DATABASE_URL, lease: 5s, pool: { max: 10 } }
     const allUpAt = Date.now();
     await db.connect();
     console.error(`scheduler: 3 processes up in ${readyS.toFixed(1)} s; ${jobCount} jobs`);
-    // Kill one `killAtSecond` into the first minute that starts at least 30 s after all are up.
-    const minuteStart = Math.ceil((allUpAt + 30_000 - killAtSecond * 1000) / 60_000) * 60_000;
+    // Kill one `killAtSecond` into the first minute that starts at least 15 s after all are up.
+    const minuteStart = Math.ceil((allUpAt + 15_000 - killAtSecond * 1000) / 60_000) * 60_000;
     const killAt = minuteStart + killAtSecond * 1000;
     await sleep(killAt - Date.now());
     const victim = started[0];
