@@ -457,7 +457,7 @@ store: { kind: postgres, url: env:DATABASE_URL, lease: 5s, pool: { max: 10 } }
       lag: {
         p50: percentile(lags, 50),
         p99: percentile(lags, 99),
-        max: Math.max(...lags),
+        max: lags.length ? Math.max(...lags) : Number.NaN,
         count: lags.length,
       },
       lagAfterKill: {
