@@ -48,8 +48,17 @@ export type ModelConfig = {
    * neither. Pyramid checks the answer against the schema in every case.
    */
   structuredOutput?: StructuredOutputMode;
+  /** What the model takes besides text: `['text', 'image']` for a vision model. Absent means text only. */
+  input?: ModelInput[];
   cost: ModelCost;
 };
+
+export const modelInputs = ['text', 'image'] as const;
+export type ModelInput = (typeof modelInputs)[number];
+
+/** Whether a model's config declares image input. */
+export const takesImages = (model: Pick<ModelConfig, 'input'>): boolean =>
+  model.input?.includes('image') === true;
 
 export const structuredOutputModes = ['native', 'json', 'none'] as const;
 export type StructuredOutputMode = (typeof structuredOutputModes)[number];
