@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProviderApi } from '../../src/contracts/pyramid-config.ts';
 import { startFakeModelServer } from './start-fake-model-server.ts';
+import { tinyPngBase64 as png } from './tiny-png.ts';
 
-const png =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const userImage = (part: unknown) => [
   { role: 'user', content: [{ type: 'text', text: 'what is this?' }, part] },
 ];

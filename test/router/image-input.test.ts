@@ -19,10 +19,8 @@ import { Router } from '../../src/router/router.ts';
 import { openInlineStores } from '../../src/store/index.ts';
 import { fakeModelConfig, fakeProviderConfig } from '../fakes/fake-provider-config.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
+import { tinyPngBase64 as pngBase64 } from '../fakes/tiny-png.ts';
 
-/** A 1x1 PNG. */
-export const pngBase64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const inline: ImageInput = { kind: 'base64', mediaType: 'image/png', data: pngBase64 };
 const linked: ImageInput = { kind: 'url', url: 'https://images.example.com/receipt.png' };
 const ask = (image: ImageInput): ChatMessage[] => [
