@@ -57,7 +57,13 @@ const systemTimers: RouterTimers = {
 /** A plan as `pyramid route explain` shows it: each candidate with its breaker. */
 export type PlanExplanation = Plan & { breakers: Record<string, BreakerSnapshot> };
 
-type Answer = { text: string; toolCalls: ToolCall[]; finishReason: FinishReason; usage: Usage };
+type Answer = {
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+};
 
 /** The outcome of one attempt, as the routing loop sees it. */
 type AttemptEnd =
@@ -461,6 +467,7 @@ export class Router {
       const result: ChatResult = {
         requestId: trace.requestId,
         text: final.answer.text,
+        ...(final.answer.reasoning ? { reasoning: final.answer.reasoning } : {}),
         toolCalls: final.answer.toolCalls,
         finishReason: final.answer.finishReason,
         model: final.attempt.model,
@@ -481,6 +488,7 @@ export class Router {
           tier: result.tier,
           ...(result.droppedParameters ? { droppedParameters: result.droppedParameters } : {}),
         };
+        if (result.reasoning) yield { type: 'reasoning-delta', text: result.reasoning };
         if (result.text) yield { type: 'text-delta', text: result.text };
         for (const toolCall of result.toolCalls) yield { type: 'tool-call', toolCall };
       }
@@ -811,6 +819,10 @@ export class Router {
       const bufferAll =
         !state.streaming || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
       let text = '';
+      // Kept only for a caller that asked for it; until the answer is committed it waits here, so that
+      // failover and the retry of an empty reasoning answer stay invisible.
+      const keepReasoning = request.includeReasoning === true;
+      let reasoning = '';
       const toolCalls: ToolCall[] = [];
       let finishReason: FinishReason = 'other';
       let usage: Usage | undefined;
@@ -836,10 +848,15 @@ export class Router {
                 tier: candidate.tier,
                 ...(dropped ? { droppedParameters: dropped } : {}),
               };
+              if (reasoning) yield { type: 'reasoning-delta', text: reasoning };
               yield { type: 'text-delta', text };
             } else {
               yield { type: 'text-delta', text: event.text };
             }
+          } else if (event.type === 'reasoning-delta') {
+            if (!keepReasoning) continue;
+            reasoning += event.text;
+            if (state.committed && !bufferAll) yield { type: 'reasoning-delta', text: event.text };
           } else if (event.type === 'tool-call') {
             toolCalls.push(event.toolCall);
           } else if (event.type === 'finish') {
@@ -855,7 +872,11 @@ export class Router {
       if (state.committed) {
         for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
       }
-      return { kind: 'answer', answer: { text, toolCalls, finishReason, usage: attempt.usage }, attempt };
+      return {
+        kind: 'answer',
+        answer: { text, reasoning, toolCalls, finishReason, usage: attempt.usage },
+        attempt,
+      };
     } finally {
       if (!finished) {
         // Aborted, or the caller stopped reading while an event was out: nothing is known about the model.

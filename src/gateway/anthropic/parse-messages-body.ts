@@ -22,6 +22,8 @@ export type ParsedMessages = {
   tools?: ToolDefinition[];
   parameters?: CallParameters;
   reasoning?: ReasoningLevel;
+  /** `thinking` enabled (or adaptive): the answer carries thinking blocks when the model reasons. */
+  thinking: boolean;
   stream: boolean;
   /** Fields accepted but carried by no protocol (`top_k`), reported as dropped. */
   dropped: string[];
@@ -172,6 +174,7 @@ export function parseMessagesBody(input: unknown): ParsedMessages {
     ...(tools?.length ? { tools } : {}),
     ...(Object.keys(parameters).length ? { parameters } : {}),
     reasoning: thinkingLevel(request.thinking),
+    thinking: request.thinking !== undefined && request.thinking.type !== 'disabled',
     stream: request.stream === true,
     dropped: request.top_k !== undefined ? ['top_k'] : [],
   };

@@ -42,6 +42,7 @@ export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): v
       parameters: parsed.parameters,
       ...(context.gateway.strictParams ? { strictParameters: true } : {}),
       reasoning: parsed.reasoning,
+      ...(parsed.thinking ? { includeReasoning: true } : {}),
       callerTag: c.get('caller').name,
       requestId,
       signal: routed.signal,
@@ -59,6 +60,7 @@ export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): v
     const { start, iterator } = await routed.stream(request);
     const body = anthropicEventStream(iterator, {
       id: `msg_${requestId}`,
+      requestId,
       model: start.model,
       onFirstToken: () => metrics.observeTimeToFirstToken(start.model, (now() - receivedAt) / 1000),
       cancel: routed.cancel,
