@@ -182,6 +182,8 @@ export type RetentionConfig = {
   deliveriesMs?: number;
   /** Ledger requests and their attempts, by when they started. */
   ledgerMs?: number;
+  /** Stored Responses API responses, by when they were created. */
+  responsesMs?: number;
   /** How often `pyramid start` prunes. */
   everyMs: number;
 };
