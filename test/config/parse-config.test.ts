@@ -547,6 +547,32 @@ describe('parseConfig: tiers, tasks, router and budgets', () => {
   });
 });
 
+describe('parseConfig: embeddings', () => {
+  const yaml = `providers:
+  local: { api: ollama }
+  claude: { api: anthropic-messages, baseUrl: "https://api.anthropic.com/v1", apiKey: sk-ant-test }
+models:
+  small: { provider: local, id: "qwen3:14b", cost: { input: 0, output: 0 } }
+  embed: { provider: local, id: nomic-embed-text, cost: { input: 0, output: 0 } }
+  sonnet: { provider: claude, id: claude-sonnet-4-5, cost: { input: 3, output: 15 } }
+tiers:
+  - [small]
+`;
+
+  it('refuses a model whose protocol has no embeddings endpoint (anthropic), naming it', () => {
+    const issue = issueAt(configIssues(`${yaml}embeddings: [embed, sonnet]\n`), 'embeddings.1');
+    assert.match(
+      issue.message,
+      /model "sonnet" is served by an anthropic-messages provider, which has no embeddings endpoint/,
+    );
+    assert.match(issue.message, /ollama, openai-completions, google-generative-ai/);
+  });
+
+  it('takes models of providers that have one', () => {
+    assert.deepEqual(parseConfig(`${yaml}embeddings: [embed]\n`, { env: {} }).config.embeddings, ['embed']);
+  });
+});
+
 describe('parseConfig: retention', () => {
   const base = minimalYaml;
   const day = 86_400_000;
