@@ -7,7 +7,9 @@
 // (comma-separated, default direct,pyramid,responses,messages,portkey: `responses` and `messages` are
 // Pyramid's POST /v1/responses, with store: false, and POST /v1/messages) and BENCH_RESULTS=0 (print only, RESULTS.md untouched);
 // BENCH_PROFILE=DIR writes a V8 CPU profile of the Pyramid process into DIR (node's --cpu-prof);
-// BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones;
+// BENCH_STREAMING=0 runs only the non-streaming modes, 1 only the streaming ones; BENCH_ROUNDS (4): chat
+// completions, Responses and Messages take turns in that many rounds, and a second table sets the
+// latency each adds beside chat completions' (the ratio is what counts on a loaded machine);
 // BENCH_BASELINE=DIR also runs `pyramid start` from another checkout (say, main's tree in a temp dir with
 // this node_modules linked in) as the target `baseline`, so a change is measured against it in one run.
 // Results are appended to bench/RESULTS.md under "## gateway". A timing is never a pass/fail test.
@@ -15,7 +17,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +31,10 @@ const serialRequests = Number(process.env.BENCH_SERIAL_REQUESTS ?? 1000);
 const warmup = Number(process.env.BENCH_WARMUP ?? 300);
 const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 8);
 const baselineRoot = process.env.BENCH_BASELINE;
+// Chat completions, Responses and Messages take turns in this many rounds per mode, so that a change in
+// the machine's load during a run lands on all three alike: their ratio is the figure that counts.
+const protocolRounds = Number(process.env.BENCH_ROUNDS ?? 4);
+const protocolTargets = ['pyramid', 'responses', 'messages'];
 const wanted = new Set(
   (
     process.env.BENCH_TARGETS ?? `direct,pyramid,${baselineRoot ? 'baseline,' : ''}responses,messages,portkey`
@@ -237,6 +243,7 @@ async function freePort(): Promise<number> {
 type Row = { target: string; mode: string; result: Result };
 
 async function main() {
+  const loadAtStart = loadavg()[0];
   const home = await mkdtemp(join(tmpdir(), 'pyramid-gateway-bench-'));
   const children: ChildProcess[] = [];
   try {
@@ -376,7 +383,17 @@ gateway:
       (entry) =>
         entry.count > 0 && (streamingFilter === undefined || entry.stream === (streamingFilter === '1')),
     );
+    /** Loads `target` with `count` requests; the CPU its process spent goes into the result. */
+    const measure = async (target: Target, count: number, stream: boolean, concurrency: number) => {
+      const cpuBefore = await cpuMs(target.pid);
+      const result = await load(target, count, stream, concurrency);
+      const cpuAfter = await cpuMs(target.pid);
+      if (cpuBefore !== undefined && cpuAfter !== undefined)
+        result.cpuMsPerRequest = (cpuAfter - cpuBefore) / count;
+      return result;
+    };
     for (const { mode, stream, concurrency, count } of modes) {
+      const measured: Target[] = [];
       for (const target of targets) {
         if (!wanted.has(target.name) && target.name !== 'direct') continue;
         const probe = await load(target, 4, stream);
@@ -388,11 +405,22 @@ gateway:
           continue;
         }
         await load(target, warmup, stream, concurrency);
-        const cpuBefore = await cpuMs(target.pid);
-        const result = await load(target, count, stream, concurrency);
-        const cpuAfter = await cpuMs(target.pid);
-        if (cpuBefore !== undefined && cpuAfter !== undefined)
-          result.cpuMsPerRequest = (cpuAfter - cpuBefore) / count;
+        measured.push(target);
+      }
+      const results = new Map<string, Result>();
+      for (const target of measured.filter((entry) => !protocolTargets.includes(entry.name)))
+        results.set(target.name, await measure(target, count, stream, concurrency));
+      const turns = measured.filter((entry) => protocolTargets.includes(entry.name));
+      const perRound = Math.max(1, Math.ceil(count / protocolRounds));
+      for (let done = 0; done < count; done += perRound) {
+        for (const target of turns) {
+          const part = await measure(target, Math.min(perRound, count - done), stream, concurrency);
+          const sum = results.get(target.name);
+          results.set(target.name, sum ? mergeResults(sum, part) : part);
+        }
+      }
+      for (const target of measured) {
+        const result = results.get(target.name)!;
         rows.push({ target: target.name, mode, result });
         console.error(
           `${mode} ${target.name}: ${(result.requests / result.seconds).toFixed(0)} req/s, p50 ${percentile(result.latencies, 50).toFixed(3)} ms, p99 ${percentile(result.latencies, 99).toFixed(3)} ms, errors ${result.errors}${result.cpuMsPerRequest === undefined ? '' : `, server CPU ${result.cpuMsPerRequest.toFixed(2)} ms/req`}`,
@@ -400,11 +428,11 @@ gateway:
       }
     }
 
-    const table = report(rows);
+    const table = `${report(rows)}\n\n${protocolReport(rows)}`;
     console.log(table);
     if (!writeResults) return;
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
-    const section = `\n### ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n${requests} requests per run at ${defaultConcurrency} concurrent, and ${serialRequests} one at a time (each after ${warmup} warm-up), upstream answering at once; streams of ${streamChunks} content chunks plus a usage chunk. Latencies in ms, measured by the load generator; "added" is the difference from the direct run at the same percentile; ratios are to the direct run. Server CPU is the user + system time of the target's own process per request (the direct row: the upstream's).${notes.length ? `\n\n${notes.join('\n\n')}` : ''}\n\n${table}\n`;
+    const section = `\n### ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — ${machine}\n\n${requests} requests per run at ${defaultConcurrency} concurrent, and ${serialRequests} one at a time (each after ${warmup} warm-up), upstream answering at once; streams of ${streamChunks} content chunks plus a usage chunk. Latencies in ms, measured by the load generator; "added" is the difference from the direct run at the same percentile; ratios are to the direct run. Server CPU is the user + system time of the target's own process per request (the direct row: the upstream's). Chat completions, Responses and Messages took turns in ${protocolRounds} rounds per mode; the second table is their added latency side by side, as a ratio of chat completions'. Load average at the start: ${loadAtStart.toFixed(1)} on ${cpus().length} cores (the machine is shared with other work: absolute figures vary from run to run, a ratio within one run is what counts).${notes.length ? `\n\n${notes.join('\n\n')}` : ''}\n\n${table}\n`;
     const resultsFile = join(root, 'bench/RESULTS.md');
     const existing = await readFile(resultsFile, 'utf8').catch(() => '');
     if (!existing) await writeFile(resultsFile, '# Benchmark results\n');
@@ -428,6 +456,58 @@ gateway:
     await sleep(500);
     await rm(home, { recursive: true, force: true });
   }
+}
+
+/** Two parts of one target's measurement as one (CPU per request weighted by requests). */
+function mergeResults(first: Result, second: Result): Result {
+  const requests = first.requests + second.requests;
+  const cpu =
+    first.cpuMsPerRequest === undefined || second.cpuMsPerRequest === undefined
+      ? undefined
+      : (first.cpuMsPerRequest * first.requests + second.cpuMsPerRequest * second.requests) / requests;
+  return {
+    requests,
+    errors: first.errors + second.errors,
+    seconds: first.seconds + second.seconds,
+    latencies: [...first.latencies, ...second.latencies],
+    ttfts: [...first.ttfts, ...second.ttfts],
+    ...(cpu === undefined ? {} : { cpuMsPerRequest: cpu }),
+  };
+}
+
+/**
+ * The Responses and Messages paths beside chat completions, per mode: what each adds over the direct
+ * run at p50 and p99, and that as a ratio of what chat completions adds (the issue's goal: within 1.10).
+ */
+function protocolReport(rows: Row[]): string {
+  const lines = [
+    '| mode | path | p50 | p99 | added p50 | added p99 | added p50 ÷ chat | added p99 ÷ chat | server CPU ms/req ÷ chat |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const paths: Record<string, string> = {
+    pyramid: 'chat completions',
+    responses: 'Responses',
+    messages: 'Messages',
+  };
+  for (const mode of [...new Set(rows.map((row) => row.mode))]) {
+    const direct = rows.find((row) => row.mode === mode && row.target === 'direct')?.result;
+    const chat = rows.find((row) => row.mode === mode && row.target === 'pyramid')?.result;
+    if (!direct || !chat) continue;
+    const added = (result: Result, p: number) =>
+      percentile(result.latencies, p) - percentile(direct.latencies, p);
+    for (const target of protocolTargets) {
+      const result = rows.find((row) => row.mode === mode && row.target === target)?.result;
+      if (!result) continue;
+      const cpuRatio =
+        result.cpuMsPerRequest !== undefined && chat.cpuMsPerRequest
+          ? (result.cpuMsPerRequest / chat.cpuMsPerRequest).toFixed(2)
+          : '—';
+      lines.push(
+        `| ${mode} | ${paths[target]} | ${percentile(result.latencies, 50).toFixed(3)} | ${percentile(result.latencies, 99).toFixed(3)} | ${added(result, 50).toFixed(3)} | ${added(result, 99).toFixed(3)} | ${(added(result, 50) / added(chat, 50)).toFixed(2)} | ${(added(result, 99) / added(chat, 99)).toFixed(2)} | ${cpuRatio} |`,
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 function report(rows: Row[]): string {

@@ -13,8 +13,16 @@ export function configNames(raw: Record<string, unknown>): ConfigNames {
     typeof writtenMinInterval === 'string' || typeof writtenMinInterval === 'number'
       ? tryParseDuration(writtenMinInterval)
       : undefined;
+  const providers = asMapping(raw.providers) ?? {};
+  const modelApis = new Map<string, string>();
+  for (const [name, model] of Object.entries(asMapping(raw.models) ?? {})) {
+    const provider = asMapping(model)?.provider;
+    const api = typeof provider === 'string' ? asMapping(providers[provider])?.api : undefined;
+    if (typeof api === 'string') modelApis.set(name, api);
+  }
   return {
-    providers: new Set(Object.keys(asMapping(raw.providers) ?? {})),
+    providers: new Set(Object.keys(providers)),
+    modelApis,
     models: new Set(Object.keys(asMapping(raw.models) ?? {})),
     tierCount,
     channels: channelNames(raw.channels),

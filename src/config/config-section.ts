@@ -10,6 +10,8 @@ export type SectionIssue = { path: (string | number)[]; message: string };
 export type ConfigNames = {
   providers: ReadonlySet<string>;
   models: ReadonlySet<string>;
+  /** Each model's provider `api` as written (models whose provider or api is missing are left out). */
+  modelApis?: ReadonlyMap<string, string>;
   /** Channel names with the type each is written with ('' when missing), for delivery targets. */
   channels: ReadonlyMap<string, string>;
   /** Number of tiers; 0 when the tiers section is missing or not a list. */

@@ -24,6 +24,11 @@ export type ChatRequest = {
   maxTier?: number;
   /** Overrides the task's reasoning level. */
   reasoning?: ReasoningLevel;
+  /**
+   * Hand the answering model's reasoning to the caller: `reasoning-delta` stream events and
+   * `ChatResult.reasoning` (Anthropic's thinking blocks). Off, reasoning never leaves the router.
+   */
+  includeReasoning?: boolean;
   /** Who asked (agent id, token name): budgets and ledger aggregations use it. */
   callerTag?: string;
   /**

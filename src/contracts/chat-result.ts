@@ -15,14 +15,21 @@ export type ChatResult = {
   /** Usage and cost summed over every attempt, failed ones included. */
   usage: Usage;
   costUsd: number;
+  /** The answering model's reasoning, when the request asked for it (`includeReasoning`) and there was some. */
+  reasoning?: string;
   /** Parameters the answering model's protocol could not express, left out (wire names); absent for none. */
   droppedParameters?: string[];
   trace: Trace;
 };
 
-/** What the router's stream yields: visible text only, then exactly one `done` or `error`. */
+/**
+ * What the router's stream yields: visible text (and reasoning, only for a request with
+ * `includeReasoning`), then exactly one `done` or `error`. Reasoning that came before the answer was
+ * committed to a model arrives in one `reasoning-delta` right after `start`.
+ */
 export type ChatStreamEvent =
   | { type: 'start'; requestId: string; model: string; tier: number; droppedParameters?: string[] }
+  | { type: 'reasoning-delta'; text: string }
   | { type: 'text-delta'; text: string }
   | { type: 'tool-call'; toolCall: ToolCall }
   | { type: 'done'; result: ChatResult }

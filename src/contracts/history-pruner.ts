@@ -4,6 +4,8 @@ export type PruneCutoffs = {
   runsBefore?: number;
   deliveriesBefore?: number;
   ledgerBefore?: number;
+  /** Stored Responses API responses (`previous_response_id`, `GET /v1/responses/{id}`). */
+  responsesBefore?: number;
 };
 
 /** How many of each were removed (or, in a dry run, would be). */
@@ -15,6 +17,7 @@ export type PruneCounts = {
   deliveries: number;
   /** Ledger requests; their attempts go with them. */
   ledgerRequests: number;
+  responses: number;
 };
 
 /**

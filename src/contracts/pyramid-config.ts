@@ -50,8 +50,17 @@ export type ModelConfig = {
    * neither. Pyramid checks the answer against the schema in every case.
    */
   structuredOutput?: StructuredOutputMode;
+  /** What the model takes besides text: `['text', 'image']` for a vision model. Absent means text only. */
+  input?: ModelInput[];
   cost: ModelCost;
 };
+
+export const modelInputs = ['text', 'image'] as const;
+export type ModelInput = (typeof modelInputs)[number];
+
+/** Whether a model's config declares image input. */
+export const takesImages = (model: Pick<ModelConfig, 'input'>): boolean =>
+  model.input?.includes('image') === true;
 
 export const structuredOutputModes = ['native', 'json', 'none'] as const;
 export type StructuredOutputMode = (typeof structuredOutputModes)[number];
@@ -180,6 +189,8 @@ export type RetentionConfig = {
   deliveriesMs?: number;
   /** Ledger requests and their attempts, by when they started. */
   ledgerMs?: number;
+  /** Stored Responses API responses, by when they were created. */
+  responsesMs?: number;
   /** How often `pyramid start` prunes. */
   everyMs: number;
 };

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { CallParameters } from '../contracts/call-parameters.ts';
-import type { ChatMessage, ResponseFormat, ToolDefinition } from '../contracts/message.ts';
+import type { ChatMessage, ResponseFormat, ToolDefinition, UserContentPart } from '../contracts/message.ts';
 import type { ReasoningLevel } from '../contracts/model-call.ts';
 import type { GatewayLimits } from '../contracts/pyramid-config.ts';
 import { GatewayHttpError } from './gateway-http-error.ts';
+import { parseImageUrl } from './parse-image-url.ts';
 import { invalidParam, parseRequestBody } from './parse-request-body.ts';
 
 /** The fields of an OpenAI chat completion request that Pyramid uses, in spec terms. */
@@ -23,8 +24,9 @@ export type ParsedChatCompletion = {
 
 const textPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 const content = z.union([z.string(), z.array(textPart)], {
-  error: 'expected a string, or an array of text parts like [{ "type": "text", "text": "..." }]',
+  error: 'expected a string, or an array of content parts like [{ "type": "text", "text": "..." }]',
 });
+type Content = z.infer<typeof content>;
 const toolCall = z.looseObject({
   id: z.string(),
   type: z.literal('function').optional(),
@@ -144,21 +146,35 @@ function invalid(param: string, message: string): GatewayHttpError {
   return invalidParam(param, message);
 }
 
-function text(value: z.infer<typeof content> | null | undefined, param: string): string {
+/** A user message's content: its text, or parts in order when it has `image_url` parts. */
+function userContent(value: Content, param: string): string | UserContentPart[] {
+  if (typeof value === 'string' || !value.some((part) => part.type === 'image_url'))
+    return text(value, param);
+  return value.map((part, index): UserContentPart => {
+    if (part.type !== 'image_url') return { type: 'text', text: partText(part, param, index) };
+    const image = part.image_url as { url?: unknown; detail?: unknown } | undefined;
+    return {
+      type: 'image',
+      image: parseImageUrl(image?.url, `${param}[${index}].image_url.url`, image?.detail),
+    };
+  });
+}
+
+function text(value: Content | null | undefined, param: string): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  return value
-    .map((part, index) => {
-      if (part.type !== 'text')
-        throw invalid(
-          `${param}[${index}]`,
-          `Unsupported content part type '${part.type}' at '${param}[${index}]': only text parts are supported.`,
-        );
-      if (part.text === undefined)
-        throw invalid(`${param}[${index}].text`, `Missing required parameter: '${param}[${index}].text'.`);
-      return part.text;
-    })
-    .join('');
+  return value.map((part, index) => partText(part, param, index)).join('');
+}
+
+function partText(part: z.infer<typeof textPart>, param: string, index: number): string {
+  if (part.type !== 'text')
+    throw invalid(
+      `${param}[${index}]`,
+      `Unsupported content part type '${part.type}' at '${param}[${index}]': text parts are supported, and image_url parts in user messages.`,
+    );
+  if (part.text === undefined)
+    throw invalid(`${param}[${index}].text`, `Missing required parameter: '${param}[${index}].text'.`);
+  return part.text;
 }
 
 /**
@@ -179,7 +195,7 @@ export function parseChatCompletionBody(
       case 'developer':
         return { role: 'system', content: text(entry.content, param) };
       case 'user':
-        return { role: 'user', content: text(entry.content, param) };
+        return { role: 'user', content: userContent(entry.content, param) };
       case 'assistant': {
         const toolCalls = (entry.tool_calls ?? []).map((call) => {
           toolNames.set(call.id, call.function.name);

@@ -1,5 +1,6 @@
 import { AllCandidatesFailedError } from '../contracts/errors/all-candidates-failed-error.ts';
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
+import { ImagesUnsupportedError } from '../contracts/errors/images-unsupported-error.ts';
 import { InvalidQueryError } from '../contracts/errors/invalid-query-error.ts';
 import { StoreError } from '../contracts/errors/store-error.ts';
 import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
@@ -30,6 +31,11 @@ export function toGatewayHttpError(error: unknown): GatewayHttpError | undefined
   if (error instanceof UnsupportedParameterError)
     return new GatewayHttpError(400, 'invalid_request_error', error.code, error.message, {
       param: error.parameters[0],
+      details: { models: error.models },
+    });
+  if (error instanceof ImagesUnsupportedError)
+    return new GatewayHttpError(400, 'invalid_request_error', error.code, error.message, {
+      param: 'messages',
       details: { models: error.models },
     });
   if (error instanceof UnknownModelError)

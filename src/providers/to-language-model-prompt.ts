@@ -1,5 +1,6 @@
 import type { LanguageModelV3Prompt } from '@ai-sdk/provider';
-import type { ChatMessage } from '../contracts/message.ts';
+import type { ChatMessage, ImageInput } from '../contracts/message.ts';
+import { imageMediaType } from './image-media-type.ts';
 
 /** Converts spec messages to the AI SDK's prompt, which every AI SDK provider package accepts. */
 export function toLanguageModelPrompt(messages: ChatMessage[]): LanguageModelV3Prompt {
@@ -8,7 +9,15 @@ export function toLanguageModelPrompt(messages: ChatMessage[]): LanguageModelV3P
       case 'system':
         return { role: 'system', content: message.content };
       case 'user':
-        return { role: 'user', content: [{ type: 'text', text: message.content }] };
+        return {
+          role: 'user',
+          content:
+            typeof message.content === 'string'
+              ? [{ type: 'text', text: message.content }]
+              : message.content.map((part) =>
+                  part.type === 'text' ? { type: 'text', text: part.text } : toFilePart(part.image),
+                ),
+        };
       case 'assistant':
         return {
           role: 'assistant',
@@ -36,6 +45,16 @@ export function toLanguageModelPrompt(messages: ChatMessage[]): LanguageModelV3P
         };
     }
   });
+}
+
+/**
+ * An image as the AI SDK's file part: base64 text, or a URL object (the Anthropic provider sends a
+ * `url` source, the Google one `fileData`), with its media type (guessed from a URL's extension).
+ */
+function toFilePart(image: ImageInput) {
+  return image.kind === 'base64'
+    ? { type: 'file' as const, mediaType: image.mediaType, data: image.data }
+    : { type: 'file' as const, mediaType: imageMediaType(image.url), data: new URL(image.url) };
 }
 
 /** Tool arguments are JSON text in the spec and an object in the AI SDK; bad JSON is passed on as text. */

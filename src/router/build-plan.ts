@@ -1,8 +1,11 @@
 import type { ChatRequest } from '../contracts/chat-request.ts';
+import { ImagesUnsupportedError } from '../contracts/errors/images-unsupported-error.ts';
 import { UnknownModelError } from '../contracts/errors/unknown-model-error.ts';
+import { messageImages } from '../contracts/message.ts';
 import type { ReasoningLevel } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { PlanEntry } from '../contracts/trace.ts';
+import { imageRefusal } from './image-refusal.ts';
 
 export type Plan = {
   task: string;
@@ -30,7 +33,8 @@ function entry(config: PyramidConfig, model: string, tier: number): PlanEntry {
 
 /**
  * The deterministic plan for one request: the task's minimum tier, its models in failover order, then
- * every higher tier up to the maximum. No model is consulted to decide.
+ * every higher tier up to the maximum; with images, only models that take them are available. No
+ * model is consulted to decide.
  */
 export function buildPlan(config: PyramidConfig, request: ChatRequest): Plan {
   const notes: string[] = [];
@@ -57,7 +61,11 @@ export function buildPlan(config: PyramidConfig, request: ChatRequest): Plan {
       task,
       resolvedTask,
       reasoning,
-      candidates: sameTier.map((name) => entry(config, name, tier)),
+      candidates: withImageInput(
+        config,
+        request,
+        sameTier.map((name) => entry(config, name, tier)),
+      ),
       pinned: true,
       notes,
     };
@@ -81,5 +89,30 @@ export function buildPlan(config: PyramidConfig, request: ChatRequest): Plan {
   for (let tier = startTier; tier <= maxTier; tier++) {
     for (const name of config.tiers[tier]) candidates.push(entry(config, name, tier));
   }
-  return { task, resolvedTask, reasoning, candidates, pinned: false, notes };
+  return {
+    task,
+    resolvedTask,
+    reasoning,
+    candidates: withImageInput(config, request, candidates),
+    pinned: false,
+    notes,
+  };
+}
+
+/**
+ * A request with images: candidates that cannot take them are marked unavailable with the reason
+ * (the trace shows it); when none can, ImagesUnsupportedError names every candidate and why.
+ */
+function withImageInput(config: PyramidConfig, request: ChatRequest, candidates: PlanEntry[]): PlanEntry[] {
+  const images = messageImages(request.messages);
+  if (images.length === 0) return candidates;
+  const refusals: { model: string; reason: string }[] = [];
+  const marked = candidates.map((candidate) => {
+    const reason = imageRefusal(config, candidate.model, images);
+    if (!reason) return candidate;
+    refusals.push({ model: candidate.model, reason });
+    return { ...candidate, available: false, note: reason };
+  });
+  if (refusals.length === candidates.length) throw new ImagesUnsupportedError(refusals);
+  return marked;
 }

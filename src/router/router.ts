@@ -25,6 +25,7 @@ import { checkAnswer } from './check-answer.ts';
 import type { BreakerPermit, BreakerSnapshot } from './circuit-breaker.ts';
 import { describeError } from './describe-error.ts';
 import { effectiveMaxTokens } from './effective-max-tokens.ts';
+import { embeddingWorstCaseCost } from './embedding-worst-case-cost.ts';
 import { climbRefusal, type ResolvedFailover, resolveFailover } from './resolve-failover.ts';
 import { type Reservation, SpendGuard } from './spend-guard.ts';
 import { worstCaseCost } from './worst-case-cost.ts';
@@ -59,7 +60,13 @@ const systemTimers: RouterTimers = {
 /** A plan as `pyramid route explain` shows it: each candidate with its breaker. */
 export type PlanExplanation = Plan & { breakers: Record<string, BreakerSnapshot> };
 
-type Answer = { text: string; toolCalls: ToolCall[]; finishReason: FinishReason; usage: Usage };
+type Answer = {
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+};
 
 /** The outcome of one attempt, as the routing loop sees it. */
 type AttemptEnd =
@@ -166,7 +173,8 @@ export class Router {
   /**
    * Embeds the inputs with the first model of the `embeddings:` list that answers (or the pinned
    * one), failing over like chat requests do, with breakers; every attempt is one ledger row, under
-   * the task `embeddings`. Throws AllCandidatesFailedError, or UnknownModelError for an unlisted pin.
+   * the task `embeddings`. Spend caps apply as for chat (each paid attempt reserves its worst case
+   * first). Throws AllCandidatesFailedError, BudgetExceededError, or UnknownModelError for an unlisted pin.
    */
   async embed(request: EmbeddingRequest): Promise<EmbeddingResult> {
     const listed = this.config.embeddings ?? [];
@@ -195,17 +203,47 @@ export class Router {
       });
     }
     let answered: { vectors: number[][]; attempt: Attempt } | undefined;
-    for (const candidate of trace.plan) {
+    // Spend caps as for chat: refused at the door, or (cap-tier) only free models; a paid attempt
+    // reserves its worst case first.
+    let budgetError: BudgetExceededError | undefined;
+    let capped = false;
+    if (this.#guard) {
+      try {
+        await this.#guard.assertOpen(startedAt, request.callerTag);
+      } catch (error) {
+        if (!(error instanceof BudgetExceededError)) throw error;
+        budgetError = error;
+        capped = this.#guard.onExceeded === 'cap-tier';
+        trace.notes.push(capped ? `${error.message}: only free embedding models are allowed` : error.message);
+      }
+    }
+    for (const candidate of budgetError && !capped ? [] : trace.plan) {
       if (!candidate.available || !this.#embeddingAdapterFor) {
         trace.notes.push(
           `skipped ${candidate.model}: ${candidate.note ?? 'no embedding adapters are wired'}`,
         );
         continue;
       }
+      const worstCase = this.#guard
+        ? embeddingWorstCaseCost(this.config.models[candidate.model], request.inputs)
+        : 0;
+      let reservation: Reservation | undefined;
+      if (worstCase > 0) {
+        try {
+          if (capped && budgetError) throw budgetError;
+          reservation = await this.#guard!.reserve(this.#now(), request.callerTag, worstCase);
+        } catch (error) {
+          if (!(error instanceof BudgetExceededError)) throw error;
+          budgetError = error;
+          trace.notes.push(`skipped ${candidate.model}: ${error.message}`);
+          continue;
+        }
+      }
       const breaker = this.breakers.get(candidate.model);
       const permit = breaker.tryAcquire(this.#now());
       if (!permit) {
         trace.notes.push(`skipped ${candidate.model}: breaker open`);
+        if (reservation) this.#guard!.settle(reservation, 0);
         continue;
       }
       const model = this.config.models[candidate.model];
@@ -252,11 +290,18 @@ export class Router {
             permit,
           });
         else breaker.release(permit);
+      } finally {
+        if (reservation) this.#guard!.settle(reservation, attempt.costUsd);
       }
     }
     const usage = trace.attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), zeroUsage());
     const costUsd = trace.attempts.reduce((sum, attempt) => sum + attempt.costUsd, 0);
-    const errorCode = answered ? undefined : request.signal?.aborted ? 'aborted' : 'all_candidates_failed';
+    const refused = !answered && trace.attempts.length === 0 ? budgetError : undefined;
+    const errorCode = answered
+      ? undefined
+      : request.signal?.aborted
+        ? 'aborted'
+        : (refused?.code ?? 'all_candidates_failed');
     await this.#ledger.record(
       {
         requestId: trace.requestId,
@@ -277,6 +322,7 @@ export class Router {
     );
     if (!answered) {
       if (request.signal?.aborted) throw request.signal.reason;
+      if (refused) throw refused;
       throw new AllCandidatesFailedError(trace);
     }
     return {
@@ -467,6 +513,7 @@ export class Router {
       const result: ChatResult = {
         requestId: trace.requestId,
         text: final.answer.text,
+        ...(final.answer.reasoning ? { reasoning: final.answer.reasoning } : {}),
         toolCalls: final.answer.toolCalls,
         finishReason: final.answer.finishReason,
         model: final.attempt.model,
@@ -487,6 +534,7 @@ export class Router {
           tier: result.tier,
           ...(result.droppedParameters ? { droppedParameters: result.droppedParameters } : {}),
         };
+        if (result.reasoning) yield { type: 'reasoning-delta', text: result.reasoning };
         if (result.text) yield { type: 'text-delta', text: result.text };
         for (const toolCall of result.toolCalls) yield { type: 'tool-call', toolCall };
       }
@@ -817,6 +865,10 @@ export class Router {
       const bufferAll =
         !state.streaming || (request.responseFormat !== undefined && request.responseFormat.type !== 'text');
       let text = '';
+      // Kept only for a caller that asked for it; until the answer is committed it waits here, so that
+      // failover and the retry of an empty reasoning answer stay invisible.
+      const keepReasoning = request.includeReasoning === true;
+      let reasoning = '';
       const toolCalls: ToolCall[] = [];
       let finishReason: FinishReason = 'other';
       let usage: Usage | undefined;
@@ -842,10 +894,15 @@ export class Router {
                 tier: candidate.tier,
                 ...(dropped ? { droppedParameters: dropped } : {}),
               };
+              if (reasoning) yield { type: 'reasoning-delta', text: reasoning };
               yield { type: 'text-delta', text };
             } else {
               yield { type: 'text-delta', text: event.text };
             }
+          } else if (event.type === 'reasoning-delta') {
+            if (!keepReasoning) continue;
+            reasoning += event.text;
+            if (state.committed && !bufferAll) yield { type: 'reasoning-delta', text: event.text };
           } else if (event.type === 'tool-call') {
             toolCalls.push(event.toolCall);
           } else if (event.type === 'finish') {
@@ -861,7 +918,11 @@ export class Router {
       if (state.committed) {
         for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
       }
-      return { kind: 'answer', answer: { text, toolCalls, finishReason, usage: attempt.usage }, attempt };
+      return {
+        kind: 'answer',
+        answer: { text, reasoning, toolCalls, finishReason, usage: attempt.usage },
+        attempt,
+      };
     } finally {
       if (!finished) {
         // Aborted, or the caller stopped reading while an event was out: nothing is known about the model.

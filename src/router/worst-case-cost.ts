@@ -1,5 +1,5 @@
 import { calculateCost } from '../contracts/calculate-cost.ts';
-import type { ChatMessage } from '../contracts/message.ts';
+import { type ChatMessage, imageTokenEstimate, messageImages, messageText } from '../contracts/message.ts';
 import type { ModelConfig } from '../contracts/pyramid-config.ts';
 
 /** Output tokens assumed when neither the caller nor the model config sets a limit. */
@@ -7,7 +7,7 @@ const DEFAULT_WORST_CASE_OUTPUT = 8192;
 
 /**
  * The most one attempt can cost, for spend-cap reservations: the prompt at three characters a token
- * (an over-estimate for English) and every output token the call may use.
+ * (an over-estimate for English), `imageTokenEstimate` per image, and every output token the call may use.
  */
 export function worstCaseCost(
   model: ModelConfig,
@@ -15,8 +15,8 @@ export function worstCaseCost(
   maxTokens: number | undefined,
 ): number {
   let characters = 0;
-  for (const message of messages) characters += message.content.length + 16;
-  const input = Math.ceil(characters / 3);
+  for (const message of messages) characters += messageText(message).length + 16;
+  const input = Math.ceil(characters / 3) + messageImages(messages).length * imageTokenEstimate;
   const output = maxTokens ?? model.maxTokens ?? DEFAULT_WORST_CASE_OUTPUT;
   return calculateCost(model.cost, { input, output, reasoning: 0, cachedInput: 0 });
 }

@@ -10,10 +10,12 @@ export function retentionCutoffs(retention: RetentionConfig, now: number): Prune
   const runs = before(retention.runsMs);
   const deliveries = before(retention.deliveriesMs);
   const ledger = before(retention.ledgerMs);
+  const responses = before(retention.responsesMs);
   if (transcripts !== undefined) cutoffs.transcriptsBefore = transcripts;
   if (runs !== undefined) cutoffs.runsBefore = runs;
   if (deliveries !== undefined) cutoffs.deliveriesBefore = deliveries;
   if (ledger !== undefined) cutoffs.ledgerBefore = ledger;
+  if (responses !== undefined) cutoffs.responsesBefore = responses;
   return cutoffs;
 }
 
@@ -26,7 +28,14 @@ export async function pruneHistory(
   cutoffs: PruneCutoffs,
   signal?: AbortSignal,
 ): Promise<PruneCounts> {
-  const total: PruneCounts = { sessions: 0, sessionMessages: 0, runs: 0, deliveries: 0, ledgerRequests: 0 };
+  const total: PruneCounts = {
+    sessions: 0,
+    sessionMessages: 0,
+    runs: 0,
+    deliveries: 0,
+    ledgerRequests: 0,
+    responses: 0,
+  };
   for (;;) {
     const { counts, done } = await pruner.pruneBatch(cutoffs);
     for (const key of Object.keys(total) as (keyof PruneCounts)[]) total[key] += counts[key];

@@ -30,6 +30,7 @@ const deliveriesPast = `
   WHERE created_at < ?1 AND state != 'pending'
     AND (run_id IS NULL OR run_id NOT IN (SELECT id FROM runs WHERE delivery_status = 'pending'))`;
 const requestsPast = 'FROM requests WHERE started_at < ?1';
+const responsesPast = 'FROM responses WHERE created_at < ?1';
 
 type Kind = {
   count: StatementSync;
@@ -61,6 +62,7 @@ export function createSqliteHistoryPruner(
     kind('runs', 'id', runsPast, 'runsBefore', 'runs'),
     kind('deliveries', 'delivery_id', deliveriesPast, 'deliveriesBefore', 'deliveries'),
     kind('requests', 'request_id', requestsPast, 'ledgerBefore', 'ledgerRequests'),
+    kind('responses', 'id', responsesPast, 'responsesBefore', 'responses'),
   ];
   const sessionMessages = db.prepare(
     `SELECT COUNT(*) AS n FROM session_messages WHERE session_id IN (SELECT s.id ${sessionsPast})`,
@@ -75,6 +77,7 @@ export function createSqliteHistoryPruner(
     runs: 0,
     deliveries: 0,
     ledgerRequests: 0,
+    responses: 0,
   });
   const count = (statement: StatementSync, cutoff: number) =>
     Number((statement.get(cutoff) as { n: number }).n);

@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { ChatMessage } from '../contracts/message.ts';
+import { type ChatMessage, imageTokenEstimate, messageImages, messageText } from '../contracts/message.ts';
 import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
 import type { Synchronous } from '../contracts/synchronous.ts';
 import { transaction } from './transaction.ts';
@@ -9,7 +9,11 @@ type Row = Record<string, SQLInputValue>;
 /** About four characters per token: enough to bound a context, not a tokenizer. */
 export function estimateTokens(message: ChatMessage): number {
   const calls = message.role === 'assistant' ? JSON.stringify(message.toolCalls ?? []).length : 0;
-  return Math.ceil((message.content.length + calls) / 4) + 4;
+  return (
+    Math.ceil((messageText(message).length + calls) / 4) +
+    messageImages([message]).length * imageTokenEstimate +
+    4
+  );
 }
 
 /** The SessionStore on a node:sqlite database opened by openSqlite. */

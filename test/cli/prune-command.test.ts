@@ -41,6 +41,11 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
       await store.insertRun(run('old-queued', 'queued', now - 40 * day));
       await store.insertRun(run('recent-ok', 'ok', now - day));
     });
+    await withStores(async ({ responses }) => {
+      // The default retention keeps stored responses 30 days.
+      await responses.put({ id: 'resp_old', createdAt: now - 31 * day, conversation: [], response: {} });
+      await responses.put({ id: 'resp_recent', createdAt: now - day, conversation: [], response: {} });
+    });
   });
   after(() => rm(home, { recursive: true, force: true }));
 
@@ -50,6 +55,7 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
     const report = JSON.parse(dry.stdout);
     assert.equal(report.dryRun, true);
     assert.equal(report.counts.runs, 1);
+    assert.equal(report.counts.responses, 1);
     assert.equal(report.cutoffs.transcriptsBefore, null, 'transcripts: forever');
     assert.deepEqual(await runIds(), ['old-ok', 'old-queued', 'recent-ok']);
 
@@ -57,6 +63,9 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.match(pruned.stdout, /runs +before \d{4}-\d\d-\d\dT\d\d:\d\dZ +1\n/);
     assert.match(pruned.stdout, /transcripts .* +kept forever +-/);
+    assert.match(pruned.stdout, /stored responses +before \d{4}-\d\d-\d\dT\d\d:\d\dZ +1\n/);
+    assert.equal(await withStores(({ responses }) => responses.get('resp_old')), undefined);
+    assert.ok(await withStores(({ responses }) => responses.get('resp_recent')));
     assert.deepEqual(
       await runIds(),
       ['old-queued', 'recent-ok'],
@@ -67,6 +76,9 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
   test('pyramid start prunes at start and logs what went', async () => {
     await withStores(({ scheduler }) =>
       scheduler.insertRun(run('old-error', 'error', Date.now() - 50 * day)),
+    );
+    await withStores(({ responses }) =>
+      responses.put({ id: 'resp_older', createdAt: Date.now() - 45 * day, conversation: [], response: {} }),
     );
     const started = await startPyramid(env);
     try {
@@ -79,6 +91,7 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
         .find((entry) => entry.includes('pruned history past retention'));
       assert.ok(line, `no prune logged:\n${started.output()}`);
       assert.equal(JSON.parse(line).runs, 1);
+      assert.equal(JSON.parse(line).responses, 1, 'stored responses go like other history');
       const resumed = started
         .output()
         .split('\n')
@@ -90,5 +103,6 @@ describe('retention: pyramid prune and pyramid start remove finished history pas
       assert.equal(await started.exited, 0);
     }
     assert.equal((await runIds()).includes('old-error'), false);
+    assert.equal(await withStores(({ responses }) => responses.get('resp_older')), undefined);
   });
 });

@@ -125,6 +125,7 @@ describe('parseConfig: the contract example', () => {
         transcriptsMs: 30 * 86_400_000,
         runsMs: 180 * 86_400_000,
         deliveriesMs: 90 * 86_400_000,
+        responsesMs: 30 * 86_400_000,
         everyMs: 3_600_000,
       },
       reload: 'manual',
@@ -547,24 +548,53 @@ describe('parseConfig: tiers, tasks, router and budgets', () => {
   });
 });
 
+describe('parseConfig: embeddings', () => {
+  const yaml = `providers:
+  local: { api: ollama }
+  claude: { api: anthropic-messages, baseUrl: "https://api.anthropic.com/v1", apiKey: sk-ant-test }
+models:
+  small: { provider: local, id: "qwen3:14b", cost: { input: 0, output: 0 } }
+  embed: { provider: local, id: nomic-embed-text, cost: { input: 0, output: 0 } }
+  sonnet: { provider: claude, id: claude-sonnet-4-5, cost: { input: 3, output: 15 } }
+tiers:
+  - [small]
+`;
+
+  it('refuses a model whose protocol has no embeddings endpoint (anthropic), naming it', () => {
+    const issue = issueAt(configIssues(`${yaml}embeddings: [embed, sonnet]\n`), 'embeddings.1');
+    assert.match(
+      issue.message,
+      /model "sonnet" is served by an anthropic-messages provider, which has no embeddings endpoint/,
+    );
+    assert.match(issue.message, /ollama, openai-completions, google-generative-ai/);
+  });
+
+  it('takes models of providers that have one', () => {
+    assert.deepEqual(parseConfig(`${yaml}embeddings: [embed]\n`, { env: {} }).config.embeddings, ['embed']);
+  });
+});
+
 describe('parseConfig: retention', () => {
   const base = minimalYaml;
   const day = 86_400_000;
 
-  it('keeps transcripts 30d, runs 180d, deliveries 90d and the ledger forever unless told otherwise', () => {
+  it('keeps transcripts 30d, runs 180d, deliveries 90d, stored responses 30d and the ledger forever unless told otherwise', () => {
     assert.deepStrictEqual(parseConfig(base, { env: {} }).config.retention, {
       transcriptsMs: 30 * day,
       runsMs: 180 * day,
       deliveriesMs: 90 * day,
+      responsesMs: 30 * day,
       everyMs: 3_600_000,
     });
-    const text = `${base}retention: { transcripts: 7d, runs: forever, ledger: 400d, every: 30m }\n`;
+    const text = `${base}retention: { transcripts: 7d, runs: forever, ledger: 400d, responses: forever, every: 30m }\n`;
     assert.deepStrictEqual(parseConfig(text, { env: {} }).config.retention, {
       transcriptsMs: 7 * day,
       deliveriesMs: 90 * day,
       ledgerMs: 400 * day,
       everyMs: 1_800_000,
     });
+    const short = configIssues(`${base}retention: { responses: 1h }\n`);
+    assert.match(issueAt(short, 'retention.responses').message, /keep at least 1d/);
   });
 
   it('refuses a retention under a day or a value that is neither a duration nor forever, naming the field', () => {

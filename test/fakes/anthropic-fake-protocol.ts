@@ -1,6 +1,6 @@
 import { type AnswerPlan, chunkText } from './answer-plan.ts';
 import { anthropicRequestRejection } from './anthropic-request-rules.ts';
-import { type FakeProtocol, sse } from './fake-protocol.ts';
+import { type FakeProtocol, refused, sse } from './fake-protocol.ts';
 
 const stopReasons = {
   stop: 'end_turn',
@@ -122,7 +122,7 @@ export const anthropicFakeProtocol: FakeProtocol = {
       'event: content_block_start\ndata: {"type":"content_bl\n\n',
     ];
   },
-  validate: (_route, body) => anthropicRequestRejection(body),
+  review: (_route, body, models) => refused(anthropicRequestRejection(body, models)),
   modelsBody(models) {
     return {
       data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-05-14T00:00:00Z' })),

@@ -3,6 +3,17 @@ import type { FakeErrorKind } from './fake-behaviour.ts';
 
 export type FakeRoute = { kind: 'generate' | 'stream' | 'models' | 'embed'; model: string };
 
+/** What the real API does with a request, decided from the request alone (see `FakeProtocol.review`). */
+export type FakeVerdict =
+  | { refusal: { status: number; body: unknown } }
+  | { constrain: (plan: AnswerPlan) => AnswerPlan };
+
+/** What the fake knows of the models it serves. */
+export type FakeModels = {
+  /** False for a model started as text-only (`startFakeModelServer({ textOnlyModels })`). */
+  takesImages(model: string): boolean;
+};
+
 /** How one wire protocol frames answers, streams and errors. One implementation per `api`. */
 export type FakeProtocol = {
   /** The path part of `baseUrl` (what ProviderConfig.baseUrl includes after the origin). */
@@ -18,16 +29,15 @@ export type FakeProtocol = {
   modelsBody(models: string[]): unknown;
   /** The protocol's embeddings answer for a request body (vectors from `fakeEmbedding`). */
   embedBody?(body: unknown, model: string): unknown;
-  /**
-   * What the real API answers to a request it rejects (an unknown field, a schema without a name, a
-   * tool_choice without tools), in its error shape; undefined for a request it accepts.
-   */
-  validate?(route: FakeRoute, body: unknown): { status: number; body: unknown } | undefined;
   errorResponse(kind: FakeErrorKind, model: string): { status: number; body: unknown };
-  /** A request the real API refuses whatever the behaviour (an unsupported combination of fields). */
-  refuse?(body: unknown): { status: number; body: unknown } | undefined;
-  /** What the request does to the answer (Ollama's `format` grammar leaves no room for tool calls). */
-  constrain?(plan: AnswerPlan, body: unknown): AnswerPlan;
+  /**
+   * What the real API makes of a request (every route but the models list) before any behaviour
+   * applies: a `refusal` in its error shape for one it rejects (an unknown field, a schema without a
+   * name, tool_choice without tools, an image for a text-only model, a combination of fields it does
+   * not support), or `constrain` for one it accepts but whose fields shape the answer (Ollama's
+   * `format` grammar leaves no room for tool calls); undefined for a request it takes as it is.
+   */
+  review?(route: FakeRoute, body: unknown, models: FakeModels): FakeVerdict | undefined;
 };
 
 /** The canned error kind that matches an HTTP status, for `{ status }` behaviours without `error`. */
@@ -57,3 +67,14 @@ export function fakeEmbedding(text: string, dimensions = 4): number[] {
 /** Input tokens of an embedding request as the fakes count them: a quarter of the characters, rounded up. */
 export const fakeEmbeddingTokens = (inputs: string[]) =>
   inputs.reduce((sum, input) => sum + Math.ceil(input.length / 4), 0);
+
+/** A request rule's rejection as a verdict (undefined stays undefined). */
+export const refused = (rejection: { status: number; body: unknown } | undefined): FakeVerdict | undefined =>
+  rejection ? { refusal: rejection } : undefined;
+
+/** Whether `text` is standard base64 (what every API that takes inline images decodes). */
+export const isBase64 = (text: string): boolean =>
+  text.length > 0 && text.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(text);
+
+/** The image media types OpenAI, Anthropic and Gemini all accept inline. */
+export const imageMediaTypes = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];

@@ -1,5 +1,5 @@
 import { type AnswerPlan, chunkText } from './answer-plan.ts';
-import { type FakeProtocol, fakeEmbedding, sse } from './fake-protocol.ts';
+import { type FakeProtocol, fakeEmbedding, refused, sse } from './fake-protocol.ts';
 import { googleRequestRejection } from './google-request-rules.ts';
 
 const finishReasons = {
@@ -116,7 +116,8 @@ export const googleFakeProtocol: FakeProtocol = {
   malformedStreamChunks(plan) {
     return [sse(response(plan, [{ text: 'Hel' }], false)), 'data: {"candidates": [{"content": \n\n'];
   },
-  validate: (route, body) => (route.kind === 'embed' ? undefined : googleRequestRejection(body)),
+  review: (route, body, models) =>
+    route.kind === 'embed' ? undefined : refused(googleRequestRejection(body, route.model, models)),
   // Gemini reports no token count for embeddings.
   embedBody(body) {
     const requests = (
@@ -140,25 +141,6 @@ export const googleFakeProtocol: FakeProtocol = {
         outputTokenLimit: 65536,
         supportedGenerationMethods: ['generateContent', 'countTokens'],
       })),
-    };
-  },
-  refuse(body) {
-    // Gemini 2.5 (not 3): structured output and function calling cannot be combined.
-    const request = body as {
-      generationConfig?: { responseMimeType?: string };
-      tools?: { functionDeclarations?: unknown[] }[];
-    };
-    const functions = request.tools?.some((tool) => tool.functionDeclarations?.length);
-    if (!functions || request.generationConfig?.responseMimeType !== 'application/json') return undefined;
-    return {
-      status: 400,
-      body: {
-        error: {
-          code: 400,
-          message: "Function calling with a response mime type: 'application/json' is unsupported",
-          status: 'INVALID_ARGUMENT',
-        },
-      },
     };
   },
   errorResponse(kind, model) {

@@ -1,5 +1,5 @@
 import { type AnswerPlan, chunkText, visibleContent } from './answer-plan.ts';
-import { type FakeProtocol, fakeEmbedding, fakeEmbeddingTokens } from './fake-protocol.ts';
+import { type FakeProtocol, fakeEmbedding, fakeEmbeddingTokens, isBase64 } from './fake-protocol.ts';
 
 const createdAt = '2025-06-01T12:00:00.000000Z';
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
@@ -107,13 +107,6 @@ export const ollamaFakeProtocol: FakeProtocol = {
       prompt_eval_count: fakeEmbeddingTokens(inputs),
     };
   },
-  validate(_route, body) {
-    // Ollama takes "json" or a JSON Schema object in `format`; anything else is refused.
-    const format = (body as { format?: unknown } | undefined)?.format;
-    if (format === undefined || format === '' || format === 'json') return undefined;
-    if (typeof format === 'object' && format !== null && !Array.isArray(format)) return undefined;
-    return { status: 400, body: { error: `invalid format: ${JSON.stringify(format)}` } };
-  },
   modelsBody(models) {
     return {
       models: models.map((name) => ({
@@ -126,13 +119,52 @@ export const ollamaFakeProtocol: FakeProtocol = {
       })),
     };
   },
-  constrain(plan, body) {
-    // With `format`, decoding is held to JSON: a model that meant to call a tool writes the call as text.
-    if (!(body as { format?: unknown }).format || plan.toolCalls.length === 0) return plan;
-    const text = JSON.stringify(
-      plan.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
+  review(route, body, models) {
+    if (route.kind === 'embed') return undefined;
+    const request = body as { format?: unknown; messages?: { images?: unknown }[] };
+    // Ollama takes "json" or a JSON Schema object in `format`; anything else is refused.
+    const format = request.format;
+    if (
+      format !== undefined &&
+      format !== '' &&
+      format !== 'json' &&
+      (typeof format !== 'object' || format === null || Array.isArray(format))
+    )
+      return { refusal: { status: 400, body: { error: `invalid format: ${JSON.stringify(format)}` } } };
+    const images = (request.messages ?? []).flatMap((message) =>
+      Array.isArray(message.images) ? message.images : [],
     );
-    return { ...plan, text: plan.text || text, toolCalls: [], finishReason: 'stop' };
+    // Images are base64 without a data: prefix (Go decodes them into bytes when it reads the body).
+    for (const image of images) {
+      const text = String(image);
+      if (!isBase64(text)) {
+        const at = [...text].findIndex((character) => !/[A-Za-z0-9+/=]/.test(character));
+        return {
+          refusal: { status: 400, body: { error: `illegal base64 data at input byte ${Math.max(at, 0)}` } },
+        };
+      }
+    }
+    if (images.length > 0 && !models.takesImages(route.model))
+      return {
+        refusal: {
+          status: 500,
+          body: {
+            error:
+              'Failed to create new sequence: failed to process inputs: this model is missing data required for image input',
+          },
+        },
+      };
+    // With `format`, decoding is held to JSON: a model that meant to call a tool writes the call as text.
+    if (!format) return undefined;
+    return {
+      constrain: (plan) => {
+        if (plan.toolCalls.length === 0) return plan;
+        const text = JSON.stringify(
+          plan.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
+        );
+        return { ...plan, text: plan.text || text, toolCalls: [], finishReason: 'stop' };
+      },
+    };
   },
   errorResponse(kind, model) {
     const [status, message] = errors[kind];

@@ -1,5 +1,5 @@
 import { type AnswerPlan, chunkText, visibleContent } from './answer-plan.ts';
-import { type FakeProtocol, fakeEmbedding, fakeEmbeddingTokens, sse } from './fake-protocol.ts';
+import { type FakeProtocol, fakeEmbedding, fakeEmbeddingTokens, refused, sse } from './fake-protocol.ts';
 import { openaiRequestRejection } from './openai-request-rules.ts';
 
 const finishReasons = {
@@ -145,7 +145,8 @@ export const openaiFakeProtocol: FakeProtocol = {
       'data: {"id":"chatcmpl-fake","choices":[{"delta":\n\n',
     ];
   },
-  validate: (route, body) => (route.kind === 'embed' ? undefined : openaiRequestRejection(body)),
+  review: (route, body, models) =>
+    route.kind === 'embed' ? undefined : refused(openaiRequestRejection(body, models)),
   embedBody(body, model) {
     const request = body as { input: string | string[]; dimensions?: number };
     const inputs = typeof request.input === 'string' ? [request.input] : request.input;

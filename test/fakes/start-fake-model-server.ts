@@ -5,7 +5,7 @@ import type { ProviderApi } from '../../src/contracts/pyramid-config.ts';
 import { planAnswer } from './answer-plan.ts';
 import { anthropicFakeProtocol } from './anthropic-fake-protocol.ts';
 import type { FakeBehaviour, RecordedRequest } from './fake-behaviour.ts';
-import { errorKindForStatus, type FakeProtocol } from './fake-protocol.ts';
+import { errorKindForStatus, type FakeModels, type FakeProtocol } from './fake-protocol.ts';
 import { googleFakeProtocol } from './google-fake-protocol.ts';
 import { ollamaFakeProtocol } from './ollama-fake-protocol.ts';
 import { openaiFakeProtocol } from './openai-fake-protocol.ts';
@@ -43,13 +43,18 @@ const protocols: Record<ProviderApi, FakeProtocol> = {
 
 /**
  * Starts a fake model server for `api` on 127.0.0.1 and a free port, or on `port` (a fake closed and
- * started again on its old port is a provider that refused connections for a while).
+ * started again on its old port is a provider that refused connections for a while). Every model takes
+ * images unless named in `textOnlyModels`.
  */
 export async function startFakeModelServer(options: {
   api: ProviderApi;
   port?: number;
+  /** Models that refuse image input the way the real API does for a text-only model (default: none). */
+  textOnlyModels?: string[];
 }): Promise<FakeModelServer> {
   const protocol = protocols[options.api];
+  const textOnly = new Set(options.textOnlyModels ?? []);
+  const facts: FakeModels = { takesImages: (model) => !textOnly.has(model) };
   const requests: RecordedRequest[] = [];
   const queue: FakeBehaviour[] = [];
   let fallback: FakeBehaviour = {};
@@ -93,8 +98,9 @@ export async function startFakeModelServer(options: {
         { error: { message: `no route ${request.method} ${url.pathname}` } },
         extraHeaders,
       );
-    const rejected = route.kind === 'models' ? undefined : protocol.validate?.(route, body);
-    if (rejected) return sendJson(response, rejected.status, rejected.body, extraHeaders);
+    const verdict = route.kind === 'models' ? undefined : protocol.review?.(route, body, facts);
+    if (verdict && 'refusal' in verdict)
+      return sendJson(response, verdict.refusal.status, verdict.refusal.body, extraHeaders);
     const status = behaviour.status ?? 200;
     if (behaviour.error || status >= 400) {
       const canned = protocol.errorResponse(behaviour.error ?? errorKindForStatus(status), route.model);
@@ -106,10 +112,8 @@ export async function startFakeModelServer(options: {
     if (route.kind === 'models') return sendJson(response, status, protocol.modelsBody(models), extraHeaders);
     if (route.kind === 'embed')
       return sendJson(response, status, protocol.embedBody?.(body, route.model), extraHeaders);
-    const refusal = protocol.refuse?.(body);
-    if (refusal) return sendJson(response, refusal.status, refusal.body, extraHeaders);
     const planned = planAnswer(behaviour, route.model);
-    const plan = protocol.constrain ? protocol.constrain(planned, body) : planned;
+    const plan = verdict && 'constrain' in verdict ? verdict.constrain(planned) : planned;
     if (route.kind === 'generate') {
       if (behaviour.malformed)
         return sendText(response, status, '{"id": "broken", "choices": [', {

@@ -220,4 +220,85 @@ describe('the official @anthropic-ai/sdk against the gateway', () => {
     });
     await assert.rejects(stream.finalMessage(), /stream broke after it started/);
   });
+
+  test('messages.stream with thinking: thinking_delta events, a signature_delta, then the text; the final message has both blocks', async () => {
+    gw.local.enqueue({ reasoning: 'The invoice total looks doubled.', text: 'billing', chunkSize: 6 });
+    const stream = client.messages.stream({
+      model: 'auto',
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [{ role: 'user', content: 'My invoice is wrong' }],
+    });
+    const thinking: string[] = [];
+    const signatures: string[] = [];
+    const order: string[] = [];
+    stream.on('thinking', (delta) => thinking.push(delta));
+    stream.on('signature', (signature) => signatures.push(signature));
+    stream.on('streamEvent', (event) => {
+      if (event.type === 'content_block_delta') order.push(event.delta.type);
+    });
+    const final = await stream.finalMessage();
+    assert.equal(thinking.join(''), 'The invoice total looks doubled.');
+    assert.equal(signatures.length, 1);
+    assert.equal(order[0], 'thinking_delta');
+    assert.ok(order.indexOf('signature_delta') < order.indexOf('text_delta'), order.join(', '));
+    assert.deepEqual(
+      final.content.map((block) => block.type),
+      ['thinking', 'text'],
+    );
+    const [block] = final.content;
+    assert.ok(block.type === 'thinking');
+    assert.equal(block.thinking, 'The invoice total looks doubled.');
+    assert.equal(block.signature, signatures[0]);
+  });
+
+  test('messages.create with thinking: a thinking block before the text; without thinking, none', async () => {
+    gw.local.enqueue({ reasoning: 'Money words.', text: 'billing' });
+    const withThinking = await client.messages.create({
+      model: 'auto',
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [{ role: 'user', content: 'My invoice is wrong' }],
+    });
+    assert.deepEqual(
+      withThinking.content.map((block) => block.type),
+      ['thinking', 'text'],
+    );
+    assert.equal(
+      withThinking.content[0].type === 'thinking' && withThinking.content[0].thinking,
+      'Money words.',
+    );
+    gw.local.enqueue({ reasoning: 'Money words.', text: 'billing', chunkSize: 4 });
+    const events: string[] = [];
+    const stream = client.messages.stream({
+      model: 'auto',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'My invoice is wrong' }],
+    });
+    stream.on('streamEvent', (event) => {
+      if (event.type === 'content_block_start') events.push(event.content_block.type);
+    });
+    const final = await stream.finalMessage();
+    assert.deepEqual(events, ['text'], 'no thinking asked for, none shown');
+    assert.deepEqual(
+      final.content.map((block) => block.type),
+      ['text'],
+    );
+  });
+
+  test("thinking streams only from the model that answers: an escalated attempt's reasoning never shows", async () => {
+    gw.local.enqueue({ emptyWithReasoning: true });
+    gw.cloud.enqueue({ reasoning: 'Second look: a refund.', text: 'billing', chunkSize: 5 });
+    const stream = client.messages.stream({
+      model: 'auto',
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 4096 },
+      messages: [{ role: 'user', content: 'My invoice is wrong' }],
+    });
+    const thinking: string[] = [];
+    stream.on('thinking', (delta) => thinking.push(delta));
+    const final = await stream.finalMessage();
+    assert.equal(final.model, 'cloud-model');
+    assert.equal(thinking.join(''), 'Second look: a refund.');
+  });
 });

@@ -54,18 +54,26 @@ describe('bad input gets OpenAI-style errors, and never crashes the gateway', ()
           model: 'auto',
           messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }],
         },
+        'messages[0].content[0].image_url.url',
+        /expected an http\(s\) URL or a base64 data URL/,
+      ],
+      [
+        {
+          model: 'auto',
+          messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x' } }] }],
+        },
         'messages[0].content[0]',
-        /only text parts/,
+        /text parts are supported, and image_url parts in user messages/,
       ],
       [
         { model: 'auto', messages: [{ role: 'user', content: null }] },
         'messages[0].content',
-        /'messages\[0\]\.content': expected a string, or an array of text parts/,
+        /'messages\[0\]\.content': expected a string, or an array of content parts/,
       ],
       [
         { model: 'auto', messages: [{ role: 'user', content: [{ text: 'no type' }] }] },
         'messages[0].content',
-        /expected a string, or an array of text parts/,
+        /expected a string, or an array of content parts/,
       ],
       [
         { model: 'auto', messages: [{ role: 'user', content: [{ type: 'text' }] }] },

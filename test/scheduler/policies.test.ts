@@ -4,6 +4,7 @@ import { defineJob } from '../../src/config/define-job.ts';
 import { parseConfig } from '../../src/config/parse-config.ts';
 import type { ChatRequest } from '../../src/contracts/chat-request.ts';
 import { ConfigError } from '../../src/contracts/errors/config-error.ts';
+import { messageText } from '../../src/contracts/message.ts';
 import { openInlineStores } from '../../src/store/index.ts';
 import { waitFor } from '../delivery/wait-for.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/start-fake-model-server.ts';
@@ -132,7 +133,7 @@ describe('overlap, catch-up, concurrency and subagents', () => {
   test('subagent fan-out: two parents each spawn 6 subagents; at most 4 subagents at once, no deadlock with both agent slots waiting', async () => {
     let subActive = 0;
     let subPeak = 0;
-    const isSub = (request: ChatRequest) => request.messages[0].content.includes('You are a subagent');
+    const isSub = (request: ChatRequest) => messageText(request.messages[0]).includes('You are a subagent');
     const spawn = (label: string) => ({
       toolCalls: [
         {

@@ -154,7 +154,14 @@ describe('createSqliteHistoryPruner', () => {
       { transcriptsMs: 30 * day, runsMs: 30 * day, deliveriesMs: 30 * day, ledgerMs: 30 * day, everyMs: 1 },
       now,
     );
-    const expected = { sessions: 2, sessionMessages: 4, runs: 2, deliveries: 2, ledgerRequests: 1 };
+    const expected = {
+      sessions: 2,
+      sessionMessages: 4,
+      runs: 2,
+      deliveries: 2,
+      ledgerRequests: 1,
+      responses: 0,
+    };
     assert.deepEqual(await pruner.count(cutoffs), expected, 'a dry run counts what the prune removes');
     assert.equal(count(db, 'runs'), 6, 'counting removed nothing');
     assert.deepEqual(await pruneHistory(pruner, cutoffs), expected);
@@ -233,4 +240,11 @@ describe('createSqliteHistoryPruner', () => {
   });
 });
 
-const zeroCounts = { sessions: 0, sessionMessages: 0, runs: 0, deliveries: 0, ledgerRequests: 0 };
+const zeroCounts = {
+  sessions: 0,
+  sessionMessages: 0,
+  runs: 0,
+  deliveries: 0,
+  ledgerRequests: 0,
+  responses: 0,
+};

@@ -654,8 +654,16 @@ export function storeContract(
           runs: 1,
           deliveries: 1,
           ledgerRequests: 0,
+          responses: 0,
         });
-        const total = { sessions: 0, sessionMessages: 0, runs: 0, deliveries: 0, ledgerRequests: 0 };
+        const total = {
+          sessions: 0,
+          sessionMessages: 0,
+          runs: 0,
+          deliveries: 0,
+          ledgerRequests: 0,
+          responses: 0,
+        };
         for (let done = false; !done; ) {
           const batch = await pruner.pruneBatch(cutoffs);
           for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += batch.counts[key];
@@ -667,6 +675,7 @@ export function storeContract(
           runs: 1,
           deliveries: 1,
           ledgerRequests: 0,
+          responses: 0,
         });
         assert.equal(await sessions.get('old'), undefined);
         assert.deepEqual(await sessions.messages('old'), []);
@@ -693,6 +702,36 @@ export function storeContract(
         assert.equal(removed, 1);
         assert.equal(await ledger.get('old'), undefined);
         assert.ok(await ledger.get('new'));
+      },
+    );
+
+    withStores(
+      'pruner: stored responses past responsesBefore go, in batches; newer ones and other kinds stay',
+      async ({ pruner, responses, ledger }) => {
+        for (let index = 0; index < 150; index++)
+          await responses.put({
+            id: `old_${index}`,
+            createdAt: 1000 + index,
+            conversation: [],
+            response: {},
+          });
+        await responses.put({ id: 'new', createdAt: 9000, conversation: [], response: {} });
+        await ledger.insert(request('kept', 1000, 1), []);
+        const cutoffs = { responsesBefore: 5000 };
+        assert.equal((await pruner.count(cutoffs)).responses, 150);
+        let removed = 0;
+        let batches = 0;
+        for (let done = false; !done; batches++) {
+          const batch = await pruner.pruneBatch(cutoffs);
+          removed += batch.counts.responses;
+          done = batch.done;
+        }
+        assert.equal(removed, 150);
+        assert.ok(batches >= 2, 'a backlog goes in more than one short transaction');
+        assert.equal(await responses.get('old_0'), undefined);
+        assert.equal(await responses.get('old_149'), undefined);
+        assert.ok(await responses.get('new'));
+        assert.ok(await ledger.get('kept'), 'no ledger cutoff: the ledger is untouched');
       },
     );
 

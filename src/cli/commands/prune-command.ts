@@ -13,13 +13,16 @@ const kinds: { label: string; cutoff: keyof PruneCutoffs; counted: (keyof PruneC
   { label: 'runs', cutoff: 'runsBefore', counted: ['runs'] },
   { label: 'deliveries', cutoff: 'deliveriesBefore', counted: ['deliveries'] },
   { label: 'ledger requests', cutoff: 'ledgerBefore', counted: ['ledgerRequests'] },
+  { label: 'stored responses', cutoff: 'responsesBefore', counted: ['responses'] },
 ];
 
 /** `pyramid prune [--dry-run] [--json]`: removes finished history past `retention:` now (pyramid start does it hourly). */
 export function registerPruneCommand(program: Command, io: CliIo): void {
   program
     .command('prune')
-    .description('remove finished history past retention: (transcripts, runs, deliveries, ledger) now')
+    .description(
+      'remove finished history past retention: (transcripts, runs, deliveries, ledger, stored responses) now',
+    )
     .option('--dry-run', 'only count what would be removed')
     .option('--json', 'print { dryRun, cutoffs, counts } as JSON')
     .action(async (options: { dryRun?: boolean; json?: boolean }, command: Command) => {

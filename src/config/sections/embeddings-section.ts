@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { didYouMean } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 
+/** The protocols with an embeddings endpoint Pyramid speaks (Anthropic has none). */
+const embeddingApis = ['ollama', 'openai-completions', 'google-generative-ai'];
+
 const schema = z
   .array(z.string().min(1))
   .optional()
@@ -22,6 +25,12 @@ export const embeddingsSection: ConfigSection<typeof schema, string[] | undefine
         issues.push({
           path: [position],
           message: `unknown model "${model}"${didYouMean(model, names.models)}: define it under models`,
+        });
+      const api = names.modelApis?.get(model);
+      if (api !== undefined && !embeddingApis.includes(api))
+        issues.push({
+          path: [position],
+          message: `model "${model}" is served by an ${api} provider, which has no embeddings endpoint: list models of an ${embeddingApis.join(', ')} provider`,
         });
       if (seen.has(model)) issues.push({ path: [position], message: `model "${model}" is listed twice` });
       seen.add(model);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ModelConfig, structuredOutputModes } from '../../contracts/pyramid-config.ts';
+import { type ModelConfig, modelInputs, structuredOutputModes } from '../../contracts/pyramid-config.ts';
 import { didYouMean } from '../closest-name.ts';
 import type { ConfigSection, SectionIssue } from '../config-section.ts';
 import { nameSchema, positiveInteger } from '../names.ts';
@@ -43,6 +43,13 @@ const modelSchema = z
       .default('native')
       .describe(
         "How a JSON Schema asked for reaches the model: native (the protocol's own schema field), json (JSON mode only, for servers that reject schemas, such as DeepSeek), none (nothing sent). Pyramid checks the answer against the schema in every case.",
+      ),
+    input: z
+      .array(z.enum(modelInputs, { error: `expected one of ${modelInputs.join(', ')}` }))
+      .refine((inputs) => inputs.includes('text'), { error: 'must include text' })
+      .default(['text'])
+      .describe(
+        'What the model takes: [text] (the default) or [text, image] for a vision model. Requests with images go only to models that declare image.',
       ),
     cost: costSchema,
   })
@@ -105,6 +112,7 @@ export const modelsSection: ConfigSection<typeof schema, Record<string, ModelCon
         ...(model.maxTokens === undefined ? {} : { maxTokens: model.maxTokens }),
         ...(model.contextWindow === undefined ? {} : { contextWindow: model.contextWindow }),
         ...(model.structuredOutput === 'native' ? {} : { structuredOutput: model.structuredOutput }),
+        ...(model.input.includes('image') ? { input: [...new Set(model.input)] } : {}),
         cost: {
           input: model.cost.input,
           output: model.cost.output,

@@ -9,6 +9,7 @@ export const defaultRetention = {
   runs: '180d',
   deliveries: '90d',
   ledger: 'forever',
+  responses: '30d',
   every: '1h',
 } as const;
 
@@ -44,6 +45,11 @@ const schema = z
     ledger: keep('ledger rows')
       .default(defaultRetention.ledger)
       .describe('Ledger requests and attempts; usage reports and spend caps read them (default: forever).'),
+    responses: keep('stored Responses API responses')
+      .default(defaultRetention.responses)
+      .describe(
+        'Responses kept for previous_response_id and GET /v1/responses/{id} (store: true, the default), counted from when they were created.',
+      ),
     every: durationSchema('How often pyramid start prunes.').default(defaultRetention.every),
   })
   .default(defaultRetention)
@@ -59,7 +65,7 @@ export const retentionSection: ConfigSection<typeof schema, RetentionConfig> = {
   check(raw) {
     const issues: SectionIssue[] = [];
     if (typeof raw !== 'object' || raw === null) return issues;
-    for (const key of ['transcripts', 'runs', 'deliveries', 'ledger'] as const) {
+    for (const key of ['transcripts', 'runs', 'deliveries', 'ledger', 'responses'] as const) {
       const value = (raw as Record<string, unknown>)[key];
       if (typeof value !== 'string' && typeof value !== 'number') continue;
       if (value === 'forever') continue;
@@ -84,11 +90,13 @@ export const retentionSection: ConfigSection<typeof schema, RetentionConfig> = {
     const runsMs = kept(retention.runs);
     const deliveriesMs = kept(retention.deliveries);
     const ledgerMs = kept(retention.ledger);
+    const responsesMs = kept(retention.responses);
     return {
       ...(transcriptsMs === undefined ? {} : { transcriptsMs }),
       ...(runsMs === undefined ? {} : { runsMs }),
       ...(deliveriesMs === undefined ? {} : { deliveriesMs }),
       ...(ledgerMs === undefined ? {} : { ledgerMs }),
+      ...(responsesMs === undefined ? {} : { responsesMs }),
       everyMs: parseDuration(retention.every),
     };
   },

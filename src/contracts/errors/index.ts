@@ -9,6 +9,7 @@ export { ContentFilteredError } from './content-filtered-error.ts';
 export { ContextTooLongError } from './context-too-long-error.ts';
 export { DeliveryError, type DeliveryErrorCode } from './delivery-error.ts';
 export { FileReadError, type FileReadProblem } from './file-read-error.ts';
+export { ImagesUnsupportedError } from './images-unsupported-error.ts';
 export { InternalError } from './internal-error.ts';
 export { InvalidQueryError } from './invalid-query-error.ts';
 export { MalformedResponseError } from './malformed-response-error.ts';

@@ -1,9 +1,11 @@
 import type { ChatStreamEvent } from '../../contracts/chat-result.ts';
 import { anthropicErrorType } from './anthropic-error-body.ts';
-import { anthropicStopReason, anthropicUsage } from './anthropic-shapes.ts';
+import { anthropicStopReason, anthropicUsage, thinkingSignature } from './anthropic-shapes.ts';
 
 export type AnthropicStreamOptions = {
   id: string;
+  /** Signs the thinking blocks (see thinkingSignature). */
+  requestId: string;
   model: string;
   onFirstToken: () => void;
   cancel: () => void;
@@ -14,7 +16,8 @@ export type AnthropicStreamOptions = {
 };
 
 /**
- * The Messages event stream: `message_start`, `ping`, a text block (`text_delta`s), one `tool_use`
+ * The Messages event stream: `message_start`, `ping`, a thinking block when the request asked for
+ * thinking and the model reasoned (`thinking_delta`s, then a `signature_delta`), a text block (`text_delta`s), one `tool_use`
  * block per call (its arguments as one `input_json_delta`), `message_delta` with the stop reason and
  * usage, `message_stop`. A failure after the start is an `error` event, never a silent truncation.
  */
@@ -26,7 +29,8 @@ export function anthropicEventStream(
   const event = (type: string, data: Record<string, unknown>) =>
     encoder.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   let index = 0;
-  let textOpen = false;
+  /** The content block being streamed, if any (tool_use blocks open and close at once). */
+  let open: 'thinking' | 'text' | undefined;
   let sentToken = false;
   let ended = false;
   const end = () => {
@@ -34,11 +38,30 @@ export function anthropicEventStream(
     ended = true;
     options.end();
   };
-  const closeText = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (!textOpen) return;
+  const close = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (!open) return;
+    if (open === 'thinking')
+      controller.enqueue(
+        event('content_block_delta', {
+          index,
+          delta: { type: 'signature_delta', signature: thinkingSignature(options.requestId) },
+        }),
+      );
     controller.enqueue(event('content_block_stop', { index }));
-    textOpen = false;
+    open = undefined;
     index++;
+  };
+  const openBlock = (controller: ReadableStreamDefaultController<Uint8Array>, kind: 'thinking' | 'text') => {
+    if (open === kind) return;
+    close(controller);
+    controller.enqueue(
+      event('content_block_start', {
+        index,
+        content_block:
+          kind === 'text' ? { type: 'text', text: '' } : { type: 'thinking', thinking: '', signature: '' },
+      }),
+    );
+    open = kind;
   };
   const error = (type: string, message: string) => event('error', { error: { type, message } });
   return new ReadableStream<Uint8Array>({
@@ -76,22 +99,25 @@ export function anthropicEventStream(
         return;
       }
       const value = next.value;
-      if ((value.type === 'text-delta' || value.type === 'tool-call') && !sentToken) {
+      if (
+        (value.type === 'text-delta' || value.type === 'reasoning-delta' || value.type === 'tool-call') &&
+        !sentToken
+      ) {
         sentToken = true;
         options.onFirstToken();
       }
-      if (value.type === 'text-delta') {
-        if (!textOpen) {
-          controller.enqueue(
-            event('content_block_start', { index, content_block: { type: 'text', text: '' } }),
-          );
-          textOpen = true;
-        }
+      if (value.type === 'reasoning-delta') {
+        openBlock(controller, 'thinking');
+        controller.enqueue(
+          event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: value.text } }),
+        );
+      } else if (value.type === 'text-delta') {
+        openBlock(controller, 'text');
         controller.enqueue(
           event('content_block_delta', { index, delta: { type: 'text_delta', text: value.text } }),
         );
       } else if (value.type === 'tool-call') {
-        closeText(controller);
+        close(controller);
         const { id, name, arguments: input } = value.toolCall;
         controller.enqueue(
           event('content_block_start', { index, content_block: { type: 'tool_use', id, name, input: {} } }),
@@ -105,7 +131,7 @@ export function anthropicEventStream(
         controller.enqueue(event('content_block_stop', { index }));
         index++;
       } else if (value.type === 'done') {
-        closeText(controller);
+        close(controller);
         controller.enqueue(
           event('message_delta', {
             delta: { stop_reason: anthropicStopReason(value.result.finishReason), stop_sequence: null },

@@ -30,6 +30,13 @@ export function anthropicToolUse(toolCall: ToolCall) {
   return { type: 'tool_use', id: toolCall.id, name: toolCall.name, input: parseInput(toolCall.arguments) };
 }
 
+/**
+ * The `signature` of a thinking block. Pyramid's, not Anthropic's (the thinking may come from any
+ * model): clients keep it opaque, and a thinking block sent back is never replayed upstream.
+ */
+export const thinkingSignature = (requestId: string): string =>
+  Buffer.from(`pyramid-thinking:${requestId}`).toString('base64');
+
 /** The `message` object for a finished result; `model` is the model that answered. */
 export function anthropicMessage(result: ChatResult) {
   return {
@@ -38,6 +45,15 @@ export function anthropicMessage(result: ChatResult) {
     role: 'assistant',
     model: result.model,
     content: [
+      ...(result.reasoning
+        ? [
+            {
+              type: 'thinking',
+              thinking: result.reasoning,
+              signature: thinkingSignature(result.requestId),
+            },
+          ]
+        : []),
       ...(result.text ? [{ type: 'text', text: result.text }] : []),
       ...result.toolCalls.map(anthropicToolUse),
     ],

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { CallParameters } from '../../contracts/call-parameters.ts';
-import type { ChatMessage, ResponseFormat, ToolCall, ToolDefinition } from '../../contracts/message.ts';
+import type {
+  ChatMessage,
+  ImageInput,
+  ResponseFormat,
+  ToolCall,
+  ToolDefinition,
+  UserContentPart,
+} from '../../contracts/message.ts';
 import type { ReasoningLevel } from '../../contracts/model-call.ts';
 import { GatewayHttpError } from '../gateway-http-error.ts';
 import { parseRequestBody } from '../parse-request-body.ts';
@@ -15,6 +22,8 @@ export type ParsedMessages = {
   tools?: ToolDefinition[];
   parameters?: CallParameters;
   reasoning?: ReasoningLevel;
+  /** `thinking` enabled (or adaptive): the answer carries thinking blocks when the model reasons. */
+  thinking: boolean;
   stream: boolean;
   /** Fields accepted but carried by no protocol (`top_k`), reported as dropped. */
   dropped: string[];
@@ -106,10 +115,15 @@ export function parseMessagesBody(input: unknown): ParsedMessages {
       messages.push({ role: 'assistant', content: text, ...(toolCalls.length ? { toolCalls } : {}) });
       return;
     }
-    let text = '';
+    const parts: UserContentPart[] = [];
     blocks.forEach((entry, position) => {
-      if (entry.type === 'text') text += String(entry.text ?? '');
-      else if (entry.type === 'tool_result') {
+      if (entry.type === 'text') {
+        const last = parts.at(-1);
+        if (last?.type === 'text') last.text += String(entry.text ?? '');
+        else parts.push({ type: 'text', text: String(entry.text ?? '') });
+      } else if (entry.type === 'image') {
+        parts.push({ type: 'image', image: imageSource(entry.source, `${param}.${position}.source`) });
+      } else if (entry.type === 'tool_result') {
         const id = String(entry.tool_use_id ?? '');
         if (!id) throw invalid(`${param}.${position}.tool_use_id`, 'Field required');
         messages.push({
@@ -120,7 +134,11 @@ export function parseMessagesBody(input: unknown): ParsedMessages {
         });
       } else throw unsupported(`${param}.${position}`, entry.type);
     });
-    if (text) messages.push({ role: 'user', content: text });
+    if (parts.some((part) => part.type === 'image')) messages.push({ role: 'user', content: parts });
+    else {
+      const text = parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      if (text) messages.push({ role: 'user', content: text });
+    }
   });
 
   const tools = request.tools?.map((tool, index): ToolDefinition => {
@@ -156,6 +174,7 @@ export function parseMessagesBody(input: unknown): ParsedMessages {
     ...(tools?.length ? { tools } : {}),
     ...(Object.keys(parameters).length ? { parameters } : {}),
     reasoning: thinkingLevel(request.thinking),
+    thinking: request.thinking !== undefined && request.thinking.type !== 'disabled',
     stream: request.stream === true,
     dropped: request.top_k !== undefined ? ['top_k'] : [],
   };
@@ -185,6 +204,32 @@ function toolResultText(value: unknown, param: string): string {
     .join('');
 }
 
+const mediaTypes = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+/** An image block's source: `base64` (one of Anthropic's four media types) or `url`. */
+function imageSource(source: unknown, param: string): ImageInput {
+  const value = (source ?? {}) as Record<string, unknown>;
+  if (value.type === 'base64') {
+    if (!mediaTypes.has(String(value.media_type)))
+      throw invalid(
+        `${param}.media_type`,
+        "Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'",
+      );
+    if (typeof value.data !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value.data))
+      throw invalid(`${param}.data`, 'expected base64 image data');
+    return { kind: 'base64', mediaType: String(value.media_type), data: value.data };
+  }
+  if (value.type === 'url') {
+    if (typeof value.url !== 'string' || !/^https?:\/\//i.test(value.url))
+      throw invalid(`${param}.url`, 'expected an http(s) URL');
+    return { kind: 'url', url: value.url };
+  }
+  throw invalid(
+    `${param}.type`,
+    `image source type '${String(value.type)}' is not supported (base64 and url are; Pyramid keeps no files)`,
+  );
+}
+
 function invalid(param: string, message: string): GatewayHttpError {
   return new GatewayHttpError(400, 'invalid_request_error', 'invalid_request', `${param}: ${message}`, {
     param,
@@ -194,6 +239,6 @@ function invalid(param: string, message: string): GatewayHttpError {
 function unsupported(param: string, type: string): GatewayHttpError {
   return invalid(
     param,
-    `content block type '${type}' is not supported here (text, tool_use and tool_result are; images are not yet)`,
+    `content block type '${type}' is not supported here (text, image, tool_use and tool_result are)`,
   );
 }

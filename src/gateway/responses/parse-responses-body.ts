@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { CallParameters } from '../../contracts/call-parameters.ts';
-import type { ChatMessage, ResponseFormat, ToolCall, ToolDefinition } from '../../contracts/message.ts';
+import type {
+  ChatMessage,
+  ResponseFormat,
+  ToolCall,
+  ToolDefinition,
+  UserContentPart,
+} from '../../contracts/message.ts';
 import type { ReasoningLevel } from '../../contracts/model-call.ts';
+import { parseImageUrl } from '../parse-image-url.ts';
 import { invalidParam, parseRequestBody } from '../parse-request-body.ts';
 
 /** A Responses API request in spec terms. `input` is this request's turn only (no instructions, no history). */
@@ -169,11 +176,12 @@ function toMessages(items: Item[]): ChatMessage[] {
     const param = `input[${index}]`;
     const type = entry.type ?? 'message';
     if (type === 'message') {
+      if (entry.role === 'user') {
+        messages.push({ role: 'user', content: userContent(entry.content, `${param}.content`) });
+        return;
+      }
       const text = contentText(entry.content, `${param}.content`);
       switch (entry.role) {
-        case 'user':
-          messages.push({ role: 'user', content: text });
-          return;
         case 'system':
         case 'developer':
           messages.push({ role: 'system', content: text });
@@ -233,6 +241,25 @@ export function withToolNames(conversation: ChatMessage[]): ChatMessage[] {
   );
 }
 
+/** A user message's content: its text, or parts in order when it has `input_image` parts. */
+function userContent(content: unknown, param: string): string | UserContentPart[] {
+  if (!Array.isArray(content) || !content.some((entry) => (entry as Item)?.type === 'input_image'))
+    return contentText(content, param);
+  return content.map((entry, index): UserContentPart => {
+    const value = entry as Item;
+    if (value?.type !== 'input_image') return { type: 'text', text: contentText([entry], param) };
+    if (value.file_id !== undefined && value.file_id !== null)
+      throw invalidParam(
+        `${param}[${index}].file_id`,
+        `Invalid value for '${param}[${index}]': file_id images are not supported (Pyramid keeps no files); send image_url as an https or data: URL.`,
+      );
+    return {
+      type: 'image',
+      image: parseImageUrl(value.image_url, `${param}[${index}].image_url`, value.detail),
+    };
+  });
+}
+
 function contentText(content: unknown, param: string): string {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
@@ -245,7 +272,7 @@ function contentText(content: unknown, param: string): string {
       if (type !== 'input_text' && type !== 'output_text' && type !== 'text')
         throw invalidParam(
           `${param}[${index}]`,
-          `Unsupported content part type '${type}' at '${param}[${index}]': only text parts are supported.`,
+          `Unsupported content part type '${type}' at '${param}[${index}]': text parts are supported, and input_image parts in user messages.`,
         );
       return parsed.success ? (parsed.data.text ?? '') : '';
     })

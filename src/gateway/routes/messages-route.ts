@@ -1,6 +1,12 @@
 import type { Hono } from 'hono';
 import type { ChatRequest } from '../../contracts/chat-request.ts';
-import type { ChatMessage, ToolDefinition } from '../../contracts/message.ts';
+import {
+  type ChatMessage,
+  imageTokenEstimate,
+  messageImages,
+  messageText,
+  type ToolDefinition,
+} from '../../contracts/message.ts';
 import { anthropicEventStream } from '../anthropic/anthropic-event-stream.ts';
 import { anthropicMessage } from '../anthropic/anthropic-shapes.ts';
 import { parseMessagesBody } from '../anthropic/parse-messages-body.ts';
@@ -38,6 +44,7 @@ export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): v
       parameters: parsed.parameters,
       ...(gateway.strictParams ? { strictParameters: true } : {}),
       reasoning: parsed.reasoning,
+      ...(parsed.thinking ? { includeReasoning: true } : {}),
       callerTag: c.get('caller').name,
       requestId,
       signal: routed.signal,
@@ -55,6 +62,7 @@ export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): v
     const { start, iterator } = await routed.stream(request);
     const body = anthropicEventStream(iterator, {
       id: `msg_${requestId}`,
+      requestId,
       model: start.model,
       onFirstToken: () => metrics.observeTimeToFirstToken(start.model, (now() - receivedAt) / 1000),
       cancel: routed.cancel,
@@ -80,13 +88,14 @@ export function messagesRoute(app: Hono<GatewayEnv>, context: GatewayContext): v
 
 /**
  * An estimate, not a count: the models behind the pyramid use different tokenizers, and which one
- * answers is decided later. About four characters a token, plus a few per message and tool.
+ * answers is decided later. About four characters a token, plus a few per message and tool, and
+ * `imageTokenEstimate` per image.
  */
 function estimateTokens(messages: ChatMessage[], tools: ToolDefinition[] | undefined): number {
   let characters = 0;
   let overhead = 0;
   for (const message of messages) {
-    characters += message.content.length;
+    characters += messageText(message).length;
     if (message.role === 'assistant')
       for (const call of message.toolCalls ?? []) characters += call.name.length + call.arguments.length;
     overhead += 4;
@@ -95,5 +104,5 @@ function estimateTokens(messages: ChatMessage[], tools: ToolDefinition[] | undef
     characters += JSON.stringify(tool).length;
     overhead += 8;
   }
-  return Math.ceil(characters / 4) + overhead;
+  return Math.ceil(characters / 4) + overhead + messageImages(messages).length * imageTokenEstimate;
 }

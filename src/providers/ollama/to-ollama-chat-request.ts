@@ -1,4 +1,5 @@
 import type { ChatRequest, Message } from 'ollama';
+import { messageText, type UserContentPart } from '../../contracts/message.ts';
 import type { ModelCall } from '../../contracts/model-call.ts';
 import type { ModelConfig } from '../../contracts/pyramid-config.ts';
 import { dropFormatWithTools } from '../drop-format-with-tools.ts';
@@ -10,6 +11,8 @@ import { ollamaThinkOption } from './ollama-think-option.ts';
  * Converts a spec call to an Ollama `/api/chat` request (without `stream`). A schema goes in `format`
  * (Ollama constrains decoding to it); `structuredOutput: json` sends `"json"`, `none` nothing.
  * `tool_choice: none` leaves the tools out; stop, top_p, seed and the penalties go in `options`.
+ * Images go in the message's `images` as bare base64 (Ollama has no image URLs: the plan skips
+ * Ollama models for a request that has one).
  */
 export function toOllamaChatRequest(call: ModelCall, model: ModelConfig): ChatRequest {
   // `format` constrains decoding to JSON, which keeps a model from emitting tool calls: never both.
@@ -39,6 +42,10 @@ export function toOllamaChatRequest(call: ModelCall, model: ModelConfig): ChatRe
                 }
               : {}),
           };
+        case 'user':
+          return typeof message.content === 'string'
+            ? { role: 'user', content: message.content }
+            : { role: 'user', content: messageText(message), images: ollamaImages(message.content) };
         default:
           return { role: message.role, content: message.content };
       }
@@ -76,3 +83,12 @@ function ollamaFormat(call: ModelCall, model: ModelConfig): string | Record<stri
 
 const toObject = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+
+function ollamaImages(parts: UserContentPart[]): string[] {
+  return parts.flatMap((part) => {
+    if (part.type !== 'image') return [];
+    if (part.image.kind !== 'base64')
+      throw new Error('Ollama takes inline images only (the plan should have skipped this model)');
+    return [part.image.data];
+  });
+}

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../contracts/message.ts';
+import type { ChatMessage, UserContentPart } from '../../contracts/message.ts';
 import type { ModelCall } from '../../contracts/model-call.ts';
 import type { ModelConfig } from '../../contracts/pyramid-config.ts';
 import { resolveMaxTokens } from '../resolve-max-tokens.ts';
@@ -66,8 +66,13 @@ export function toOpenaiChatBody(
 function toOpenaiMessage(message: ChatMessage): Record<string, unknown> {
   switch (message.role) {
     case 'system':
+      return { role: 'system', content: message.content };
     case 'user':
-      return { role: message.role, content: message.content };
+      return {
+        role: 'user',
+        content:
+          typeof message.content === 'string' ? message.content : message.content.map(toOpenaiContentPart),
+      };
     case 'assistant':
       if (!message.toolCalls?.length) return { role: 'assistant', content: message.content };
       return {
@@ -82,6 +87,14 @@ function toOpenaiMessage(message: ChatMessage): Record<string, unknown> {
     default:
       return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
   }
+}
+
+/** A user message part: text, or an image as `image_url` (a URL, or a base64 data URL). */
+function toOpenaiContentPart(part: UserContentPart): Record<string, unknown> {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const { image } = part;
+  const url = image.kind === 'url' ? image.url : `data:${image.mediaType};base64,${image.data}`;
+  return { type: 'image_url', image_url: { url, ...(image.detail ? { detail: image.detail } : {}) } };
 }
 
 /** OpenAI requires a name matching ^[a-zA-Z0-9_-]{1,64}$; others are made to fit. */

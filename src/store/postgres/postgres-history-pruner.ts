@@ -22,6 +22,7 @@ const deliveriesPast = `
   WHERE created_at < $1 AND state <> 'pending'
     AND (run_id IS NULL OR run_id NOT IN (SELECT id FROM runs WHERE delivery_status = 'pending'))`;
 const requestsPast = 'FROM requests WHERE started_at < $1';
+const responsesPast = 'FROM responses WHERE created_at < $1';
 
 type Kind = {
   table: string;
@@ -48,6 +49,7 @@ const kinds: Kind[] = [
     cutoff: 'ledgerBefore',
     counted: 'ledgerRequests',
   },
+  { table: 'responses', key: 'id', past: responsesPast, cutoff: 'responsesBefore', counted: 'responses' },
 ];
 
 /** The PostgreSQL HistoryPruner: `batch` rows of one kind per call, in one transaction; kinds in turn. */
@@ -59,6 +61,7 @@ export function createPostgresHistoryPruner(pool: Pool, options: { batch?: numbe
     runs: 0,
     deliveries: 0,
     ledgerRequests: 0,
+    responses: 0,
   });
   const count = async (sql: string, cutoff: number) =>
     Number((await pool.query(sql, [Math.round(cutoff)])).rows[0].n);
