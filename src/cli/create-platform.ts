@@ -170,6 +170,8 @@ export async function createPlatform(
       createProviderProbe({ provider, fetch: io.fetch, now: io.now }),
     ]),
   );
+  // Several processes on one PostgreSQL store share spend caps (reservations in the database).
+  const shared = stores.shared;
   const router = new Router({
     config,
     adapterFor,
@@ -178,6 +180,9 @@ export async function createPlatform(
     breakers: new BreakerBoard(config.router.breaker, {
       onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),
     }),
+    ...(shared && config.store?.kind === 'postgres'
+      ? { spend: { reservations: shared.spend, leaseMs: config.store.leaseMs } }
+      : {}),
     now: io.now,
   });
   const sessions = stores.sessions;
