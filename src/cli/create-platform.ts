@@ -25,6 +25,7 @@ import { createProviderProbe } from '../providers/create-provider-probe.ts';
 import { createEmbeddingAdapter } from '../providers/embeddings/create-embedding-adapter.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
 import { Router } from '../router/router.ts';
+import { SharedBreakers } from '../router/shared-breakers.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
 import {
   pruneHistory,
@@ -124,6 +125,9 @@ export async function createPlatform(
     ...(io.now ? { now: io.now } : {}),
   });
   let checkpointer: WalCheckpointer | undefined;
+  // Several processes on one PostgreSQL store share spend caps and breakers (see SharedStores).
+  const shared = stores.shared;
+  const now = io.now ?? Date.now;
   const pruner = stores.pruner;
   const ledger = createLedger({ store: stores.ledger, config });
   const deliveryListeners = new Set<(event: OutboxEvent) => void>();
@@ -140,6 +144,7 @@ export async function createPlatform(
       onEvent: (event) => onOutboxEvent(event),
       ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs } : {}),
     },
+    ...(shared ? { claimAlert: (key: string) => shared.breakers.claim(key, processId, now()) } : {}),
   });
   // Built on first use, one per model, with the provider settings of the config in use.
   const adapterOptions = (name: string) => {
@@ -170,16 +175,35 @@ export async function createPlatform(
       createProviderProbe({ provider, fetch: io.fetch, now: io.now }),
     ]),
   );
-  // Several processes on one PostgreSQL store share spend caps (reservations in the database).
-  const shared = stores.shared;
+  // With SQLite a breaker's change is alerted here; on a shared store it goes to the platform first,
+  // and the alert follows the platform's change (heard by every process, sent by the one that claims it).
+  let sharedBreakers: SharedBreakers | undefined;
+  const breakers = new BreakerBoard(config.router.breaker, {
+    onChange: (model, state, reason) =>
+      sharedBreakers
+        ? sharedBreakers.localChanged(model, state, reason)
+        : alerter.breakerChanged(model, state, reason),
+  });
+  if (shared) {
+    sharedBreakers = new SharedBreakers({
+      board: breakers,
+      store: shared.breakers,
+      owner: processId,
+      isModel: (model) => Object.hasOwn(config.models, model),
+      onChange: (model, state, reason, epoch) => alerter.breakerChanged(model, state, reason, epoch),
+      ...(io.now ? { now: io.now } : {}),
+    });
+    // A long-running process follows the platform's breakers; a CLI command (`route explain`, `ask`)
+    // reads them once.
+    if (platformOptions.store === 'worker') sharedBreakers.start();
+    else await sharedBreakers.poll().catch(() => {});
+  }
   const router = new Router({
     config,
     adapterFor,
     embeddingAdapterFor,
     ledger: observedLedger,
-    breakers: new BreakerBoard(config.router.breaker, {
-      onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),
-    }),
+    breakers,
     ...(shared && config.store?.kind === 'postgres'
       ? { spend: { reservations: shared.spend, leaseMs: config.store.leaseMs } }
       : {}),
@@ -283,6 +307,7 @@ export async function createPlatform(
     },
     async close() {
       checkpointer?.stop();
+      sharedBreakers?.stop();
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
       await stores.close();
     },

@@ -25,6 +25,8 @@ export function createDelivery(options: {
   fetch?: typeof fetch;
   now?: () => number;
   outbox?: Partial<OutboxOptions>;
+  /** Several processes sharing a store: breaker alerts are sent by the process that claims them (Alerter's `claim`). */
+  claimAlert?: (key: string) => Promise<boolean>;
 }): DeliveryParts {
   const channels = new Map<string, Channel>();
   for (const config of Object.values(options.channels ?? {})) {
@@ -40,6 +42,11 @@ export function createDelivery(options: {
     ...(options.now ? { now: options.now } : {}),
     ...options.outbox,
   });
-  const alerter = new Alerter({ outbox, config: options.alerts ?? noAlerts, now: options.now });
+  const alerter = new Alerter({
+    outbox,
+    config: options.alerts ?? noAlerts,
+    now: options.now,
+    ...(options.claimAlert ? { claim: options.claimAlert } : {}),
+  });
   return { outbox, alerter, channels };
 }

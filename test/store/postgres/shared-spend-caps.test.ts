@@ -35,13 +35,13 @@ describe('spend caps shared by several processes', { skip: unavailable }, () => 
     // Every answer is 100 output tokens at $100 per million: $0.01, exactly its worst case (max_tokens
     // 100, free input). Slow enough that every request holds its reservation while the others ask.
     fake.setDefault({ text: 'paid answer', usage: { input: 10, output: 100 }, delayMs: 400 });
-    const started: Started[] = [];
-    for (let index = 0; index < 2; index++) {
-      const home = await mkdtemp(join(tmpdir(), 'pyramid-shared-caps-'));
-      homes.push(home);
-      await writeFile(
-        join(home, 'pyramid.yaml'),
-        `providers:
+    const started = await Promise.all(
+      [0, 1].map(async () => {
+        const home = await mkdtemp(join(tmpdir(), 'pyramid-shared-caps-'));
+        homes.push(home);
+        await writeFile(
+          join(home, 'pyramid.yaml'),
+          `providers:
   paid: { api: openai-completions, baseUrl: "${fake.baseUrl}", apiKey: test }
 models:
   m1: { provider: paid, id: m1, cost: { input: 0, output: 100 } }
@@ -52,11 +52,12 @@ gateway:
   auth: { tokens: [{ name: ops, token: "env:ADMIN_TOKEN", scopes: [admin] }] }
 store: { kind: postgres, url: env:DATABASE_URL, lease: 3s }
 `,
-      );
-      const child = await startPyramid({ PYRAMID_HOME: home, DATABASE_URL: url, ADMIN_TOKEN: adminToken });
-      children.push(child);
-      started.push(child);
-    }
+        );
+        const child = await startPyramid({ PYRAMID_HOME: home, DATABASE_URL: url, ADMIN_TOKEN: adminToken });
+        children.push(child);
+        return child;
+      }),
+    );
     const ask = async (index: number) => {
       const response = await fetch(`${started[index % 2].url}/v1/chat/completions`, {
         method: 'POST',
