@@ -13,6 +13,7 @@ import pg from 'pg';
 import { type FakeModelServer, startFakeModelServer } from '../../fakes/start-fake-model-server.ts';
 import { type Started, startPyramid } from '../../gateway/start-pyramid-process.ts';
 import { adminToken } from '../../gateway/start-test-gateway.ts';
+import { allStarted } from './all-started.ts';
 import { type PostgresCluster, postgresUnavailable, startPostgresCluster } from './start-postgres-cluster.ts';
 
 const unavailable = postgresUnavailable();
@@ -80,7 +81,7 @@ describe('breakers shared by several processes', { skip: unavailable }, () => {
     );
     down.setDefault({ text: 'm0 again' });
     up.setDefault({ text: 'm1 answers' });
-    const [first, second] = await Promise.all(
+    const [first, second] = await allStarted(
       [0, 1].map(async () => {
         const home = await mkdtemp(join(tmpdir(), 'pyramid-shared-breakers-'));
         homes.push(home);
