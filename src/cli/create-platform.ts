@@ -26,7 +26,9 @@ import { createModelAdapter } from '../providers/create-model-adapter.ts';
 import { createProviderProbe } from '../providers/create-provider-probe.ts';
 import { createEmbeddingAdapter } from '../providers/embeddings/create-embedding-adapter.ts';
 import { BreakerBoard } from '../router/breaker-board.ts';
+import { createInProcessSpendReservations } from '../router/in-process-spend-reservations.ts';
 import { Router } from '../router/router.ts';
+import { SharedBreakers } from '../router/shared-breakers.ts';
 import { SpendGuard } from '../router/spend-guard.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/index.ts';
 import { loadEnvFile } from '../service/load-env-file.ts';
@@ -144,6 +146,9 @@ export async function createPlatform(
     ...(io.now ? { now: io.now } : {}),
   });
   let checkpointer: WalCheckpointer | undefined;
+  // Several processes on one PostgreSQL store share spend caps and breakers (see SharedStores).
+  const shared = stores.shared;
+  const now = io.now ?? Date.now;
   const pruner = stores.pruner;
   // Prices and baselines from the config in use.
   const ledger = createLedger({
@@ -175,6 +180,7 @@ export async function createPlatform(
       // ... and each holds a few deliveries at a time, so that the processes share a backlog.
       ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs, claimBatch: 5 } : {}),
     },
+    ...(shared ? { claimAlert: (key: string) => shared.breakers.claim(key, processId, now()) } : {}),
   });
   const { outbox, alerter } = delivery;
   // Built on first use, one per model and definition (its entry and its provider's): a reload keeps
@@ -215,12 +221,34 @@ export async function createPlatform(
   let probes: Record<string, ProviderProbe> = Object.fromEntries(
     Object.values(config.providers).map((provider) => [provider.name, probeFor(provider)]),
   );
-  let spendGuard = config.budgets ? new SpendGuard(config.budgets, observedLedger) : undefined;
+  // Spend caps: held in this process's memory over the ledger's spent money, or, on a PostgreSQL store,
+  // in the shared database so that several processes cannot overshoot a cap together.
+  const sharedSpend =
+    shared && config.store?.kind === 'postgres'
+      ? { reservations: shared.spend, leaseMs: config.store.leaseMs }
+      : undefined;
+  const spendGuardFor = (budgets: PyramidConfig['budgets']) =>
+    budgets
+      ? new SpendGuard(budgets, {
+          reservations:
+            sharedSpend?.reservations ??
+            createInProcessSpendReservations(async (sinceMs, callerTag) =>
+              observedLedger.spentSince(sinceMs, callerTag),
+            ),
+          ...(sharedSpend ? { leaseMs: sharedSpend.leaseMs } : {}),
+        })
+      : undefined;
+  let spendGuard = spendGuardFor(config.budgets);
+  // With SQLite a breaker's change is alerted here; on a shared store it goes to the platform first,
+  // and the alert follows the platform's change (heard by every process, sent by the one that claims it).
+  let sharedBreakers: SharedBreakers | undefined;
+  const onBreakerChange = (model: string, state: 'open' | 'closed', reason?: string) =>
+    sharedBreakers
+      ? sharedBreakers.localChanged(model, state, reason)
+      : alerter.breakerChanged(model, state, reason);
   /** A router for `current`; `previous` hands over the breakers of models whose definition is the same. */
   const buildRouter = (current: PyramidConfig, previous?: { config: PyramidConfig; router: Router }) => {
-    const breakers = new BreakerBoard(current.router.breaker, {
-      onChange: (model, state, reason) => alerter.breakerChanged(model, state, reason),
-    });
+    const breakers = new BreakerBoard(current.router.breaker, { onChange: onBreakerChange });
     if (previous && same(previous.config.router.breaker, current.router.breaker)) {
       breakers.adopt(
         previous.router.breakers,
@@ -244,6 +272,20 @@ export async function createPlatform(
     });
   };
   let router = buildRouter(config);
+  if (shared) {
+    sharedBreakers = new SharedBreakers({
+      board: router.breakers,
+      store: shared.breakers,
+      owner: processId,
+      isModel: (model) => Object.hasOwn(config.models, model),
+      onChange: (model, state, reason, epoch) => alerter.breakerChanged(model, state, reason, epoch),
+      ...(io.now ? { now: io.now } : {}),
+    });
+    // A long-running process follows the platform's breakers; a CLI command (`route explain`, `ask`)
+    // reads them once.
+    if (platformOptions.store === 'worker') sharedBreakers.start();
+    else await sharedBreakers.poll().catch(() => {});
+  }
   // For the scheduler's agent turns: each call goes to the router in use at that moment.
   const currentRouter: Pick<Router, 'complete' | 'explain'> = {
     complete: (request) => router.complete(request),
@@ -325,9 +367,9 @@ export async function createPlatform(
         apply() {
           if (applied) return;
           applied = true;
-          if (!same(running.budgets, next.budgets))
-            spendGuard = next.budgets ? new SpendGuard(next.budgets, observedLedger) : undefined;
+          if (!same(running.budgets, next.budgets)) spendGuard = spendGuardFor(next.budgets);
           router = buildRouter(next, { config: running, router });
+          void sharedBreakers?.useBoard(router.breakers).catch(() => {});
           probes = Object.fromEntries(
             Object.values(next.providers).map((provider) => [
               provider.name,
@@ -388,6 +430,7 @@ export async function createPlatform(
     },
     async close() {
       checkpointer?.stop();
+      sharedBreakers?.stop();
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
       await stores.close();
     },

@@ -1,3 +1,4 @@
+import type { BreakerStateStore } from './breaker-state-store.ts';
 import type { DashboardStore } from './dashboard-store.ts';
 import type { DeliveryStore } from './delivery.ts';
 import type { HistoryPruner } from './history-pruner.ts';
@@ -6,6 +7,7 @@ import type { ProcessRegistry } from './process-registry.ts';
 import type { ResponseStore } from './response-store.ts';
 import type { SchedulerStore } from './scheduler-store.ts';
 import type { SessionStore } from './session-store.ts';
+import type { SpendReservationStore } from './spend-reservation-store.ts';
 
 /** Every part's persistence on one store. */
 export type StoreSet = {
@@ -21,6 +23,13 @@ export type StoreSet = {
   processes: ProcessRegistry;
 };
 
+/**
+ * What the processes sharing one store share besides rows: spend-cap reservations and breaker states
+ * (with alert claims). Only a store several processes can share has them (PostgreSQL); with SQLite's
+ * single process they stay in its memory (the router's in-process reservations, its own breakers).
+ */
+export type SharedStores = { spend: SpendReservationStore; breakers: BreakerStateStore };
+
 /** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */
 export type StoreState = 'ok' | 'degraded' | 'gone';
 
@@ -34,6 +43,8 @@ export type StoreStatus = {
 
 /** An open store: the parts' interfaces, its health, and closing it. */
 export type Stores = StoreSet & {
+  /** Present on a store several processes share (PostgreSQL). */
+  shared?: SharedStores;
   status(): StoreStatus;
   /** Listens for state changes (for logs and readiness); returns an unsubscribe. */
   onStatus(listener: (status: StoreStatus) => void): () => void;

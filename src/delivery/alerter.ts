@@ -16,6 +16,12 @@ export type AlerterOptions = {
   now?: () => number;
   /** For the settle time of breaker alerts; the global timers (unref'd) when omitted. */
   timers?: AlerterTimers;
+  /**
+   * Several processes sharing a store: true for the one process that may send the alert with this key
+   * (the first to claim it). A breaker alert that comes with its platform epoch is sent only when
+   * claimed, so the platform sends it once, not once per process.
+   */
+  claim?: (key: string) => Promise<boolean>;
 };
 
 const systemTimers: AlerterTimers = {
@@ -26,7 +32,7 @@ const systemTimers: AlerterTimers = {
 /** One model's breaker as the alerts see it: the state last told, and a change waiting to hold. */
 type BreakerWatch = {
   told: 'open' | 'closed';
-  pending?: { state: 'open' | 'closed'; reason?: string; since: number; timer: unknown };
+  pending?: { state: 'open' | 'closed'; reason?: string; epoch?: number; since: number; timer: unknown };
   /** Changes that did not hold for the settle time since the last alert, for the next one to say. */
   suppressed: Record<'open' | 'closed', number>;
 };
@@ -46,9 +52,11 @@ export class Alerter {
   readonly #jobFailures = new Map<string, number>();
   readonly #timers: AlerterTimers;
   readonly #breakers = new Map<string, BreakerWatch>();
+  readonly #claim?: (key: string) => Promise<boolean>;
 
   constructor(options: AlerterOptions) {
     this.#outbox = options.outbox;
+    this.#claim = options.claim;
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? systemTimers;
@@ -92,9 +100,11 @@ export class Alerter {
   /**
    * A model's circuit breaker opened or closed. The new state is alerted only once it has held for the
    * settle time: a breaker that closes and reopens within it (flapping) sends no false "answers again",
-   * and the next alert says how many such brief changes were not sent.
+   * and the next alert says how many such brief changes were not sent. `epoch` is the change's
+   * platform epoch when several processes share the breakers: the alert is then sent by whichever
+   * process claims it first (each hears the same changes).
    */
-  breakerChanged(model: string, state: 'open' | 'closed', reason?: string): void {
+  breakerChanged(model: string, state: 'open' | 'closed', reason?: string, epoch?: number): void {
     if (this.#config.targets.length === 0) return;
     const settleMs = this.#config.settleMs ?? defaultSettleMs;
     let watch = this.#breakers.get(model);
@@ -111,16 +121,16 @@ export class Alerter {
     // Back to the state last told before the change held: nothing to send now.
     if (state === watch.told) return;
     if (settleMs <= 0) {
-      this.#sendBreaker(model, watch, state, reason, 0);
+      this.#sendBreaker(model, watch, state, reason, 0, epoch);
       return;
     }
     const since = this.#now();
     const timer = this.#timers.setTimeout(() => {
       if (watch.pending?.timer !== timer) return;
       watch.pending = undefined;
-      this.#sendBreaker(model, watch, state, reason, this.#now() - since);
+      this.#sendBreaker(model, watch, state, reason, this.#now() - since, epoch);
     }, settleMs);
-    watch.pending = { state, reason, since, timer };
+    watch.pending = { state, reason, ...(epoch === undefined ? {} : { epoch }), since, timer };
   }
 
   #sendBreaker(
@@ -129,6 +139,7 @@ export class Alerter {
     state: 'open' | 'closed',
     reason: string | undefined,
     heldMs: number,
+    epoch: number | undefined,
   ): void {
     const { suppressed } = watch;
     watch.told = state;
@@ -151,7 +162,19 @@ export class Alerter {
         : '';
     // Each breaker alert differs from the one before (it is sent only when the state held and changed),
     // so only maxPerHour limits it: the repeat limit would silence a reopening after a true close.
-    this.alert(`breaker:${model}:${state}`, `${text}${note}`, { ignoreRepeat: true });
+    const send = () => this.alert(`breaker:${model}:${state}`, `${text}${note}`, { ignoreRepeat: true });
+    if (epoch === undefined || !this.#claim) {
+      send();
+      return;
+    }
+    // Whichever process claims the change first sends it. A claim the store cannot take is sent all
+    // the same: an alert twice is better than none.
+    this.#claim(`breaker:${model}:${state}:${epoch}`).then(
+      (claimed) => {
+        if (claimed) send();
+      },
+      () => send(),
+    );
   }
 
   /** A job's run ended; `jobFailures` failures in a row raise one alert, and the next success says so. */

@@ -35,6 +35,8 @@ export function createDelivery(options: {
   fetch?: typeof fetch;
   now?: () => number;
   outbox?: Partial<OutboxOptions>;
+  /** Several processes sharing a store: breaker alerts are sent by the process that claims them (Alerter's `claim`). */
+  claimAlert?: (key: string) => Promise<boolean>;
 }): DeliveryParts {
   // The outbox reads this map at every send: a reload changes its entries in place.
   const channels = new Map<string, Channel>();
@@ -64,7 +66,12 @@ export function createDelivery(options: {
     ...(options.now ? { now: options.now } : {}),
     ...options.outbox,
   });
-  const alerter = new Alerter({ outbox, config: options.alerts ?? noAlerts, now: options.now });
+  const alerter = new Alerter({
+    outbox,
+    config: options.alerts ?? noAlerts,
+    now: options.now,
+    ...(options.claimAlert ? { claim: options.claimAlert } : {}),
+  });
   return {
     outbox,
     alerter,

@@ -147,6 +147,32 @@ export class CircuitBreaker {
     this.#notify();
   }
 
+  /**
+   * Another process sharing the store found the model down: the breaker opens until `retryAt` (a later
+   * retry time than its own when already open). A half-open probe in flight is left to tell its own
+   * news. Listeners hear it; `onChange` does not (the alert is the platform's, not this breaker's).
+   */
+  adoptOpen(retryAt: number, reason?: string, at?: number): void {
+    if (this.#probeInFlight) return;
+    if (this.#state === 'closed') this.#epoch += 1;
+    this.#retryAt = this.#state === 'closed' ? retryAt : Math.max(this.#retryAt, retryAt);
+    this.#state = 'open';
+    if (reason !== undefined) this.#lastFailureReason = reason;
+    if (at !== undefined) this.#lastFailureAt = at;
+    this.#notify();
+  }
+
+  /** Another process found the model answering again: closed, as after a successful probe, without `onChange`. */
+  adoptClosed(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#epoch += 1;
+    this.#failures = 0;
+    this.#probeInFlight = false;
+    this.#cooldownMs = this.#config.cooldownMs;
+    this.#notify();
+  }
+
   /** Calls `listener` whenever the breaker opens, closes or frees its probe slot; returns the unsubscribe. */
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);

@@ -17,6 +17,7 @@ import type { ToolCall } from '../contracts/message.ts';
 import type { FinishReason, ModelAdapter, ModelCall } from '../contracts/model-call.ts';
 import type { PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestLedger } from '../contracts/request-ledger.ts';
+import type { SpendReservationStore } from '../contracts/spend-reservation-store.ts';
 import type { Attempt, PlanEntry, Trace } from '../contracts/trace.ts';
 import { addUsage, type Usage, zeroUsage } from '../contracts/usage.ts';
 import { BreakerBoard } from './breaker-board.ts';
@@ -26,6 +27,7 @@ import type { BreakerPermit, BreakerSnapshot } from './circuit-breaker.ts';
 import { describeError } from './describe-error.ts';
 import { effectiveMaxTokens } from './effective-max-tokens.ts';
 import { embeddingWorstCaseCost } from './embedding-worst-case-cost.ts';
+import { createInProcessSpendReservations } from './in-process-spend-reservations.ts';
 import { climbRefusal, type ResolvedFailover, resolveFailover } from './resolve-failover.ts';
 import { type Reservation, SpendGuard } from './spend-guard.ts';
 import { worstCaseCost } from './worst-case-cost.ts';
@@ -41,6 +43,12 @@ export type RouterOptions = {
   breakers?: BreakerBoard;
   /** The spend caps' guard, when the wiring keeps one across routers (a reload); else one from `config.budgets`. */
   spendGuard?: SpendGuard;
+  /**
+   * Where spend-cap reservations live when several processes share the caps (a PostgreSQL store), and
+   * how long past its call's time limit a dead process's hold still counts. In this process's memory,
+   * over the ledger's spent money, when omitted.
+   */
+  spend?: { reservations: SpendReservationStore; leaseMs: number };
   now?: () => number;
   /** For failover waits (with `now`, so tests control both); the global timers when omitted. */
   timers?: RouterTimers;
@@ -133,12 +141,22 @@ export class Router {
     this.#embeddingAdapterFor = options.embeddingAdapterFor;
     this.#ledger = options.ledger;
     this.breakers = options.breakers ?? new BreakerBoard(options.config.router.breaker);
-    this.#guard =
-      options.spendGuard ??
-      (options.config.budgets ? new SpendGuard(options.config.budgets, options.ledger) : undefined);
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? systemTimers;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
+    const ledger = options.ledger;
+    this.#guard =
+      options.spendGuard ??
+      (options.config.budgets
+        ? new SpendGuard(options.config.budgets, {
+            reservations:
+              options.spend?.reservations ??
+              createInProcessSpendReservations(async (sinceMs, callerTag) =>
+                ledger.spentSince(sinceMs, callerTag),
+              ),
+            ...(options.spend ? { leaseMs: options.spend.leaseMs } : {}),
+          })
+        : undefined);
   }
 
   /** The plan for a task, with breaker states; makes no call. */
@@ -231,7 +249,8 @@ export class Router {
       if (worstCase > 0) {
         try {
           if (capped && budgetError) throw budgetError;
-          reservation = await this.#guard!.reserve(this.#now(), request.callerTag, worstCase);
+          const callMs = this.config.providers[this.config.models[candidate.model].provider].timeouts.totalMs;
+          reservation = await this.#guard!.reserve(this.#now(), request.callerTag, worstCase, callMs);
         } catch (error) {
           if (!(error instanceof BudgetExceededError)) throw error;
           budgetError = error;
@@ -243,7 +262,7 @@ export class Router {
       const permit = breaker.tryAcquire(this.#now());
       if (!permit) {
         trace.notes.push(`skipped ${candidate.model}: breaker open`);
-        if (reservation) this.#guard!.settle(reservation, 0);
+        if (reservation) await this.#guard!.settle(reservation, 0).catch(() => {});
         continue;
       }
       const model = this.config.models[candidate.model];
@@ -291,7 +310,7 @@ export class Router {
           });
         else breaker.release(permit);
       } finally {
-        if (reservation) this.#guard!.settle(reservation, attempt.costUsd);
+        if (reservation) await this.#guard!.settle(reservation, attempt.costUsd).catch(() => {});
       }
     }
     const usage = trace.attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), zeroUsage());
@@ -669,7 +688,8 @@ export class Router {
     const model = this.config.models[candidate.model];
     const amount = worstCaseCost(model, state.request.messages, maxTokens);
     if (amount === 0) return undefined;
-    return this.#guard.reserve(this.#now(), state.request.callerTag, amount);
+    const callMs = this.config.providers[model.provider].timeouts.totalMs;
+    return this.#guard.reserve(this.#now(), state.request.callerTag, amount, callMs);
   }
 
   /**
@@ -931,8 +951,10 @@ export class Router {
         attempt.reason = 'aborted';
         breaker.release(permit);
       }
-      if (reservation) this.#guard!.settle(reservation, attempt.costUsd);
       state.trace.attempts.push(attempt);
+      // A settle the store could not take leaves the worst case held until the hold lapses; the
+      // attempt's answer is not failed for it (its cost is in the ledger row all the same).
+      if (reservation) await this.#guard!.settle(reservation, attempt.costUsd).catch(() => {});
     }
   }
 }

@@ -1,11 +1,22 @@
 import { BudgetExceededError } from '../contracts/errors/budget-exceeded-error.ts';
 import type { BudgetConfig } from '../contracts/pyramid-config.ts';
-import type { RequestLedger } from '../contracts/request-ledger.ts';
+import type {
+  SpendHold,
+  SpendRefusal,
+  SpendReservationStore,
+  SpendScope,
+} from '../contracts/spend-reservation-store.ts';
 
 /** A hold on budget for one attempt; settle it with the real cost when the attempt ends. */
-export type Reservation = { scopes: string[]; amountUsd: number; day: string };
+export type Reservation = Pick<SpendHold, 'id' | 'day' | 'scopes' | 'amountUsd'>;
 
-type Scope = { cap: number; spent: number; reserved: number };
+export type SpendGuardOptions = {
+  /** Where holds live: this process's memory (one process), or a store several processes share. */
+  reservations: SpendReservationStore;
+  /** How long past the call's own time limit an unsettled hold keeps counting (its process died). */
+  leaseMs?: number;
+  newId?: () => string;
+};
 
 const GLOBAL = '*';
 
@@ -16,13 +27,15 @@ const GLOBAL = '*';
  */
 export class SpendGuard {
   readonly #config: BudgetConfig;
-  readonly #ledger: RequestLedger;
-  #day = '';
-  #scopes = new Map<string, Scope>();
+  readonly #reservations: SpendReservationStore;
+  readonly #leaseMs: number;
+  readonly #newId: () => string;
 
-  constructor(config: BudgetConfig, ledger: RequestLedger) {
+  constructor(config: BudgetConfig, options: SpendGuardOptions) {
     this.#config = config;
-    this.#ledger = ledger;
+    this.#reservations = options.reservations;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#newId = options.newId ?? (() => crypto.randomUUID());
   }
 
   /** Whether tiers above `capTier` are refused instead of the whole request. */
@@ -36,61 +49,59 @@ export class SpendGuard {
 
   /** Throws BudgetExceededError when any applicable cap is already reached. */
   async assertOpen(now: number, callerTag: string | undefined): Promise<void> {
-    for (const [name, scope] of await this.#applicable(now, callerTag)) {
-      if (scope.spent + scope.reserved >= scope.cap)
-        throw new BudgetExceededError(label(name), scope.cap, scope.spent + scope.reserved);
-    }
+    const scopes = this.#scopes(callerTag);
+    if (scopes.length === 0) return;
+    const { day, dayStartMs } = utcDay(now);
+    refuse(await this.#reservations.reached(day, dayStartMs, scopes, now));
   }
 
-  /** Holds `amountUsd` on every applicable scope, or throws BudgetExceededError if that would pass a cap. */
-  async reserve(now: number, callerTag: string | undefined, amountUsd: number): Promise<Reservation> {
-    const applicable = await this.#applicable(now, callerTag);
-    for (const [name, scope] of applicable) {
-      if (scope.spent + scope.reserved + amountUsd > scope.cap) {
-        throw new BudgetExceededError(label(name), scope.cap, scope.spent + scope.reserved + amountUsd);
-      }
-    }
-    for (const [, scope] of applicable) scope.reserved += amountUsd;
-    return { scopes: applicable.map(([name]) => name), amountUsd, day: this.#day };
+  /**
+   * Holds `amountUsd` on every applicable scope, or throws BudgetExceededError if that would pass a cap.
+   * `callMs` is the longest the attempt can take (its total timeout): an unsettled hold counts that long
+   * plus the lease. Undefined when no cap applies.
+   */
+  async reserve(
+    now: number,
+    callerTag: string | undefined,
+    amountUsd: number,
+    callMs: number,
+  ): Promise<Reservation | undefined> {
+    const scopes = this.#scopes(callerTag);
+    if (scopes.length === 0) return undefined;
+    const { day, dayStartMs } = utcDay(now);
+    const hold: SpendHold = {
+      id: this.#newId(),
+      day,
+      dayStartMs,
+      scopes,
+      amountUsd,
+      expiresAt: now + callMs + this.#leaseMs,
+    };
+    refuse(await this.#reservations.reserve(hold, now));
+    return { id: hold.id, day, scopes, amountUsd };
   }
 
   /** Replaces a reservation by what the attempt really cost. */
-  settle(reservation: Reservation, actualUsd: number): void {
-    if (reservation.day !== this.#day) return; // a new day started: the ledger already has the real cost
-    for (const name of reservation.scopes) {
-      const scope = this.#scopes.get(name);
-      if (!scope) continue;
-      scope.reserved = Math.max(0, scope.reserved - reservation.amountUsd);
-      scope.spent += actualUsd;
-    }
+  settle(reservation: Reservation, actualUsd: number): Promise<void> {
+    return this.#reservations.settle(reservation, actualUsd);
   }
 
-  async #applicable(now: number, callerTag: string | undefined): Promise<Array<[string, Scope]>> {
-    const day = new Date(now).toISOString().slice(0, 10);
-    if (day !== this.#day) {
-      this.#day = day;
-      this.#scopes = new Map();
-    }
-    const wanted: Array<[string, number]> = [];
-    if (this.#config.dailyUsd !== undefined) wanted.push([GLOBAL, this.#config.dailyUsd]);
-    if (callerTag !== undefined && this.#config.perTag[callerTag] !== undefined) {
-      wanted.push([callerTag, this.#config.perTag[callerTag]]);
-    }
-    const result: Array<[string, Scope]> = [];
-    for (const [name, cap] of wanted) {
-      let scope = this.#scopes.get(name);
-      if (!scope) {
-        const since = Date.parse(`${day}T00:00:00Z`);
-        const spent = await this.#ledger.spentSince(since, name === GLOBAL ? undefined : name);
-        scope = this.#scopes.get(name) ?? { cap, spent, reserved: 0 };
-        this.#scopes.set(name, scope);
-      }
-      result.push([name, scope]);
-    }
-    return result;
+  #scopes(callerTag: string | undefined): SpendScope[] {
+    const scopes: SpendScope[] = [];
+    if (this.#config.dailyUsd !== undefined) scopes.push({ scope: GLOBAL, capUsd: this.#config.dailyUsd });
+    if (callerTag !== undefined && this.#config.perTag[callerTag] !== undefined)
+      scopes.push({ scope: callerTag, capUsd: this.#config.perTag[callerTag] });
+    return scopes;
   }
 }
 
-function label(scope: string): string {
-  return scope === GLOBAL ? 'all callers' : `caller "${scope}"`;
+function utcDay(now: number): { day: string; dayStartMs: number } {
+  const day = new Date(now).toISOString().slice(0, 10);
+  return { day, dayStartMs: Date.parse(`${day}T00:00:00Z`) };
+}
+
+function refuse(refusal: SpendRefusal | undefined): void {
+  if (!refusal) return;
+  const label = refusal.scope === GLOBAL ? 'all callers' : `caller "${refusal.scope}"`;
+  throw new BudgetExceededError(label, refusal.capUsd, refusal.committedUsd);
 }

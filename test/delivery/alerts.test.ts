@@ -143,4 +143,42 @@ describe('alerts', () => {
     alerter.breakerChanged('m', 'open');
     assert.equal(sent.length, 1);
   });
+
+  it('several processes hearing the same breaker change: the one that claims its epoch sends it, once', async () => {
+    const claimed = new Set<string>();
+    const claim = async (key: string) => !claimed.has(key) && claimed.add(key) !== undefined;
+    const sent: OutboxMessage[] = [];
+    const config: AlertsConfig = {
+      targets: [{ channel: 'tg', to: '1' }],
+      jobFailures: 3,
+      repeatMs: 15 * 60_000,
+      maxPerHour: 20,
+      settleMs: 0,
+    };
+    const outbox = {
+      async enqueue(message: OutboxMessage) {
+        sent.push(message);
+        return ['id'];
+      },
+    };
+    const processes = [new Alerter({ outbox, config, claim }), new Alerter({ outbox, config, claim })];
+    for (const alerter of processes) alerter.breakerChanged('m', 'open', 'unreachable', 1);
+    for (const alerter of processes) alerter.breakerChanged('m', 'closed', undefined, 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      sent.map((message) => message.text.split(' for ')[0]),
+      ['⚠️ **Breaker open**', '✅ **Breaker closed**'],
+    );
+    assert.deepEqual([...claimed], ['breaker:m:open:1', 'breaker:m:closed:2']);
+
+    // A claim the store cannot take is sent all the same: twice rather than never.
+    const unsure = new Alerter({
+      outbox,
+      config,
+      claim: async () => Promise.reject(new Error('store down')),
+    });
+    unsure.breakerChanged('m', 'open', 'unreachable', 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sent.length, 3);
+  });
 });

@@ -74,3 +74,48 @@ describe('circuit breaker permits', () => {
     assert.equal(subject.snapshot(5002).state, 'open');
   });
 });
+
+describe('circuit breaker: news from other processes', () => {
+  test("another process's opening skips the model here until its retry time, without an alert of this breaker's", () => {
+    const { breaker: subject, changes } = breaker();
+    let heard = 0;
+    subject.subscribe(() => heard++);
+    const before = subject.tryAcquire(0)!;
+    subject.adoptOpen(4000, 'unreachable', 10);
+    assert.equal(subject.tryAcquire(100), undefined, 'skipped');
+    assert.equal(subject.snapshot(100).lastFailureReason, 'unreachable');
+    assert.equal(heard, 1, 'waiting requests hear it');
+    subject.recordSuccess(before);
+    assert.equal(subject.snapshot(200).state, 'open', 'a call sent before it cannot close it');
+    assert.equal(subject.tryAcquire(4000)?.kind, 'probe', 'its own trial call at the retry time');
+    assert.deepEqual(changes, [], 'the alert is the platform’s, not this breaker’s');
+  });
+
+  test('an opening elsewhere only moves an open retry time later; a probe in flight is left alone', () => {
+    const { breaker: subject } = breaker();
+    subject.recordFailure(0, 'unreachable', { immediate: true, permit: subject.ticket() });
+    subject.adoptOpen(1000);
+    assert.equal(subject.snapshot(1).retryAt, 5000, 'not earlier than its own');
+    subject.adoptOpen(7000);
+    assert.equal(subject.snapshot(1).retryAt, 7000);
+    const probe = subject.tryAcquire(7000)!;
+    subject.adoptOpen(20_000);
+    subject.recordSuccess(probe);
+    assert.equal(subject.snapshot(7001).state, 'closed', 'the probe told its own news');
+  });
+
+  test("another process's closing closes it, resets the cool-down and makes calls in flight stale", () => {
+    const { breaker: subject, changes } = breaker();
+    subject.recordFailure(0, 'unreachable', { immediate: true, permit: subject.ticket() });
+    const probe = subject.tryAcquire(5000)!;
+    subject.recordFailure(5001, 'unreachable', { permit: probe });
+    assert.equal(subject.snapshot(5002).cooldownMs, 10_000);
+    const late = subject.tryAcquire(15_001)!;
+    subject.adoptClosed();
+    assert.equal(subject.snapshot(15_002).state, 'closed');
+    assert.equal(subject.snapshot(15_002).cooldownMs, 5000);
+    subject.recordFailure(15_003, 'unreachable', { immediate: true, permit: late });
+    assert.equal(subject.snapshot(15_004).state, 'closed', "the stale probe's failure does not reopen it");
+    assert.deepEqual(changes, ['open']);
+  });
+});

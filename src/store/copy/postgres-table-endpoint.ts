@@ -97,10 +97,6 @@ export async function postgresTableEndpoint(url: string, role: 'source' | 'targe
           columns[index].boolean && typeof value === 'number' ? value !== 0 : value,
         ),
       );
-      (await import('node:fs')).appendFileSync(
-        '/tmp/x/copy.log',
-        JSON.stringify([table, rows.length, columns.length, rows[0]]) + '\n',
-      );
       await client.query(
         `INSERT INTO ${quoteName(table)} (${columns.map((column) => quoteName(column.name)).join(', ')}) VALUES ${values}`,
         parameters,

@@ -1,9 +1,11 @@
 import pg from 'pg';
 import { StoreError } from '../../contracts/errors/store-error.ts';
-import type { StoreSet, Stores } from '../../contracts/stores.ts';
+import type { SharedStores, StoreSet, Stores } from '../../contracts/stores.ts';
 import { forwardStores } from '../forward-stores.ts';
+import type { MethodKind } from '../store-methods.ts';
 import { StoreStatusTracker } from '../store-status-tracker.ts';
 import { describePostgresUrl } from './describe-postgres-url.ts';
+import { createPostgresBreakerStateStore } from './postgres-breaker-state-store.ts';
 import { createPostgresDashboardStore } from './postgres-dashboard-store.ts';
 import { createPostgresDeliveryStore } from './postgres-delivery-store.ts';
 import { createPostgresHistoryPruner } from './postgres-history-pruner.ts';
@@ -13,6 +15,7 @@ import { createPostgresProcessRegistry } from './postgres-process-registry.ts';
 import { createPostgresResponseStore } from './postgres-response-store.ts';
 import { createPostgresSchedulerStore } from './postgres-scheduler-store.ts';
 import { createPostgresSessionStore } from './postgres-session-store.ts';
+import { createPostgresSpendReservationStore } from './postgres-spend-reservation-store.ts';
 import { runPostgresMigrations } from './run-postgres-migrations.ts';
 import { toPostgresStoreError } from './to-postgres-store-error.ts';
 
@@ -29,6 +32,7 @@ export type PostgresStoreOptions = {
 };
 
 export type PostgresStores = Stores & {
+  shared: SharedStores;
   /** The pool, for the parts that coordinate processes (process registry, copies) and for tests. */
   pool: pg.Pool;
   /** `host:port/database`, without user or password: for logs and errors. */
@@ -102,8 +106,40 @@ export async function openPostgresStores(
       throw toPostgresStoreError(error);
     }
   }, tracker);
+  const guard = <T extends object>(implementation: T, kinds: Record<keyof T, MethodKind>): T => {
+    const guarded: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+    for (const [method, kind] of Object.entries(kinds) as Array<[string, MethodKind]>) {
+      const call = (implementation as Record<string, (...args: unknown[]) => Promise<unknown>>)[method];
+      guarded[method] = async (...args) => {
+        if (closed) throw new StoreError('store_closed', 'the store is closed');
+        try {
+          const value = await call(...args);
+          tracker.succeeded(kind);
+          return value;
+        } catch (error) {
+          const mapped = toPostgresStoreError(error);
+          tracker.failed(mapped);
+          throw mapped;
+        }
+      };
+    }
+    return guarded as T;
+  };
+  const shared: SharedStores = {
+    spend: guard(createPostgresSpendReservationStore(pool), {
+      reached: 'write',
+      reserve: 'write',
+      settle: 'write',
+    }),
+    breakers: guard(createPostgresBreakerStateStore(pool), {
+      transition: 'write',
+      list: 'read',
+      claim: 'write',
+    }),
+  };
   return {
     ...stores,
+    shared,
     pool,
     target,
     status: () => tracker.status(),

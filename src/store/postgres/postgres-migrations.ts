@@ -4,6 +4,7 @@ import { postgresRunLeases } from './migrations/0002-run-leases.ts';
 import { postgresLedgerBaselinesResponses } from './migrations/0003-ledger-baselines-responses.ts';
 import { postgresProcesses } from './migrations/0004-processes.ts';
 import { postgresRequestNotes } from './migrations/0005-request-notes.ts';
+import { postgresSharedCapsBreakers } from './migrations/0006-shared-caps-breakers.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -15,4 +16,5 @@ export const postgresMigrations: readonly Migration[] = [
   postgresLedgerBaselinesResponses,
   postgresProcesses,
   postgresRequestNotes,
+  postgresSharedCapsBreakers,
 ];
