@@ -20,6 +20,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { JobSlots } from './job-slots.ts';
 import { JobSlotsCache } from './job-slots-cache.ts';
 import type { RunOutputSink } from './run-output-sink.ts';
+import { throttleAdvice, throttledInterval } from './throttled-interval.ts';
 
 export type SchedulerOptions = {
   config: PyramidConfig;
@@ -52,7 +53,9 @@ export type SchedulerOptions = {
 
 export type SchedulerEvent =
   | { type: 'run-finished'; run: RunRecord }
-  | { type: 'sink-failed'; run: RunRecord; error: unknown };
+  | { type: 'sink-failed'; run: RunRecord; error: unknown }
+  /** At start and at reload: an enabled job whose schedule fires more often than scheduler.minInterval. */
+  | { type: 'job-throttled'; job: JobView; message: string };
 
 /** A job as listings show it. */
 export type JobView = {
@@ -60,6 +63,8 @@ export type JobView = {
   source: StoredJob['source'];
   enabled: boolean;
   nextRunAt?: number;
+  /** Its schedule fires more often than scheduler.minInterval: it runs at most this often instead. */
+  throttledToMs?: number;
   definition: JobConfig;
 };
 
@@ -137,6 +142,7 @@ export class Scheduler {
     this.#started = true;
     const now = this.#clock.now();
     await this.reconcile();
+    this.#reportThrottled();
     if (this.#leases) {
       const interrupted = await this.#interruptExpired(now);
       for (const run of await this.#store.activeRuns()) if (run.status === 'queued') this.#enqueue(run);
@@ -266,7 +272,23 @@ export class Scheduler {
   async applyConfig(config: PyramidConfig): Promise<void> {
     this.#config = config;
     await this.reconcile();
+    this.#reportThrottled();
     this.#arm();
+  }
+
+  /** Tells onEvent about every enabled job its schedule would run faster than scheduler.minInterval. */
+  #reportThrottled(): void {
+    const minIntervalMs = this.#config.scheduler?.minIntervalMs;
+    if (minIntervalMs === undefined) return;
+    for (const job of this.#jobs.values()) {
+      if (!this.#enabled(job) || throttledInterval(job.definition.schedule, minIntervalMs) === undefined)
+        continue;
+      this.#options.onEvent?.({
+        type: 'job-throttled',
+        job: this.#view(job),
+        message: throttleAdvice({ ...job, schedule: job.definition.schedule }, minIntervalMs),
+      });
+    }
   }
 
   /** Adds a job defined by CLI or API (already validated by defineJob). */
@@ -432,7 +454,10 @@ export class Scheduler {
   async #fire(job: StoredJob, now: number): Promise<void> {
     const slots = this.#slotsOf(job.definition);
     const latest = slots.latest(now) ?? (job.nextRunAt as number);
-    const next = slots.next(Math.max(latest, now));
+    // Never sooner than scheduler.minInterval after this slot, whatever a job stored before the limit
+    // (or before it was raised) asks for; a schedule within the limit is not changed by this.
+    const minIntervalMs = this.#config.scheduler?.minIntervalMs ?? 0;
+    const next = slots.next(Math.max(latest, latest + minIntervalMs - 1, now));
     const onTime = latest >= now - this.#graceMs;
     const trigger: RunTrigger = onTime ? 'schedule' : 'catch-up';
     if (!onTime && job.definition.catchUp === 'skip') {
@@ -856,11 +881,13 @@ export class Scheduler {
   }
 
   #view(job: StoredJob): JobView {
+    const throttledToMs = throttledInterval(job.definition.schedule, this.#config.scheduler?.minIntervalMs);
     return {
       id: job.id,
       source: job.source,
       enabled: this.#enabled(job),
       ...(job.nextRunAt === undefined ? {} : { nextRunAt: job.nextRunAt }),
+      ...(throttledToMs === undefined ? {} : { throttledToMs }),
       definition: job.definition,
     };
   }

@@ -227,7 +227,7 @@ export function registerStartCommand(program: Command, io: CliIo): void {
                 { job: run.jobId, run: run.id, status: run.status, costUsd: run.costUsd },
                 'run finished',
               );
-            }
+            } else if (event.type === 'job-throttled') log.warn({ job: event.job.id }, event.message);
           },
         });
         const warnStaleJobs = async () => {
