@@ -55,7 +55,12 @@ export type SchedulerEvent =
   | { type: 'run-finished'; run: RunRecord }
   | { type: 'sink-failed'; run: RunRecord; error: unknown }
   /** At start and at reload: an enabled job whose schedule fires more often than scheduler.minInterval. */
-  | { type: 'job-throttled'; job: JobView; message: string };
+  | { type: 'job-throttled'; job: JobView; message: string }
+  /**
+   * A run this process ran under a lease ended after another process (or this one's sweeper) had
+   * interrupted it once its lease ran out: `run` is the result that was not written over that.
+   */
+  | { type: 'run-lost'; run: RunRecord; message: string };
 
 /** A job as listings show it. */
 export type JobView = {
@@ -590,7 +595,7 @@ export class Scheduler {
     if (entry?.lost) {
       // Another process found this run's lease ended and interrupted it (and queued its retry): its
       // result is not written over that, so the run is not counted twice.
-      this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
+      this.#lost(run);
       return;
     }
     const retry =
@@ -603,7 +608,10 @@ export class Scheduler {
       run.status = 'queued';
       // Stored, so that neither a restart nor a poll of the store starts the retry before its time.
       run.notBefore = run.finishedAt + job.definition.backoffMs * 2 ** (run.attempt - 1);
-      await this.#persist([{ op: 'updateRun', run: { ...run } }]);
+      if (!(await this.#record(run, undefined, entry))) {
+        this.#lost(failed);
+        return;
+      }
       this.#options.onEvent?.({ type: 'run-finished', run: failed });
       this.#wait(run);
       return;
@@ -611,14 +619,14 @@ export class Scheduler {
     // Stopped by a graceful shutdown (a deploy, a restart): retried once at the next start, as a run
     // interrupted by a crash is, when the job has retries. A stop must not lose more than a crash, so the
     // run and its retry are one commit (a kill -9 during the stop leaves the run `running`, retried at start).
-    const writes: SchedulerWrite[] = [{ op: 'updateRun', run: { ...run } }];
-    if (run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry') {
-      writes.push({
-        op: 'insertRun',
-        run: this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }),
-      });
+    const retryRun =
+      run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry'
+        ? this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id })
+        : undefined;
+    if (!(await this.#record(run, retryRun, entry))) {
+      this.#lost(run);
+      return;
     }
-    await this.#persist(writes);
     this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
     this.#options.onEvent?.({ type: 'run-finished', run });
     if (run.deliveryStatus === 'pending' && this.#options.outputSink) {
@@ -630,6 +638,44 @@ export class Scheduler {
     }
     for (const resolve of this.#waiters.get(run.id) ?? []) resolve({ ...run });
     this.#waiters.delete(run.id);
+  }
+
+  /**
+   * Writes a run's result (with `retry`, in one commit). A run started under this process's lease is
+   * written only while the lease is still this process's: false (nothing written) when another process
+   * interrupted it after the lease ran out, which stands.
+   */
+  async #record(run: RunRecord, retry: RunRecord | undefined, entry: Running | undefined): Promise<boolean> {
+    const leases = this.#leases;
+    if (leases && entry?.leased) {
+      return this.#untilWritten(() => this.#store.finishRun({ ...run }, leases.owner, retry));
+    }
+    const writes: SchedulerWrite[] = [{ op: 'updateRun', run: { ...run } }];
+    if (retry) writes.push({ op: 'insertRun', run: retry });
+    await this.#persist(writes);
+    return true;
+  }
+
+  /** A leased run that another process took over: nothing of it is written, and the log says so. */
+  #lost(run: RunRecord): void {
+    this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
+    this.#options.onEvent?.({
+      type: 'run-lost',
+      run: { ...run },
+      message: `run ${run.id} of job ${run.jobId} ended (${run.status}) after its lease had run out and another process had interrupted it: its result was not recorded over that (the run stays interrupted; its retry, if the job has retries, runs as a new run)`,
+    });
+    const waiters = this.#waiters.get(run.id);
+    if (!waiters) return;
+    this.#waiters.delete(run.id);
+    // Waiters get the run as the store keeps it (interrupted), not the result nobody recorded.
+    void this.#store.getRun(run.id).then(
+      (stored) => {
+        for (const resolve of waiters) resolve(stored ?? { ...run });
+      },
+      () => {
+        for (const resolve of waiters) resolve({ ...run });
+      },
+    );
   }
 
   async #runPayload(run: RunRecord, job: JobConfig, agent: AgentConfig, signal: AbortSignal): Promise<void> {
@@ -794,10 +840,14 @@ export class Scheduler {
    * run then stays `running` in the store, and the next start marks it interrupted).
    */
   async #persist(writes: SchedulerWrite[]): Promise<void> {
+    await this.#untilWritten(() => this.#store.batch(writes));
+  }
+
+  /** `write` again after each store failure that ends by itself (see #persist); gives up at a stop. */
+  async #untilWritten<T>(write: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        await this.#store.batch(writes);
-        return;
+        return await write();
       } catch (error) {
         if (this.#stopping) throw error;
         const delay = this.#failures.failed('scheduler', error);

@@ -42,6 +42,12 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
       escalations = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, delivery_status = ?, retry_of = ?,
       not_before = ?
     WHERE id = ?`);
+  const finishHeld = db.prepare(`
+    UPDATE runs SET trigger = ?, slot_time = ?, attempt = ?, status = ?, queued_at = ?, started_at = ?,
+      finished_at = ?, session_id = ?, output = ?, no_reply = ?, error = ?, tiers = ?, models = ?,
+      escalations = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, delivery_status = ?, retry_of = ?,
+      not_before = ?, lease_owner = NULL, lease_until = NULL
+    WHERE id = ? AND status = 'running' AND lease_owner = ?`);
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
   const selectActive = db.prepare(
     "SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY queued_at, id",
@@ -160,6 +166,14 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
         store.updateRun(run);
         setLease.run(lease.owner, Math.round(lease.until), run.id);
         return 'started' as const;
+      });
+    },
+    finishRun(run, owner, retry) {
+      return atomically(() => {
+        const [id, , , ...rest] = runValues(run);
+        const changed = Number(finishHeld.run(...rest, id, owner).changes) > 0;
+        if (changed && retry) store.insertRun(retry);
+        return changed;
       });
     },
     renewRunLeases: (owner, until) =>

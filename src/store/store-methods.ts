@@ -25,6 +25,7 @@ export const storeMethods: { [K in keyof StoreSet]: MethodNames<StoreSet[K]> } =
     setDeliveryStatus: 'write',
     interruptRunning: 'write',
     startRun: 'write',
+    finishRun: 'write',
     renewRunLeases: 'write',
     expiredRuns: 'read',
     interruptExpired: 'write',

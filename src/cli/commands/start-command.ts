@@ -228,6 +228,8 @@ export function registerStartCommand(program: Command, io: CliIo): void {
                 'run finished',
               );
             } else if (event.type === 'job-throttled') log.warn({ job: event.job.id }, event.message);
+            else if (event.type === 'run-lost')
+              log.warn({ job: event.run.jobId, run: event.run.id, status: event.run.status }, event.message);
           },
         });
         const warnStaleJobs = async () => {
