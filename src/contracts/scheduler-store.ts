@@ -132,6 +132,12 @@ export interface SchedulerStore {
    * another process first: so a dead process's run is interrupted and retried once however many look.
    */
   interruptExpired(runId: string, now: number, retry?: RunRecord): Promise<boolean>;
+  /**
+   * The first start of a scheduler on this store: records it and applies `writes` (the jobs' slots moved
+   * past the time it was down before it ever ran) in the same commit, true. False, with nothing
+   * written, when a start was recorded before, by this process or another one.
+   */
+  recordFirstStart(now: number, writes: SchedulerWrite[]): Promise<boolean>;
   /** Applies the writes in order as one commit: all of them or none. */
   batch(writes: SchedulerWrite[]): Promise<void>;
   /** Changes whenever another connection commits (to notice jobs added by the CLI). */

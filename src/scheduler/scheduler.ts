@@ -147,6 +147,7 @@ export class Scheduler {
     this.#started = true;
     const now = this.#clock.now();
     await this.reconcile();
+    await this.#recordFirstStart(now);
     this.#reportThrottled();
     if (this.#leases) {
       const interrupted = await this.#interruptExpired(now);
@@ -279,6 +280,25 @@ export class Scheduler {
     await this.reconcile();
     this.#reportThrottled();
     this.#arm();
+  }
+
+  /**
+   * The first start on this store has nothing to catch up: slots that passed before it (stored by `jobs
+   * add` or `jobs enable`, which store the config jobs too, before Pyramid ever ran) are not missed
+   * slots, so each job resumes at its first slot within the grace window. A one-off `at` keeps its
+   * time. Recorded in the store with those moves, so a later start after downtime does catch up.
+   */
+  async #recordFirstStart(now: number): Promise<void> {
+    const writes: SchedulerWrite[] = [];
+    for (const job of this.#jobs.values()) {
+      if (job.nextRunAt === undefined || job.nextRunAt >= now - this.#graceMs) continue;
+      if (job.definition.schedule.kind === 'at') continue;
+      const nextRunAt = this.#slotsOf(job.definition).next(now - this.#graceMs - 1);
+      writes.push({ op: 'setNextRun', id: job.id, nextRunAt });
+    }
+    await this.#store.recordFirstStart(now, writes);
+    // Another process's first start may have moved them instead.
+    await this.#reloadJobs();
   }
 
   /** Tells onEvent about every enabled job its schedule would run faster than scheduler.minInterval. */

@@ -11,6 +11,7 @@ import { ledgerBaselines } from './migrations/0009-ledger-baselines.ts';
 import { ledgerRollups } from './migrations/0010-ledger-rollups.ts';
 import { responsesTable } from './migrations/0011-responses.ts';
 import { runLeases } from './migrations/0012-run-leases.ts';
+import { schedulerFirstStart } from './migrations/0013-scheduler-first-start.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   ledgerRollups,
   responsesTable,
   runLeases,
+  schedulerFirstStart,
 ];

@@ -73,6 +73,9 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
   const interruptOne = db.prepare(`
     UPDATE runs SET status = 'interrupted', finished_at = ?, error = ?, lease_owner = NULL, lease_until = NULL
     WHERE id = ? AND status = 'running' AND (lease_until IS NULL OR lease_until < ?)`);
+  const insertFirstStart = db.prepare(
+    'INSERT INTO scheduler_state (id, first_started_at) VALUES (1, ?) ON CONFLICT DO NOTHING',
+  );
   // Joins the caller's transaction when there is one (a batch groups several writes in one).
   const atomically = <T>(work: () => T): T => (db.isTransaction ? work() : transaction(db, work));
 
@@ -80,6 +83,13 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
     batch(writes) {
       atomically(() => {
         for (const write of writes) apply(write);
+      });
+    },
+    recordFirstStart(now, writes) {
+      return atomically(() => {
+        if (Number(insertFirstStart.run(Math.round(now)).changes) === 0) return false;
+        for (const write of writes) apply(write);
+        return true;
       });
     },
     listJobs: () => (selectJobs.all() as Row[]).map(toJob),

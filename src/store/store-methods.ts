@@ -29,6 +29,7 @@ export const storeMethods: { [K in keyof StoreSet]: MethodNames<StoreSet[K]> } =
     renewRunLeases: 'write',
     expiredRuns: 'read',
     interruptExpired: 'write',
+    recordFirstStart: 'write',
     batch: 'write',
     changeCounter: 'read',
   },

@@ -306,6 +306,25 @@ export function storeContract(
       },
     );
 
+    withStores(
+      'scheduler: the first start is recorded once, with its slot moves in the same commit; later starts change nothing',
+      async ({ scheduler }) => {
+        await scheduler.putJob(job('j1', 1000));
+        const [first, second] = await Promise.all([
+          scheduler.recordFirstStart(10_000, [{ op: 'setNextRun', id: 'j1', nextRunAt: 60_000 }]),
+          scheduler.recordFirstStart(10_000, [{ op: 'setNextRun', id: 'j1', nextRunAt: 120_000 }]),
+        ]);
+        assert.deepEqual([first, second].sort(), [false, true], 'one first start');
+        const moved = (await scheduler.getJob('j1'))?.nextRunAt;
+        assert.ok(moved === 60_000 || moved === 120_000, `the winner's move only: ${moved}`);
+        assert.equal(
+          await scheduler.recordFirstStart(99_000, [{ op: 'setNextRun', id: 'j1', nextRunAt: 180_000 }]),
+          false,
+        );
+        assert.equal((await scheduler.getJob('j1'))?.nextRunAt, moved, 'a later start moves nothing');
+      },
+    );
+
     withStores('sessions: transcripts in order, notes by agent and key', async ({ sessions }) => {
       await sessions.ensure({
         id: 's1',

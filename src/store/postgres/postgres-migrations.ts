@@ -2,6 +2,7 @@ import type { Migration } from '../migration.ts';
 import { postgresSchema } from './migrations/0001-schema.ts';
 import { postgresRunLeases } from './migrations/0002-run-leases.ts';
 import { postgresLedgerBaselinesResponses } from './migrations/0003-ledger-baselines-responses.ts';
+import { postgresSchedulerFirstStart } from './migrations/0004-scheduler-first-start.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -11,4 +12,5 @@ export const postgresMigrations: readonly Migration[] = [
   postgresSchema,
   postgresRunLeases,
   postgresLedgerBaselinesResponses,
+  postgresSchedulerFirstStart,
 ];

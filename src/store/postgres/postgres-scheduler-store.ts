@@ -118,6 +118,18 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
         for (const write of writes) await apply(client, write);
       });
     },
+    recordFirstStart: (now, writes) =>
+      postgresTransaction(pool, async (client) => {
+        // A second process starting at the same time waits here for the first one's commit, and then
+        // reads the slots it moved.
+        const { rowCount } = await client.query(
+          'INSERT INTO scheduler_state (id, first_started_at) VALUES (1, $1) ON CONFLICT DO NOTHING',
+          [Math.round(now)],
+        );
+        if ((rowCount ?? 0) === 0) return false;
+        for (const write of writes) await apply(client, write);
+        return true;
+      }),
     listJobs: async () =>
       ((await pool.query('SELECT * FROM jobs ORDER BY id COLLATE "C"')).rows as Row[]).map(toJob),
     async getJob(id) {
