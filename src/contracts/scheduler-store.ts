@@ -114,6 +114,14 @@ export interface SchedulerStore {
    * may use it too.
    */
   startRun(run: RunRecord, lease: RunLease, maxRunning: number): Promise<StartRunOutcome>;
+  /**
+   * Writes the result of a run `owner` started under its lease (a final status, or `queued` again for a
+   * retry after an error) and ends the lease, with `retry` inserted in the same commit, only while the
+   * run is still `running` under `owner`'s lease. False (nothing written) when it is not: another
+   * process (or the sweeper) interrupted it after its lease ended, and that status stands. An owner
+   * whose lease ran out while nobody interrupted the run still finishes it.
+   */
+  finishRun(run: RunRecord, owner: string, retry?: RunRecord): Promise<boolean>;
   /** Extends every lease `owner` holds on a running run to `until`; returns the ids of the runs it holds. */
   renewRunLeases(owner: string, until: number): Promise<string[]>;
   /** Running runs whose lease ended before `now` (or that have none), oldest first. */
@@ -124,6 +132,12 @@ export interface SchedulerStore {
    * another process first: so a dead process's run is interrupted and retried once however many look.
    */
   interruptExpired(runId: string, now: number, retry?: RunRecord): Promise<boolean>;
+  /**
+   * The first start of a scheduler on this store: records it and applies `writes` (the jobs' slots moved
+   * past the time it was down before it ever ran) in the same commit, true. False, with nothing
+   * written, when a start was recorded before, by this process or another one.
+   */
+  recordFirstStart(now: number, writes: SchedulerWrite[]): Promise<boolean>;
   /** Applies the writes in order as one commit: all of them or none. */
   batch(writes: SchedulerWrite[]): Promise<void>;
   /** Changes whenever another connection commits (to notice jobs added by the CLI). */

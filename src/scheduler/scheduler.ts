@@ -20,6 +20,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { JobSlots } from './job-slots.ts';
 import { JobSlotsCache } from './job-slots-cache.ts';
 import type { RunOutputSink } from './run-output-sink.ts';
+import { throttleAdvice, throttledInterval } from './throttled-interval.ts';
 
 export type SchedulerOptions = {
   config: PyramidConfig;
@@ -52,7 +53,14 @@ export type SchedulerOptions = {
 
 export type SchedulerEvent =
   | { type: 'run-finished'; run: RunRecord }
-  | { type: 'sink-failed'; run: RunRecord; error: unknown };
+  | { type: 'sink-failed'; run: RunRecord; error: unknown }
+  /** At start and at reload: an enabled job whose schedule fires more often than scheduler.minInterval. */
+  | { type: 'job-throttled'; job: JobView; message: string }
+  /**
+   * A run this process ran under a lease ended after another process (or this one's sweeper) had
+   * interrupted it once its lease ran out: `run` is the result that was not written over that.
+   */
+  | { type: 'run-lost'; run: RunRecord; message: string };
 
 /** A job as listings show it. */
 export type JobView = {
@@ -60,6 +68,8 @@ export type JobView = {
   source: StoredJob['source'];
   enabled: boolean;
   nextRunAt?: number;
+  /** Its schedule fires more often than scheduler.minInterval: it runs at most this often instead. */
+  throttledToMs?: number;
   definition: JobConfig;
 };
 
@@ -137,6 +147,8 @@ export class Scheduler {
     this.#started = true;
     const now = this.#clock.now();
     await this.reconcile();
+    await this.#recordFirstStart(now);
+    this.#reportThrottled();
     if (this.#leases) {
       const interrupted = await this.#interruptExpired(now);
       for (const run of await this.#store.activeRuns()) if (run.status === 'queued') this.#enqueue(run);
@@ -266,7 +278,42 @@ export class Scheduler {
   async applyConfig(config: PyramidConfig): Promise<void> {
     this.#config = config;
     await this.reconcile();
+    this.#reportThrottled();
     this.#arm();
+  }
+
+  /**
+   * The first start on this store has nothing to catch up: slots that passed before it (stored by `jobs
+   * add` or `jobs enable`, which store the config jobs too, before Pyramid ever ran) are not missed
+   * slots, so each job resumes at its first slot within the grace window. A one-off `at` keeps its
+   * time. Recorded in the store with those moves, so a later start after downtime does catch up.
+   */
+  async #recordFirstStart(now: number): Promise<void> {
+    const writes: SchedulerWrite[] = [];
+    for (const job of this.#jobs.values()) {
+      if (job.nextRunAt === undefined || job.nextRunAt >= now - this.#graceMs) continue;
+      if (job.definition.schedule.kind === 'at') continue;
+      const nextRunAt = this.#slotsOf(job.definition).next(now - this.#graceMs - 1);
+      writes.push({ op: 'setNextRun', id: job.id, nextRunAt });
+    }
+    await this.#store.recordFirstStart(now, writes);
+    // Another process's first start may have moved them instead.
+    await this.#reloadJobs();
+  }
+
+  /** Tells onEvent about every enabled job its schedule would run faster than scheduler.minInterval. */
+  #reportThrottled(): void {
+    const minIntervalMs = this.#config.scheduler?.minIntervalMs;
+    if (minIntervalMs === undefined) return;
+    for (const job of this.#jobs.values()) {
+      if (!this.#enabled(job) || throttledInterval(job.definition.schedule, minIntervalMs) === undefined)
+        continue;
+      this.#options.onEvent?.({
+        type: 'job-throttled',
+        job: this.#view(job),
+        message: throttleAdvice({ ...job, schedule: job.definition.schedule }, minIntervalMs),
+      });
+    }
   }
 
   /** Adds a job defined by CLI or API (already validated by defineJob). */
@@ -432,7 +479,10 @@ export class Scheduler {
   async #fire(job: StoredJob, now: number): Promise<void> {
     const slots = this.#slotsOf(job.definition);
     const latest = slots.latest(now) ?? (job.nextRunAt as number);
-    const next = slots.next(Math.max(latest, now));
+    // Never sooner than scheduler.minInterval after this slot, whatever a job stored before the limit
+    // (or before it was raised) asks for; a schedule within the limit is not changed by this.
+    const minIntervalMs = this.#config.scheduler?.minIntervalMs ?? 0;
+    const next = slots.next(Math.max(latest, latest + minIntervalMs - 1, now));
     const onTime = latest >= now - this.#graceMs;
     const trigger: RunTrigger = onTime ? 'schedule' : 'catch-up';
     if (!onTime && job.definition.catchUp === 'skip') {
@@ -565,7 +615,7 @@ export class Scheduler {
     if (entry?.lost) {
       // Another process found this run's lease ended and interrupted it (and queued its retry): its
       // result is not written over that, so the run is not counted twice.
-      this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
+      this.#lost(run);
       return;
     }
     const retry =
@@ -578,7 +628,10 @@ export class Scheduler {
       run.status = 'queued';
       // Stored, so that neither a restart nor a poll of the store starts the retry before its time.
       run.notBefore = run.finishedAt + job.definition.backoffMs * 2 ** (run.attempt - 1);
-      await this.#persist([{ op: 'updateRun', run: { ...run } }]);
+      if (!(await this.#record(run, undefined, entry))) {
+        this.#lost(failed);
+        return;
+      }
       this.#options.onEvent?.({ type: 'run-finished', run: failed });
       this.#wait(run);
       return;
@@ -586,14 +639,14 @@ export class Scheduler {
     // Stopped by a graceful shutdown (a deploy, a restart): retried once at the next start, as a run
     // interrupted by a crash is, when the job has retries. A stop must not lose more than a crash, so the
     // run and its retry are one commit (a kill -9 during the stop leaves the run `running`, retried at start).
-    const writes: SchedulerWrite[] = [{ op: 'updateRun', run: { ...run } }];
-    if (run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry') {
-      writes.push({
-        op: 'insertRun',
-        run: this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id }),
-      });
+    const retryRun =
+      run.status === 'interrupted' && job && job.definition.retries > 0 && run.trigger !== 'retry'
+        ? this.#newRun(job.definition, 'retry', undefined, { retryOf: run.id })
+        : undefined;
+    if (!(await this.#record(run, retryRun, entry))) {
+      this.#lost(run);
+      return;
     }
-    await this.#persist(writes);
     this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
     this.#options.onEvent?.({ type: 'run-finished', run });
     if (run.deliveryStatus === 'pending' && this.#options.outputSink) {
@@ -605,6 +658,44 @@ export class Scheduler {
     }
     for (const resolve of this.#waiters.get(run.id) ?? []) resolve({ ...run });
     this.#waiters.delete(run.id);
+  }
+
+  /**
+   * Writes a run's result (with `retry`, in one commit). A run started under this process's lease is
+   * written only while the lease is still this process's: false (nothing written) when another process
+   * interrupted it after the lease ran out, which stands.
+   */
+  async #record(run: RunRecord, retry: RunRecord | undefined, entry: Running | undefined): Promise<boolean> {
+    const leases = this.#leases;
+    if (leases && entry?.leased) {
+      return this.#untilWritten(() => this.#store.finishRun({ ...run }, leases.owner, retry));
+    }
+    const writes: SchedulerWrite[] = [{ op: 'updateRun', run: { ...run } }];
+    if (retry) writes.push({ op: 'insertRun', run: retry });
+    await this.#persist(writes);
+    return true;
+  }
+
+  /** A leased run that another process took over: nothing of it is written, and the log says so. */
+  #lost(run: RunRecord): void {
+    this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
+    this.#options.onEvent?.({
+      type: 'run-lost',
+      run: { ...run },
+      message: `run ${run.id} of job ${run.jobId} ended (${run.status}) after its lease had run out and another process had interrupted it: its result was not recorded over that (the run stays interrupted; its retry, if the job has retries, runs as a new run)`,
+    });
+    const waiters = this.#waiters.get(run.id);
+    if (!waiters) return;
+    this.#waiters.delete(run.id);
+    // Waiters get the run as the store keeps it (interrupted), not the result nobody recorded.
+    void this.#store.getRun(run.id).then(
+      (stored) => {
+        for (const resolve of waiters) resolve(stored ?? { ...run });
+      },
+      () => {
+        for (const resolve of waiters) resolve({ ...run });
+      },
+    );
   }
 
   async #runPayload(run: RunRecord, job: JobConfig, agent: AgentConfig, signal: AbortSignal): Promise<void> {
@@ -769,10 +860,14 @@ export class Scheduler {
    * run then stays `running` in the store, and the next start marks it interrupted).
    */
   async #persist(writes: SchedulerWrite[]): Promise<void> {
+    await this.#untilWritten(() => this.#store.batch(writes));
+  }
+
+  /** `write` again after each store failure that ends by itself (see #persist); gives up at a stop. */
+  async #untilWritten<T>(write: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        await this.#store.batch(writes);
-        return;
+        return await write();
       } catch (error) {
         if (this.#stopping) throw error;
         const delay = this.#failures.failed('scheduler', error);
@@ -856,11 +951,13 @@ export class Scheduler {
   }
 
   #view(job: StoredJob): JobView {
+    const throttledToMs = throttledInterval(job.definition.schedule, this.#config.scheduler?.minIntervalMs);
     return {
       id: job.id,
       source: job.source,
       enabled: this.#enabled(job),
       ...(job.nextRunAt === undefined ? {} : { nextRunAt: job.nextRunAt }),
+      ...(throttledToMs === undefined ? {} : { throttledToMs }),
       definition: job.definition,
     };
   }

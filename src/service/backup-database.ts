@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, link, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { pathToFileURL } from 'node:url';
 import { BackupError } from '../contracts/errors/backup-error.ts';
 
 /** How long the backup waits for a lock another connection holds (a checkpoint, a schema change). */
@@ -60,13 +61,18 @@ export async function backupDatabase(options: {
   return (await stat(target)).size;
 }
 
-/** A read-only connection where SQLite allows one (VACUUM INTO only reads the source), else a normal one. */
+/**
+ * A read-only connection where SQLite allows one (VACUUM INTO only reads the source), else a read-write
+ * one that never creates the file (`mode=rw`): a database deleted under a running Pyramid stays deleted.
+ */
 function open(dbFile: string): DatabaseSync {
   try {
     const db = new DatabaseSync(dbFile, { readOnly: true, timeout: busyTimeoutMs });
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
     return db;
   } catch {
-    return new DatabaseSync(dbFile, { timeout: busyTimeoutMs });
+    const url = pathToFileURL(dbFile);
+    url.searchParams.set('mode', 'rw');
+    return new DatabaseSync(url, { timeout: busyTimeoutMs });
   }
 }

@@ -14,6 +14,7 @@ import { runLeases } from './migrations/0012-run-leases.ts';
 import { processesTable } from './migrations/0013-processes.ts';
 import { ledgerDayMonthRollups } from './migrations/0014-ledger-day-month-rollups.ts';
 import { requestNotes } from './migrations/0015-request-notes.ts';
+import { schedulerFirstStart } from './migrations/0016-scheduler-first-start.ts';
 
 /**
  * Every schema step, oldest first. To change the schema, add a file under migrations/ and append it
@@ -35,4 +36,5 @@ export const migrations: readonly Migration[] = [
   processesTable,
   ledgerDayMonthRollups,
   requestNotes,
+  schedulerFirstStart,
 ];

@@ -42,6 +42,12 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
       escalations = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, delivery_status = ?, retry_of = ?,
       not_before = ?
     WHERE id = ?`);
+  const finishHeld = db.prepare(`
+    UPDATE runs SET trigger = ?, slot_time = ?, attempt = ?, status = ?, queued_at = ?, started_at = ?,
+      finished_at = ?, session_id = ?, output = ?, no_reply = ?, error = ?, tiers = ?, models = ?,
+      escalations = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, delivery_status = ?, retry_of = ?,
+      not_before = ?, lease_owner = NULL, lease_until = NULL
+    WHERE id = ? AND status = 'running' AND lease_owner = ?`);
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
   const selectActive = db.prepare(
     "SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY queued_at, id",
@@ -67,6 +73,9 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
   const interruptOne = db.prepare(`
     UPDATE runs SET status = 'interrupted', finished_at = ?, error = ?, lease_owner = NULL, lease_until = NULL
     WHERE id = ? AND status = 'running' AND (lease_until IS NULL OR lease_until < ?)`);
+  const insertFirstStart = db.prepare(
+    'INSERT INTO scheduler_state (id, first_started_at) VALUES (1, ?) ON CONFLICT DO NOTHING',
+  );
   // Joins the caller's transaction when there is one (a batch groups several writes in one).
   const atomically = <T>(work: () => T): T => (db.isTransaction ? work() : transaction(db, work));
 
@@ -74,6 +83,13 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
     batch(writes) {
       atomically(() => {
         for (const write of writes) apply(write);
+      });
+    },
+    recordFirstStart(now, writes) {
+      return atomically(() => {
+        if (Number(insertFirstStart.run(Math.round(now)).changes) === 0) return false;
+        for (const write of writes) apply(write);
+        return true;
       });
     },
     listJobs: () => (selectJobs.all() as Row[]).map(toJob),
@@ -160,6 +176,14 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
         store.updateRun(run);
         setLease.run(lease.owner, Math.round(lease.until), run.id);
         return 'started' as const;
+      });
+    },
+    finishRun(run, owner, retry) {
+      return atomically(() => {
+        const [id, , , ...rest] = runValues(run);
+        const changed = Number(finishHeld.run(...rest, id, owner).changes) > 0;
+        if (changed && retry) store.insertRun(retry);
+        return changed;
       });
     },
     renewRunLeases: (owner, until) =>

@@ -34,8 +34,11 @@ export async function startPyramid(
   for (;;) {
     const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
     if (match) return { child, url: match[1], output: () => output, exited };
-    if (child.exitCode !== null || Date.now() > deadline)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Never leaves a child behind: its open pipes would hold the test runner until it is killed.
+      child.kill('SIGKILL');
       throw new Error(`pyramid start did not listen:\n${output}`);
+    }
     await sleep(25);
   }
 }

@@ -194,4 +194,44 @@ jobs:
     );
     assert.equal((await runPyramid(['jobs', 'rm', 'to-log'], env)).code, 0);
   });
+
+  test('jobs list shows an added job held to a raised scheduler.minInterval, and says what to do', async () => {
+    const oneSecond = join(home, 'one-second.yaml');
+    await writeFile(
+      oneSecond,
+      `${await readFile(join(home, 'pyramid.yaml'), 'utf8')}scheduler: { minInterval: 1s }\n`,
+    );
+    const added = await runPyramid(
+      [
+        'jobs',
+        'add',
+        'quick',
+        '--agent',
+        'triage',
+        '--every',
+        '2s',
+        '--message',
+        'Hi',
+        '--config',
+        oneSecond,
+      ],
+      env,
+    );
+    assert.equal(added.code, 0, added.stderr);
+    // Under the default 10 s the job is held to it, not refused or dropped.
+    const table = await runPyramid(['jobs', 'list'], env);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /quick .*every 2s \(held to 10s: minInterval\)/);
+    assert.match(
+      table.stderr,
+      /warning: job quick is scheduled every 2s, more often than scheduler.minInterval \(10s\): it runs at most every 10s; give it a longer schedule \(pyramid jobs edit quick --every 10s\)/,
+    );
+    assert.doesNotMatch(table.stderr, /no longer fits/);
+    const json = await runPyramid(['jobs', 'list', '--json'], env);
+    const quick = (JSON.parse(json.stdout) as { id: string; throttledToMs?: number }[]).find(
+      (job) => job.id === 'quick',
+    );
+    assert.equal(quick?.throttledToMs, 10_000);
+    assert.equal((await runPyramid(['jobs', 'rm', 'quick'], env)).code, 0);
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
@@ -67,4 +67,18 @@ test('a worker that fails turns automatic checkpoints back on and says why', asy
   while (errors.length === 0 && Date.now() < deadline) await sleep(10);
   assert.equal(errors.length, 1);
   assert.equal(pragma('wal_autocheckpoint'), 1000);
+});
+
+test('a checkpointer whose worker opens after pyramid.db was deleted never re-creates the file', async () => {
+  // The worker thread opens its connection when it has booted, which under load is after the process
+  // started serving: a connection that created a missing file there made the deletion look like a
+  // replacement, and put an empty database where the operator is told to restore the real one.
+  rmSync(path);
+  const errors: Error[] = [];
+  startWalCheckpointer(path, { onError: (e) => errors.push(e) });
+  const deadline = Date.now() + 20_000;
+  while (errors.length === 0 && !existsSync(path) && Date.now() < deadline) await sleep(10);
+  assert.equal(existsSync(path), false, 'the deleted database stays deleted');
+  assert.equal(errors.length, 1, 'the worker says it cannot checkpoint');
+  assert.match(errors[0].message, /unable to open/);
 });

@@ -261,6 +261,86 @@ export function storeContract(
       },
     );
 
+    withStores(
+      "scheduler: a leased run's finish is written only while its owner holds it: a late finisher never overwrites interrupted",
+      async ({ scheduler }) => {
+        const running = (id: string, queuedAt: number) => ({
+          ...runRecord(id, 'running', queuedAt),
+          startedAt: 10,
+          attempt: 1,
+        });
+        const finished = (id: string, queuedAt: number) => ({
+          ...running(id, queuedAt),
+          status: 'ok' as const,
+          finishedAt: 3000,
+          output: 'late answer',
+        });
+        for (const [id, at] of [
+          ['r1', 1],
+          ['r2', 2],
+          ['r3', 3],
+        ] as const) {
+          await scheduler.insertRun(runRecord(id, 'queued', at));
+          assert.equal(await scheduler.startRun(running(id, at), { owner: 'p1', until: 1000 }, 5), 'started');
+        }
+        // p1's lease on r1 ended and another process interrupted it (with its retry) before p1 finished.
+        const retry = runRecord('r1-retry', 'queued', 2001, { trigger: 'retry', retryOf: 'r1' });
+        assert.equal(await scheduler.interruptExpired('r1', 2000, retry), true);
+        const again = runRecord('r1-retry-2', 'queued', 3001, { trigger: 'retry', retryOf: 'r1' });
+        assert.equal(
+          await scheduler.finishRun(finished('r1', 1), 'p1', again),
+          false,
+          'p1 no longer holds r1',
+        );
+        const r1 = await scheduler.getRun('r1');
+        assert.equal(r1?.status, 'interrupted', 'the late result does not overwrite interrupted');
+        assert.equal(r1?.output, undefined);
+        assert.equal(
+          await scheduler.getRun('r1-retry-2'),
+          undefined,
+          'nothing of a refused finish is written',
+        );
+        // Another owner cannot finish p1's run; p1 can, even past its lease while nobody interrupted it.
+        assert.equal(await scheduler.finishRun(finished('r2', 2), 'p2'), false);
+        assert.equal((await scheduler.getRun('r2'))?.status, 'running');
+        assert.equal(await scheduler.finishRun(finished('r2', 2), 'p1'), true);
+        assert.equal((await scheduler.getRun('r2'))?.output, 'late answer');
+        assert.equal(await scheduler.finishRun(finished('r2', 2), 'p1'), false, 'finished once');
+        // A finish may queue the run again (a retry after an error) or come with a retry run, in one commit.
+        const retryOfR3 = runRecord('r3-retry', 'queued', 3002, { trigger: 'retry', retryOf: 'r3' });
+        assert.equal(
+          await scheduler.finishRun(
+            { ...running('r3', 3), status: 'interrupted', finishedAt: 3000 },
+            'p1',
+            retryOfR3,
+          ),
+          true,
+        );
+        assert.equal((await scheduler.getRun('r3-retry'))?.status, 'queued');
+        assert.deepEqual(await scheduler.renewRunLeases('p1', 9000), [], 'p1 holds nothing now');
+        assert.deepEqual(await scheduler.expiredRuns(99_999), []);
+      },
+    );
+
+    withStores(
+      'scheduler: the first start is recorded once, with its slot moves in the same commit; later starts change nothing',
+      async ({ scheduler }) => {
+        await scheduler.putJob(job('j1', 1000));
+        const [first, second] = await Promise.all([
+          scheduler.recordFirstStart(10_000, [{ op: 'setNextRun', id: 'j1', nextRunAt: 60_000 }]),
+          scheduler.recordFirstStart(10_000, [{ op: 'setNextRun', id: 'j1', nextRunAt: 120_000 }]),
+        ]);
+        assert.deepEqual([first, second].sort(), [false, true], 'one first start');
+        const moved = (await scheduler.getJob('j1'))?.nextRunAt;
+        assert.ok(moved === 60_000 || moved === 120_000, `the winner's move only: ${moved}`);
+        assert.equal(
+          await scheduler.recordFirstStart(99_000, [{ op: 'setNextRun', id: 'j1', nextRunAt: 180_000 }]),
+          false,
+        );
+        assert.equal((await scheduler.getJob('j1'))?.nextRunAt, moved, 'a later start moves nothing');
+      },
+    );
+
     withStores('sessions: transcripts in order, notes by agent and key', async ({ sessions }) => {
       await sessions.ensure({
         id: 's1',

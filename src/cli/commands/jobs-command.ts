@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { defineJob, jobNames } from '../../config/define-job.ts';
+import { formatDuration } from '../../config/schedule-limits.ts';
 import { PyramidError } from '../../contracts/errors/pyramid-error.ts';
 import { describeSchedule } from '../../scheduler/job-slots.ts';
 import type { JobView } from '../../scheduler/scheduler.ts';
+import { throttleAdvice } from '../../scheduler/throttled-interval.ts';
 import type { CliIo, GlobalOptions } from '../cli-io.ts';
 import { createPlatform, type Platform } from '../create-platform.ts';
 import { findStaleJobs } from '../find-stale-jobs.ts';
@@ -25,7 +27,9 @@ function printJobs(io: CliIo, jobs: JobView[], json: boolean | undefined): void 
   const rows = jobs.map((job) => [
     job.id,
     job.definition.agent,
-    describeSchedule(job.definition.schedule),
+    job.throttledToMs === undefined
+      ? describeSchedule(job.definition.schedule)
+      : `${describeSchedule(job.definition.schedule)} (held to ${formatDuration(job.throttledToMs)}: minInterval)`,
     job.definition.payload.kind,
     job.definition.session,
     job.enabled ? 'yes' : 'no',
@@ -90,6 +94,11 @@ export function registerJobsCommand(program: Command, io: CliIo, setExitCode: (c
         // Read-only: nothing is stored, so a later first start has no missed slot to catch up.
         const list = await platform.createScheduler().previewJobs();
         printJobs(io, list, options.json);
+        for (const job of list) {
+          if (job.throttledToMs === undefined || !job.enabled) continue;
+          const schedule = job.definition.schedule;
+          io.stderr.write(`warning: ${throttleAdvice({ ...job, schedule }, job.throttledToMs)}\n`);
+        }
         for (const stale of findStaleJobs(list, jobNames(platform.config))) {
           io.stderr.write(
             `warning: job ${stale.id} no longer fits the config (${stale.problems.join('; ')}): fix it with pyramid jobs edit ${stale.id}, or remove it\n`,

@@ -278,7 +278,9 @@ export function registerStartCommand(program: Command, io: CliIo): void {
                 { job: run.jobId, run: run.id, status: run.status, costUsd: run.costUsd },
                 'run finished',
               );
-            }
+            } else if (event.type === 'job-throttled') log.warn({ job: event.job.id }, event.message);
+            else if (event.type === 'run-lost')
+              log.warn({ job: event.run.jobId, run: event.run.id, status: event.run.status }, event.message);
           },
         });
         const warnStaleJobs = async () => {

@@ -5,6 +5,7 @@ import { postgresLedgerBaselinesResponses } from './migrations/0003-ledger-basel
 import { postgresProcesses } from './migrations/0004-processes.ts';
 import { postgresRequestNotes } from './migrations/0005-request-notes.ts';
 import { postgresSharedCapsBreakers } from './migrations/0006-shared-caps-breakers.ts';
+import { postgresSchedulerFirstStart } from './migrations/0007-scheduler-first-start.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -17,4 +18,5 @@ export const postgresMigrations: readonly Migration[] = [
   postgresProcesses,
   postgresRequestNotes,
   postgresSharedCapsBreakers,
+  postgresSchedulerFirstStart,
 ];

@@ -35,6 +35,13 @@ const updateRunSql = `
     escalations = $15, cost_usd = $16, input_tokens = $17, output_tokens = $18, delivery_status = $19,
     retry_of = $20, not_before = $21
   WHERE id = $1`;
+// updateRunSql, only while `$22` holds the run's lease, ending it.
+const finishRunSql = `
+  UPDATE runs SET trigger = $2, slot_time = $3, attempt = $4, status = $5, queued_at = $6, started_at = $7,
+    finished_at = $8, session_id = $9, output = $10, no_reply = $11, error = $12, tiers = $13, models = $14,
+    escalations = $15, cost_usd = $16, input_tokens = $17, output_tokens = $18, delivery_status = $19,
+    retry_of = $20, not_before = $21, lease_owner = NULL, lease_until = NULL
+  WHERE id = $1 AND status = 'running' AND lease_owner = $22`;
 
 /** The SchedulerStore on PostgreSQL: the same semantics as SQLite's, for several processes at once. */
 export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
@@ -111,6 +118,18 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
         for (const write of writes) await apply(client, write);
       });
     },
+    recordFirstStart: (now, writes) =>
+      postgresTransaction(pool, async (client) => {
+        // A second process starting at the same time waits here for the first one's commit, and then
+        // reads the slots it moved.
+        const { rowCount } = await client.query(
+          'INSERT INTO scheduler_state (id, first_started_at) VALUES (1, $1) ON CONFLICT DO NOTHING',
+          [Math.round(now)],
+        );
+        if ((rowCount ?? 0) === 0) return false;
+        for (const write of writes) await apply(client, write);
+        return true;
+      }),
     listJobs: async () =>
       ((await pool.query('SELECT * FROM jobs ORDER BY id COLLATE "C"')).rows as Row[]).map(toJob),
     async getJob(id) {
@@ -189,6 +208,14 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
           run.id,
         ]);
         return 'started' as const;
+      }),
+    finishRun: (run, owner, retry) =>
+      postgresTransaction(pool, async (client) => {
+        const [id, , , ...rest] = runValues(run);
+        const { rowCount } = await client.query(finishRunSql, [id, ...rest, owner]);
+        if ((rowCount ?? 0) === 0) return false;
+        if (retry) await insertRun(client, retry);
+        return true;
       }),
     async renewRunLeases(owner, until) {
       const { rows } = await pool.query(
