@@ -116,8 +116,8 @@ export interface SchedulerStore {
   startRun(run: RunRecord, lease: RunLease, maxRunning: number): Promise<StartRunOutcome>;
   /**
    * Writes the result of a run `owner` started under its lease (a final status, or `queued` again for a
-   * retry after an error) and ends the lease, with `retry` inserted in the same commit, only while the
-   * run is still `running` under `owner`'s lease. False (nothing written) when it is not: another
+   * retry after an error; either ends the lease, which holds `running` runs only), with `retry` inserted
+   * in the same commit, only while the run is still `running` under `owner`'s lease. False (nothing written) when it is not: another
    * process (or the sweeper) interrupted it after its lease ended, and that status stands. An owner
    * whose lease ran out while nobody interrupted the run still finishes it.
    */

@@ -46,7 +46,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
     UPDATE runs SET trigger = ?, slot_time = ?, attempt = ?, status = ?, queued_at = ?, started_at = ?,
       finished_at = ?, session_id = ?, output = ?, no_reply = ?, error = ?, tiers = ?, models = ?,
       escalations = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, delivery_status = ?, retry_of = ?,
-      not_before = ?, lease_owner = NULL, lease_until = NULL
+      not_before = ?
     WHERE id = ? AND status = 'running' AND lease_owner = ?`);
   const selectRun = db.prepare('SELECT * FROM runs WHERE id = ?');
   const selectActive = db.prepare(

@@ -35,12 +35,12 @@ const updateRunSql = `
     escalations = $15, cost_usd = $16, input_tokens = $17, output_tokens = $18, delivery_status = $19,
     retry_of = $20, not_before = $21
   WHERE id = $1`;
-// updateRunSql, only while `$22` holds the run's lease, ending it.
+// updateRunSql, only while `$22` holds the run's lease (its owner stays on the row: who ran it).
 const finishRunSql = `
   UPDATE runs SET trigger = $2, slot_time = $3, attempt = $4, status = $5, queued_at = $6, started_at = $7,
     finished_at = $8, session_id = $9, output = $10, no_reply = $11, error = $12, tiers = $13, models = $14,
     escalations = $15, cost_usd = $16, input_tokens = $17, output_tokens = $18, delivery_status = $19,
-    retry_of = $20, not_before = $21, lease_owner = NULL, lease_until = NULL
+    retry_of = $20, not_before = $21
   WHERE id = $1 AND status = 'running' AND lease_owner = $22`;
 
 /** The SchedulerStore on PostgreSQL: the same semantics as SQLite's, for several processes at once. */
