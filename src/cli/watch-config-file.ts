@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, readFileSync, statSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
@@ -23,7 +23,9 @@ export function watchConfigFile(options: {
   const debounceMs = options.debounceMs ?? 250;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let last: Promise<string | undefined> = digest(file);
+  // Read now, not later: a save that lands before an asynchronous first read would be taken for the
+  // starting content, and never reloaded.
+  let last: Promise<string | undefined> = Promise.resolve(digestNow(file));
 
   const check = async () => {
     const previous = await last;
@@ -45,6 +47,17 @@ export function watchConfigFile(options: {
       watcher.close();
     },
   };
+}
+
+/** The hash of a regular, config-sized file, read synchronously (never a FIFO or a device). */
+function digestNow(file: string): string | undefined {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile() || stat.size > 16 * 1024 * 1024) return undefined;
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The file's content hash; undefined while it does not exist or cannot be read. */
