@@ -68,6 +68,9 @@ export type RunLease = { owner: string; until: number };
 /** Why `startRun` did not start a run: another process started it first, or the platform's agent lane is full. */
 export type StartRunOutcome = 'started' | 'taken' | 'lane-full';
 
+/** One slot to claim: its run, and the job's next slot after it. */
+export type SlotClaim = { run: RunRecord; nextRunAt: number | undefined };
+
 export type RunFilter = { jobId?: string; status?: RunStatus; limit?: number };
 
 /** A write `SchedulerStore.batch` can group with others into one commit. */
@@ -94,6 +97,12 @@ export interface SchedulerStore {
    * but the next slot) when the slot already has a run.
    */
   claimSlot(run: RunRecord, nextRunAt: number | undefined): Promise<boolean>;
+  /**
+   * claimSlot for each claim, in order, as one commit (a tick's due jobs in one round trip): true for
+   * each claim whose run was recorded, false for a slot that already had a run; every job's next slot
+   * moves either way (the last claim of a job wins).
+   */
+  claimSlots(claims: SlotClaim[]): Promise<boolean[]>;
   insertRun(run: RunRecord): Promise<void>;
   updateRun(run: RunRecord): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;

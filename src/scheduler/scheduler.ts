@@ -84,6 +84,9 @@ type Running = {
 
 const interruptedMessage = 'the scheduler stopped while the run was running';
 
+/** Due jobs claimed per commit in a tick. */
+const claimChunk = 500;
+
 /**
  * Runs jobs on their schedules: one run per slot (claimed atomically in the store), two lanes
  * (agents, and subagents that never take agent slots), overlap and catch-up policies, retries with
@@ -468,46 +471,66 @@ export class Scheduler {
       this.#changeCounter = counter;
     }
     const now = this.#clock.now();
-    for (const job of this.#jobs.values()) {
+    const due = [...this.#jobs.values()].filter(
+      (job) => job.nextRunAt !== undefined && job.nextRunAt <= now && this.#enabled(job),
+    );
+    // Claimed a chunk at a time, each chunk one commit (one round trip or so on PostgreSQL), instead
+    // of one claim after another: thousands of jobs due in the same minute are claimed in time.
+    for (let start = 0; start < due.length; start += claimChunk) {
       if (this.#stopping) return;
-      if (job.nextRunAt !== undefined && job.nextRunAt <= now && this.#enabled(job))
-        await this.#fire(job, now);
+      await this.#fire(due.slice(start, start + claimChunk), now);
     }
   }
 
-  /** Claims the latest due slot of a job (older missed ones collapse into it) and moves its next slot. */
-  async #fire(job: StoredJob, now: number): Promise<void> {
-    const slots = this.#slotsOf(job.definition);
-    const latest = slots.latest(now) ?? (job.nextRunAt as number);
-    // Never sooner than scheduler.minInterval after this slot, whatever a job stored before the limit
-    // (or before it was raised) asks for; a schedule within the limit is not changed by this.
-    const minIntervalMs = this.#config.scheduler?.minIntervalMs ?? 0;
-    const next = slots.next(Math.max(latest, latest + minIntervalMs - 1, now));
-    const onTime = latest >= now - this.#graceMs;
-    const trigger: RunTrigger = onTime ? 'schedule' : 'catch-up';
-    if (!onTime && job.definition.catchUp === 'skip') {
-      await this.#store.setNextRun(job.id, next);
-      job.nextRunAt = next;
-      return;
+  /**
+   * Claims the latest due slot of each job (older missed ones collapse into it) and moves its next slot,
+   * all in one commit; a missed slot of a `catchUp: skip` job only moves its next slot.
+   */
+  async #fire(jobs: StoredJob[], now: number): Promise<void> {
+    const claims: { job: StoredJob; run: RunRecord; nextRunAt: number | undefined; skip: boolean }[] = [];
+    const skipped: { job: StoredJob; nextRunAt: number | undefined }[] = [];
+    for (const job of jobs) {
+      const slots = this.#slotsOf(job.definition);
+      const latest = slots.latest(now) ?? (job.nextRunAt as number);
+      // Never sooner than scheduler.minInterval after this slot, whatever a job stored before the limit
+      // (or before it was raised) asks for; a schedule within the limit is not changed by this.
+      const minIntervalMs = this.#config.scheduler?.minIntervalMs ?? 0;
+      const next = slots.next(Math.max(latest, latest + minIntervalMs - 1, now));
+      const onTime = latest >= now - this.#graceMs;
+      const trigger: RunTrigger = onTime ? 'schedule' : 'catch-up';
+      if (!onTime && job.definition.catchUp === 'skip') {
+        skipped.push({ job, nextRunAt: next });
+        continue;
+      }
+      const busy = (this.#active.get(job.id) ?? 0) > 0;
+      const skip = busy && job.definition.overlap === 'skip';
+      const run = this.#newRun(
+        job.definition,
+        trigger,
+        latest,
+        skip
+          ? {
+              status: 'skipped',
+              finishedAt: now,
+              error: 'overlap: the previous run was still queued or running',
+            }
+          : {},
+      );
+      claims.push({ job, run, nextRunAt: next, skip });
     }
-    const busy = (this.#active.get(job.id) ?? 0) > 0;
-    const skip = busy && job.definition.overlap === 'skip';
-    const run = this.#newRun(
-      job.definition,
-      trigger,
-      latest,
-      skip
-        ? {
-            status: 'skipped',
-            finishedAt: now,
-            error: 'overlap: the previous run was still queued or running',
-          }
-        : {},
-    );
-    const claimed = await this.#store.claimSlot(run, next);
-    // Moved only once the store has it: after a failed claim the next tick tries the same slot again.
-    job.nextRunAt = next;
-    if (claimed && !skip) this.#enqueue(run);
+    if (skipped.length > 0) {
+      await this.#store.batch(
+        skipped.map(({ job, nextRunAt }) => ({ op: 'setNextRun' as const, id: job.id, nextRunAt })),
+      );
+      for (const { job, nextRunAt } of skipped) job.nextRunAt = nextRunAt;
+    }
+    if (claims.length === 0) return;
+    const claimed = await this.#store.claimSlots(claims.map(({ run, nextRunAt }) => ({ run, nextRunAt })));
+    // Moved only once the store has it: after a failed claim the next tick tries the same slots again.
+    for (const [index, { job, run, nextRunAt, skip }] of claims.entries()) {
+      job.nextRunAt = nextRunAt;
+      if (claimed[index] && !skip) this.#enqueue(run);
+    }
   }
 
   #enqueue(run: RunRecord): void {

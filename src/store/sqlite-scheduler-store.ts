@@ -122,6 +122,15 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
         return inserted;
       });
     },
+    claimSlots(claims) {
+      return atomically(() =>
+        claims.map(({ run, nextRunAt }) => {
+          const inserted = Number(insertRunIfFree.run(...runValues(run)).changes) > 0;
+          setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), run.jobId);
+          return inserted;
+        }),
+      );
+    },
     insertRun(run) {
       insertRunIfFree.run(...runValues(run));
     },

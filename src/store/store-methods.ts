@@ -16,6 +16,7 @@ export const storeMethods: { [K in keyof StoreSet]: MethodNames<StoreSet[K]> } =
     setEnabledOverride: 'write',
     setNextRun: 'write',
     claimSlot: 'write',
+    claimSlots: 'write',
     insertRun: 'write',
     updateRun: 'write',
     getRun: 'read',

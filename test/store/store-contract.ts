@@ -160,6 +160,64 @@ export function storeContract(
       },
     );
 
+    withStores(
+      'scheduler: claimSlots claims as claimSlot one by one: a claimed slot is false, every next slot moves',
+      async ({ scheduler }) => {
+        for (const id of ['a', 'b', 'c']) await scheduler.putJob(job(id, 60_000));
+        const slot = (jobId: string, slotTime = 60_000) => ({
+          slotTime,
+          trigger: 'schedule' as const,
+          jobId,
+        });
+        assert.equal(
+          await scheduler.claimSlot(runRecord('b-first', 'queued', 60_000, slot('b')), 90_000),
+          true,
+        );
+        assert.deepEqual(await scheduler.claimSlots([]), []);
+        const claimed = await scheduler.claimSlots([
+          { run: runRecord('c-1', 'queued', 60_001, slot('c')), nextRunAt: 120_000 },
+          { run: runRecord('b-2', 'queued', 60_001, slot('b')), nextRunAt: 120_000 },
+          { run: runRecord('a-1', 'queued', 60_001, slot('a')), nextRunAt: 180_000 },
+          { run: runRecord('c-again', 'queued', 60_002, slot('c')), nextRunAt: undefined },
+        ]);
+        assert.deepEqual(claimed, [true, false, true, false], 'b was claimed before, c twice in one call');
+        assert.deepEqual(
+          Object.fromEntries((await scheduler.listJobs()).map((stored) => [stored.id, stored.nextRunAt])),
+          { a: 180_000, b: 120_000, c: undefined },
+          'the next slot moves for a claim that lost too; the last claim of a job wins',
+        );
+        assert.deepEqual((await scheduler.listRuns()).map((run) => run.id).sort(), ['a-1', 'b-first', 'c-1']);
+      },
+    );
+
+    withStores(
+      'scheduler: concurrent claimSlots over the same jobs: each slot exactly once',
+      async ({ scheduler }) => {
+        const ids = Array.from({ length: 40 }, (_, index) => `job-${String(index).padStart(2, '0')}`);
+        for (const id of ids) await scheduler.putJob(job(id, 60_000));
+        const claims = (process: number) =>
+          (process % 2 === 0 ? ids : [...ids].reverse()).map((jobId) => ({
+            run: runRecord(`${jobId}-p${process}`, 'queued', 60_000 + process, {
+              slotTime: 60_000,
+              trigger: 'schedule' as const,
+              jobId,
+            }),
+            nextRunAt: 120_000,
+          }));
+        const results = await Promise.all(
+          [0, 1, 2, 3].map((process) => scheduler.claimSlots(claims(process))),
+        );
+        for (const [index, jobId] of ids.entries()) {
+          const winners = results.filter(
+            (result, process) => result[process % 2 === 0 ? index : ids.length - 1 - index],
+          );
+          assert.equal(winners.length, 1, `one claim of ${jobId} wins`);
+        }
+        assert.equal((await scheduler.listRuns()).length, ids.length);
+        assert.ok((await scheduler.listJobs()).every((stored) => stored.nextRunAt === 120_000));
+      },
+    );
+
     withStores('scheduler: a batch is one commit, all of it or nothing', async ({ scheduler }) => {
       await scheduler.putJob(job('keep'));
       await scheduler.batch([

@@ -23,6 +23,9 @@ const runParameters = runColumns
   .map((_, index) => `$${index + 1}`)
   .join(', ');
 
+// Runs per INSERT in claimSlots: PostgreSQL takes at most 65,535 parameters per statement.
+const claimsPerInsert = 1000;
+
 const upsertJobSql = `
   INSERT INTO jobs (id, source, definition, enabled_override, next_run_at, created_at, updated_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -153,6 +156,46 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
         [...runValues(run), roundOrNull(nextRunAt)],
       );
       return Number(rows[0].claimed) > 0;
+    },
+    async claimSlots(claims) {
+      if (claims.length === 0) return [];
+      const claimed = await postgresTransaction(pool, async (client) => {
+        // Runs first, then next slots, as claimSlot does, and both in job order, so that processes
+        // claiming overlapping jobs wait for each other instead of deadlocking.
+        const byJob = [...claims].sort((a, b) =>
+          a.run.jobId < b.run.jobId ? -1 : a.run.jobId > b.run.jobId ? 1 : 0,
+        );
+        const inserted = new Set<string>();
+        for (let start = 0; start < byJob.length; start += claimsPerInsert) {
+          const chunk = byJob.slice(start, start + claimsPerInsert);
+          const values = chunk.flatMap(({ run }) => runValues(run));
+          const width = values.length / chunk.length;
+          const rows = chunk
+            .map(
+              (_, row) =>
+                `(${Array.from({ length: width }, (_, column) => `$${row * width + column + 1}`).join(', ')})`,
+            )
+            .join(', ');
+          const result = await client.query(
+            `INSERT INTO runs (${runColumns}) VALUES ${rows}
+             ON CONFLICT (job_id, slot_time) WHERE slot_time IS NOT NULL DO NOTHING
+             RETURNING id`,
+            values,
+          );
+          for (const row of result.rows as Row[]) inserted.add(String(row.id));
+        }
+        // The last claim of a job wins, as one claimSlot after another would leave it.
+        const next = new Map(claims.map(({ run, nextRunAt }) => [run.jobId, roundOrNull(nextRunAt)]));
+        await client.query(
+          `WITH next AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS n(id, next_run_at)),
+             locked AS (SELECT jobs.id FROM jobs JOIN next ON next.id = jobs.id ORDER BY jobs.id FOR NO KEY UPDATE OF jobs)
+           UPDATE jobs SET next_run_at = next.next_run_at FROM locked JOIN next ON next.id = locked.id
+           WHERE jobs.id = locked.id`,
+          [[...next.keys()], [...next.values()]],
+        );
+        return inserted;
+      });
+      return claims.map(({ run }) => claimed.has(run.id));
     },
     insertRun: (run) => insertRun(pool, run),
     updateRun: (run) => updateRun(pool, run),
