@@ -79,6 +79,16 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
   // Joins the caller's transaction when there is one (a batch groups several writes in one).
   const atomically = <T>(work: () => T): T => (db.isTransaction ? work() : transaction(db, work));
 
+  /** Each claim as claimSlot makes it (the run if its slot is free, the job's next slot either way), in one commit. */
+  const claimSlots = (claims: readonly { run: RunRecord; nextRunAt: number | undefined }[]): boolean[] =>
+    atomically(() =>
+      claims.map(({ run, nextRunAt }) => {
+        const inserted = Number(insertRunIfFree.run(...runValues(run)).changes) > 0;
+        setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), run.jobId);
+        return inserted;
+      }),
+    );
+
   const store: Synchronous<SchedulerStore> = {
     batch(writes) {
       atomically(() => {
@@ -115,22 +125,8 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
     setNextRun(id, nextRunAt) {
       setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), id);
     },
-    claimSlot(run, nextRunAt) {
-      return atomically(() => {
-        const inserted = Number(insertRunIfFree.run(...runValues(run)).changes) > 0;
-        setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), run.jobId);
-        return inserted;
-      });
-    },
-    claimSlots(claims) {
-      return atomically(() =>
-        claims.map(({ run, nextRunAt }) => {
-          const inserted = Number(insertRunIfFree.run(...runValues(run)).changes) > 0;
-          setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), run.jobId);
-          return inserted;
-        }),
-      );
-    },
+    claimSlot: (run, nextRunAt) => claimSlots([{ run, nextRunAt }])[0],
+    claimSlots,
     insertRun(run) {
       insertRunIfFree.run(...runValues(run));
     },
