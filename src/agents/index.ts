@@ -7,3 +7,4 @@ export {
   noReply,
   runAgentTurn,
 } from './run-agent-turn.ts';
+export { SharedLane, type SharedLaneOptions } from './shared-lane.ts';

@@ -1,8 +1,11 @@
+import type { ConcurrencyLane } from '../contracts/concurrency-lane.ts';
+
 /**
- * A concurrency lane: at most `limit` tasks run at once, the rest wait in order. Subagent tasks get a
- * lane of their own, so a parent waiting on its subagents never holds a slot they need.
+ * A concurrency lane in this process's memory: at most `limit` tasks run at once, the rest wait in
+ * order (SQLite's one process; a PostgreSQL store shares the subagent lane with SharedLane). Subagent
+ * tasks get a lane of their own, so a parent waiting on its subagents never holds a slot they need.
  */
-export class Lane {
+export class Lane implements ConcurrencyLane {
   readonly limit: number;
   #active = 0;
   readonly #waiting: Array<() => void> = [];

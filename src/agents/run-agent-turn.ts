@@ -1,4 +1,5 @@
 import type { ChatResult } from '../contracts/chat-result.ts';
+import type { ConcurrencyLane } from '../contracts/concurrency-lane.ts';
 import { AgentTurnError } from '../contracts/errors/agent-turn-error.ts';
 import type { ChatMessage, ResponseFormat, ToolCall } from '../contracts/message.ts';
 import type { AgentConfig } from '../contracts/pyramid-config.ts';
@@ -9,7 +10,6 @@ import { boundedHistory } from '../sessions/bounded-history.ts';
 import { subagentSessionId } from '../sessions/session-ids.ts';
 import { agentToolDefinitions, toolArguments } from './agent-tools.ts';
 import { httpGet, type ResolveHost } from './http-get.ts';
-import type { Lane } from './lane.ts';
 import { outputInstruction } from './output-instruction.ts';
 import { runToolCalls } from './run-tool-calls.ts';
 
@@ -26,7 +26,7 @@ export type AgentTurnOptions = {
   /** The format of the final answer (a job's `output`); default the agent's. Subagents answer in text. */
   output?: ResponseFormat;
   /** The lane subagent tasks run in (shared by every run; never the agent lane). */
-  subagents: Lane;
+  subagents: ConcurrencyLane;
   signal?: AbortSignal;
   now: () => number;
   /** Unused: http_get connects to the address it checked itself (callers still pass it; to remove). */

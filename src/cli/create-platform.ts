@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { SharedLane } from '../agents/shared-lane.ts';
 import { loadConfig, resolvePyramidPaths } from '../config/index.ts';
 import type { SectionChange } from '../contracts/config-reload.ts';
 import type { DashboardStore } from '../contracts/dashboard-store.ts';
@@ -311,6 +312,17 @@ export async function createPlatform(
   // Several processes on one PostgreSQL store: runs are leased (see SchedulerOptions.leases).
   const leases =
     config.store?.kind === 'postgres' ? { owner: processId, leaseMs: config.store.leaseMs } : undefined;
+  // ... and the subagent lane counts every process's subagent tasks (one lane for this process's schedulers).
+  const subagents =
+    shared && config.store?.kind === 'postgres'
+      ? new SharedLane({
+          store: shared.lanes,
+          lane: 'subagents',
+          limit: config.concurrency?.subagents ?? 4,
+          owner: processId,
+          leaseMs: config.store.leaseMs,
+        })
+      : undefined;
   const createScheduler = (options: Partial<SchedulerOptions> = {}) =>
     new Scheduler({
       config,
@@ -318,6 +330,7 @@ export async function createPlatform(
       store: schedulerStore,
       sessions,
       ...(leases ? { leases } : {}),
+      ...(subagents ? { subagents } : {}),
       ...(io.fetch ? { fetch: io.fetch } : {}),
       spentSince: (sinceMs, agentId) => ledger.spentSince(sinceMs, agentId),
       outputSink,

@@ -2,6 +2,7 @@ import type { BreakerStateStore } from './breaker-state-store.ts';
 import type { DashboardStore } from './dashboard-store.ts';
 import type { DeliveryStore } from './delivery.ts';
 import type { HistoryPruner } from './history-pruner.ts';
+import type { LaneHoldStore } from './lane-hold-store.ts';
 import type { LedgerStore } from './ledger-store.ts';
 import type { ProcessRegistry } from './process-registry.ts';
 import type { ResponseStore } from './response-store.ts';
@@ -24,11 +25,16 @@ export type StoreSet = {
 };
 
 /**
- * What the processes sharing one store share besides rows: spend-cap reservations and breaker states
- * (with alert claims). Only a store several processes can share has them (PostgreSQL); with SQLite's
- * single process they stay in its memory (the router's in-process reservations, its own breakers).
+ * What the processes sharing one store share besides rows: spend-cap reservations, breaker states
+ * (with alert claims) and the subagent lane's holds. Only a store several processes can share has them
+ * (PostgreSQL); with SQLite's single process they stay in its memory (the router's in-process
+ * reservations, its own breakers, the agents' in-memory Lane).
  */
-export type SharedStores = { spend: SpendReservationStore; breakers: BreakerStateStore };
+export type SharedStores = {
+  spend: SpendReservationStore;
+  breakers: BreakerStateStore;
+  lanes: LaneHoldStore;
+};
 
 /** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */
 export type StoreState = 'ok' | 'degraded' | 'gone';

@@ -1,6 +1,7 @@
 import { Lane } from '../agents/lane.ts';
 import { newTurnTotals, runAgentTurn } from '../agents/run-agent-turn.ts';
 import type { BackgroundFailures } from '../contracts/background-failures.ts';
+import type { ConcurrencyLane } from '../contracts/concurrency-lane.ts';
 import { PyramidError } from '../contracts/errors/pyramid-error.ts';
 import type { AgentConfig, JobConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
 import {
@@ -49,6 +50,8 @@ export type SchedulerOptions = {
    * running run being interrupted at start, which is right only for the store's one process.
    */
   leases?: { owner: string; leaseMs?: number };
+  /** The lane subagent tasks run in (default: one in this process's memory, concurrency.subagents wide). */
+  subagents?: ConcurrencyLane;
 };
 
 export type SchedulerEvent =
@@ -102,7 +105,7 @@ export class Scheduler {
   readonly #graceMs: number;
   readonly #pollMs: number;
   readonly #agentLimit: number;
-  readonly subagents: Lane;
+  readonly subagents: ConcurrencyLane;
   readonly #jobs = new Map<string, StoredJob>();
   readonly #slots = new JobSlotsCache();
   readonly #queue: RunRecord[] = [];
@@ -133,7 +136,7 @@ export class Scheduler {
     this.#graceMs = options.graceMs ?? 60_000;
     this.#pollMs = options.pollMs ?? 2000;
     this.#agentLimit = options.config.concurrency?.agents ?? 2;
-    this.subagents = new Lane(options.config.concurrency?.subagents ?? 4);
+    this.subagents = options.subagents ?? new Lane(options.config.concurrency?.subagents ?? 4);
     this.#failures = options.failures ?? createBackoffFailures();
     this.#leases = options.leases && {
       owner: options.leases.owner,

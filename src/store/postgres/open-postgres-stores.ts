@@ -9,6 +9,7 @@ import { createPostgresBreakerStateStore } from './postgres-breaker-state-store.
 import { createPostgresDashboardStore } from './postgres-dashboard-store.ts';
 import { createPostgresDeliveryStore } from './postgres-delivery-store.ts';
 import { createPostgresHistoryPruner } from './postgres-history-pruner.ts';
+import { createPostgresLaneHoldStore } from './postgres-lane-hold-store.ts';
 import { createPostgresLedgerStore } from './postgres-ledger-store.ts';
 import { postgresMigrations } from './postgres-migrations.ts';
 import { createPostgresProcessRegistry } from './postgres-process-registry.ts';
@@ -136,6 +137,7 @@ export async function openPostgresStores(
       list: 'read',
       claim: 'write',
     }),
+    lanes: guard(createPostgresLaneHoldStore(pool), { take: 'write', renew: 'write', release: 'write' }),
   };
   return {
     ...stores,
