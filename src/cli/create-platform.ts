@@ -227,17 +227,16 @@ export async function createPlatform(
     shared && config.store?.kind === 'postgres'
       ? { reservations: shared.spend, leaseMs: config.store.leaseMs }
       : undefined;
+  // Built without budgets too: the agents' spendCaps are caps of the same guard.
   const spendGuardFor = (budgets: PyramidConfig['budgets']) =>
-    budgets
-      ? new SpendGuard(budgets, {
-          reservations:
-            sharedSpend?.reservations ??
-            createInProcessSpendReservations(async (sinceMs, callerTag) =>
-              observedLedger.spentSince(sinceMs, callerTag),
-            ),
-          ...(sharedSpend ? { leaseMs: sharedSpend.leaseMs } : {}),
-        })
-      : undefined;
+    new SpendGuard(budgets, {
+      reservations:
+        sharedSpend?.reservations ??
+        createInProcessSpendReservations(async (sinceMs, callerTag) =>
+          observedLedger.spentSince(sinceMs, callerTag),
+        ),
+      ...(sharedSpend ? { leaseMs: sharedSpend.leaseMs } : {}),
+    });
   let spendGuard = spendGuardFor(config.budgets);
   // With SQLite a breaker's change is alerted here; on a shared store it goes to the platform first,
   // and the alert follows the platform's change (heard by every process, sent by the one that claims it).
@@ -267,7 +266,7 @@ export async function createPlatform(
       )(current),
       ledger: observedLedger,
       breakers,
-      ...(spendGuard ? { spendGuard } : {}),
+      spendGuard,
       now: io.now,
     });
   };
