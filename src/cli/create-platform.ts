@@ -247,7 +247,22 @@ export async function createPlatform(
       : alerter.breakerChanged(model, state, reason);
   /** A router for `current`; `previous` hands over the breakers of models whose definition is the same. */
   const buildRouter = (current: PyramidConfig, previous?: { config: PyramidConfig; router: Router }) => {
-    const breakers = new BreakerBoard(current.router.breaker, { onChange: onBreakerChange });
+    const breakers = new BreakerBoard(current.router.breaker, {
+      onChange: onBreakerChange,
+      // On a shared store a failed trial's reopening is the platform's, and so is the trial itself.
+      ...(shared
+        ? {
+            onReopen: (model: string, retryAt: number, reason: string) =>
+              sharedBreakers?.localReopened(model, retryAt, reason),
+            trials: {
+              claim: (model: string, now: number, trialMs: number) =>
+                sharedBreakers
+                  ? sharedBreakers.trials.claim(model, now, trialMs)
+                  : Promise.resolve({ won: true as const }),
+            },
+          }
+        : {}),
+    });
     if (previous && same(previous.config.router.breaker, current.router.breaker)) {
       breakers.adopt(
         previous.router.breakers,

@@ -261,7 +261,11 @@ export class Router {
         }
       }
       const breaker = this.breakers.get(candidate.model);
-      const permit = breaker.tryAcquire(this.#now());
+      const permit = await this.breakers.acquire(
+        candidate.model,
+        this.#now(),
+        this.#trialMs(candidate.model),
+      );
       if (!permit) {
         trace.notes.push(`skipped ${candidate.model}: breaker open`);
         if (reservation) await this.#guard.settle(reservation, 0).catch(() => {});
@@ -460,7 +464,11 @@ export class Router {
             }
           }
         }
-        const permit = this.breakers.get(candidate.model).tryAcquire(this.#now());
+        const permit = await this.breakers.acquire(
+          candidate.model,
+          this.#now(),
+          this.#trialMs(candidate.model),
+        );
         if (!permit) {
           trace.notes.push(`skipped ${candidate.model}: breaker open`);
           if (!deferred.includes(candidate)) deferred.push(candidate);
@@ -690,6 +698,11 @@ export class Router {
     if (amount === 0) return undefined;
     const callMs = this.config.providers[model.provider].timeouts.totalMs;
     return this.#guard.reserve(this.#now(), this.#spendCaller(state.request), amount, callMs);
+  }
+
+  /** How long a half-open trial of `model` may be out: its provider's time limit for one call. */
+  #trialMs(model: string): number {
+    return this.config.providers[this.config.models[model].provider].timeouts.totalMs;
   }
 
   /** The caps a chat call counts against: its caller tag's, and its agent's `spendCap` in this config. */

@@ -135,6 +135,7 @@ export async function openPostgresStores(
       transition: 'write',
       list: 'read',
       claim: 'write',
+      claimTrial: 'write',
     }),
   };
   return {
