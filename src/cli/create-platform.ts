@@ -180,7 +180,12 @@ export async function createPlatform(
       // ... and each holds a few deliveries at a time, so that the processes share a backlog.
       ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs, claimBatch: 5 } : {}),
     },
-    ...(shared ? { claimAlert: (key: string) => shared.breakers.claim(key, processId, now()) } : {}),
+    ...(shared
+      ? {
+          claimAlert: (key: string) => shared.breakers.claim(key, processId, now()),
+          alertLimits: shared.alerts,
+        }
+      : {}),
   });
   const { outbox, alerter } = delivery;
   // Built on first use, one per model and definition (its entry and its provider's): a reload keeps
@@ -445,6 +450,8 @@ export async function createPlatform(
     async close() {
       checkpointer?.stop();
       sharedBreakers?.stop();
+      // Alerts the shared rate limits are still deciding are queued (or held back) before the store goes.
+      await alerter.settled();
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
       await stores.close();
     },

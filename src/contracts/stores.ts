@@ -1,3 +1,4 @@
+import type { AlertLimitStore } from './alert-limit-store.ts';
 import type { BreakerStateStore } from './breaker-state-store.ts';
 import type { DashboardStore } from './dashboard-store.ts';
 import type { DeliveryStore } from './delivery.ts';
@@ -28,7 +29,12 @@ export type StoreSet = {
  * (with alert claims). Only a store several processes can share has them (PostgreSQL); with SQLite's
  * single process they stay in its memory (the router's in-process reservations, its own breakers).
  */
-export type SharedStores = { spend: SpendReservationStore; breakers: BreakerStateStore };
+export type SharedStores = {
+  spend: SpendReservationStore;
+  breakers: BreakerStateStore;
+  /** The `alerts:` rate limits, for the platform. */
+  alerts: AlertLimitStore;
+};
 
 /** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */
 export type StoreState = 'ok' | 'degraded' | 'gone';
