@@ -94,6 +94,7 @@ export async function runAgentTurn(options: AgentTurnOptions): Promise<AgentTurn
       ...(format ? { responseFormat: format } : {}),
       callerTag: agent.id,
       callerKind: 'scheduled',
+      agentId: agent.id, // the agent's spendCap is reserved against on every call of its run
       failover: agent.failover, // nobody waits: the scheduled failover policy
       ...(escalation ? { escalation } : floorTier !== undefined ? { startTier: floorTier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

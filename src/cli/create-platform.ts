@@ -181,7 +181,12 @@ export async function createPlatform(
       // ... and each holds a few deliveries at a time, so that the processes share a backlog.
       ...(config.store?.kind === 'postgres' ? { leaseMs: config.store.leaseMs, claimBatch: 5 } : {}),
     },
-    ...(shared ? { claimAlert: (key: string) => shared.breakers.claim(key, processId, now()) } : {}),
+    ...(shared
+      ? {
+          claimAlert: (key: string) => shared.breakers.claim(key, processId, now()),
+          alertLimits: shared.alerts,
+        }
+      : {}),
   });
   const { outbox, alerter } = delivery;
   // Built on first use, one per model and definition (its entry and its provider's): a reload keeps
@@ -228,17 +233,16 @@ export async function createPlatform(
     shared && config.store?.kind === 'postgres'
       ? { reservations: shared.spend, leaseMs: config.store.leaseMs }
       : undefined;
+  // Built without budgets too: the agents' spendCaps are caps of the same guard.
   const spendGuardFor = (budgets: PyramidConfig['budgets']) =>
-    budgets
-      ? new SpendGuard(budgets, {
-          reservations:
-            sharedSpend?.reservations ??
-            createInProcessSpendReservations(async (sinceMs, callerTag) =>
-              observedLedger.spentSince(sinceMs, callerTag),
-            ),
-          ...(sharedSpend ? { leaseMs: sharedSpend.leaseMs } : {}),
-        })
-      : undefined;
+    new SpendGuard(budgets, {
+      reservations:
+        sharedSpend?.reservations ??
+        createInProcessSpendReservations(async (sinceMs, callerTag) =>
+          observedLedger.spentSince(sinceMs, callerTag),
+        ),
+      ...(sharedSpend ? { leaseMs: sharedSpend.leaseMs } : {}),
+    });
   let spendGuard = spendGuardFor(config.budgets);
   // With SQLite a breaker's change is alerted here; on a shared store it goes to the platform first,
   // and the alert follows the platform's change (heard by every process, sent by the one that claims it).
@@ -249,7 +253,22 @@ export async function createPlatform(
       : alerter.breakerChanged(model, state, reason);
   /** A router for `current`; `previous` hands over the breakers of models whose definition is the same. */
   const buildRouter = (current: PyramidConfig, previous?: { config: PyramidConfig; router: Router }) => {
-    const breakers = new BreakerBoard(current.router.breaker, { onChange: onBreakerChange });
+    const breakers = new BreakerBoard(current.router.breaker, {
+      onChange: onBreakerChange,
+      // On a shared store a failed trial's reopening is the platform's, and so is the trial itself.
+      ...(shared
+        ? {
+            onReopen: (model: string, retryAt: number, reason: string) =>
+              sharedBreakers?.localReopened(model, retryAt, reason),
+            trials: {
+              claim: (model: string, now: number, trialMs: number) =>
+                sharedBreakers
+                  ? sharedBreakers.trials.claim(model, now, trialMs)
+                  : Promise.resolve({ won: true as const }),
+            },
+          }
+        : {}),
+    });
     if (previous && same(previous.config.router.breaker, current.router.breaker)) {
       breakers.adopt(
         previous.router.breakers,
@@ -268,7 +287,7 @@ export async function createPlatform(
       )(current),
       ledger: observedLedger,
       breakers,
-      ...(spendGuard ? { spendGuard } : {}),
+      spendGuard,
       now: io.now,
     });
   };
@@ -444,6 +463,8 @@ export async function createPlatform(
     async close() {
       checkpointer?.stop();
       sharedBreakers?.stop();
+      // Alerts the shared rate limits are still deciding are queued (or held back) before the store goes.
+      await alerter.settled();
       // Records of the last event-loop turn (a request aborted during shutdown) are committed, not dropped.
       await stores.close();
     },

@@ -7,6 +7,11 @@ export type SharedBreakerState = {
   retryAt?: number;
   /** Open: the failure that opened it. */
   reason?: string;
+  /**
+   * Open: the epoch this outage began at (it opened from closed). A reopening after a failed trial
+   * moves `epoch` on but keeps this, so it is heard as the same outage, not alerted again.
+   */
+  openedEpoch?: number;
   /** The process that made the change, and when. */
   changedBy: string;
   changedAt: number;
@@ -39,4 +44,14 @@ export interface BreakerStateStore {
   list(): Promise<SharedBreakerState[]>;
   /** True for the first caller with `key` on the platform, false for every later one (alerts are sent once). */
   claim(key: string, by: string, at: number): Promise<boolean>;
+  /**
+   * Claims the half-open trial call of an open model until `until` (its call's longest time): won by
+   * one process once the platform's retry time has passed, and again by the same process. Won as well
+   * when the platform holds no open state for it (nothing to share). Lost: `retryAt` is when the
+   * platform lets a trial through at the soonest (`trialInFlight`: another process's trial may end sooner).
+   */
+  claimTrial(model: string, by: string, now: number, until: number): Promise<TrialClaim>;
 }
+
+/** The answer to claimTrial. */
+export type TrialClaim = { won: true } | { won: false; retryAt: number; trialInFlight: boolean };

@@ -36,6 +36,8 @@ export type ChatRequest = {
    * HTTP or CLI caller waiting for the answer. Picks the `router.failover` defaults.
    */
   callerKind?: CallerKind;
+  /** The agent whose run makes this call (the agent runner sets it): its `spendCap` holds on the call. */
+  agentId?: string;
   /** Failover overrides for this request (an agent's `failover:`), over the task's and the caller kind's. */
   failover?: FailoverPolicy;
   /** The caller judged an earlier answer inadequate: start above `fromTier`, recording `reason`. */

@@ -6,6 +6,11 @@ export type PruneCutoffs = {
   ledgerBefore?: number;
   /** Stored Responses API responses (`previous_response_id`, `GET /v1/responses/{id}`). */
   responsesBefore?: number;
+  /**
+   * Spend caps' working rows on a shared store (PostgreSQL's per-day totals and holds): those of UTC days
+   * before this time's day, and holds that lapsed before it. The ledger keeps what was spent.
+   */
+  spendBefore?: number;
 };
 
 /** How many of each were removed (or, in a dry run, would be). */
@@ -18,6 +23,8 @@ export type PruneCounts = {
   /** Ledger requests; their attempts go with them. */
   ledgerRequests: number;
   responses: number;
+  /** Spend-cap totals and hold rows (a PostgreSQL store; SQLite keeps caps in memory: always 0). */
+  spendRows: number;
 };
 
 /**

@@ -1,3 +1,4 @@
+import type { AlertLimitStore } from './alert-limit-store.ts';
 import type { BreakerStateStore } from './breaker-state-store.ts';
 import type { DashboardStore } from './dashboard-store.ts';
 import type { DeliveryStore } from './delivery.ts';
@@ -34,6 +35,8 @@ export type SharedStores = {
   spend: SpendReservationStore;
   breakers: BreakerStateStore;
   lanes: LaneHoldStore;
+  /** The `alerts:` rate limits, for the platform. */
+  alerts: AlertLimitStore;
 };
 
 /** `ok`; `degraded`: writes fail for a reason that ends by itself (busy, full, I/O); `gone`: the database file was deleted or replaced. */

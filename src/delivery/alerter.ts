@@ -1,3 +1,4 @@
+import type { AlertLimitStore } from '../contracts/alert-limit-store.ts';
 import type { AlertsConfig } from '../contracts/delivery.ts';
 import type { OutboxMessage } from './outbox.ts';
 
@@ -22,6 +23,11 @@ export type AlerterOptions = {
    * claimed, so the platform sends it once, not once per process.
    */
   claim?: (key: string) => Promise<boolean>;
+  /**
+   * Several processes sharing a store: the rate limits (`repeat`, `maxPerHour`) are the platform's,
+   * decided there; this process's own count stands in while the store cannot answer.
+   */
+  limits?: AlertLimitStore;
 };
 
 const systemTimers: AlerterTimers = {
@@ -40,7 +46,8 @@ type BreakerWatch = {
 /**
  * Operational alerts to the `alerts:` targets, rate-limited so an outage does not flood the chat: one
  * alert per subject per `repeatMs`, at most `maxPerHour` overall. Held-back alerts are counted and the
- * count rides along with the next alert on that subject. State is in memory.
+ * count rides along with the next alert on that subject. State is in memory, or with `limits` in the
+ * store the processes share.
  */
 export class Alerter {
   readonly #outbox: AlerterOptions['outbox'];
@@ -53,10 +60,14 @@ export class Alerter {
   readonly #timers: AlerterTimers;
   readonly #breakers = new Map<string, BreakerWatch>();
   readonly #claim?: (key: string) => Promise<boolean>;
+  readonly #limits?: AlertLimitStore;
+  /** Alerts handed to the shared limits and not decided yet. */
+  readonly #deciding = new Set<Promise<void>>();
 
   constructor(options: AlerterOptions) {
     this.#outbox = options.outbox;
     this.#claim = options.claim;
+    this.#limits = options.limits;
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
     this.#timers = options.timers ?? systemTimers;
@@ -68,33 +79,66 @@ export class Alerter {
   }
 
   /**
-   * Sends `text` about `subject` unless the rate limits hold it back; true when it was queued.
+   * Sends `text` about `subject` unless the rate limits hold it back; true when it was queued (with
+   * shared `limits`: when it was handed to them, which decide afterwards; see `settled`).
    * `ignoreRepeat` is for news that contradicts the last alert (a breaker that was told closed is open
    * again): the per-subject repeat limit would leave the chat saying something false.
    */
   alert(subject: string, text: string, options: { ignoreRepeat?: boolean } = {}): boolean {
     if (this.#config.targets.length === 0) return false;
     const now = this.#now();
+    const ignoreRepeat = options.ignoreRepeat === true;
+    const targets = this.#config.targets;
+    if (!this.#limits) {
+      const held = this.#take(subject, now, ignoreRepeat);
+      if (held === undefined) return false;
+      this.#enqueue(text, held, targets);
+      return true;
+    }
+    const limits = { repeatMs: this.#config.repeatMs, maxPerHour: this.#config.maxPerHour, ignoreRepeat };
+    const deciding: Promise<void> = this.#limits.take(subject, now, limits).then(
+      (decision) => {
+        if (decision.send) this.#enqueue(text, decision.heldBack, targets);
+      },
+      () => {
+        // The store cannot answer: this process's own limits decide, rather than no alert or a flood.
+        const held = this.#take(subject, now, ignoreRepeat);
+        if (held !== undefined) this.#enqueue(text, held, targets);
+      },
+    );
+    this.#deciding.add(deciding);
+    void deciding.finally(() => this.#deciding.delete(deciding));
+    return true;
+  }
+
+  /** Resolves once every alert handed to the shared limits so far is decided (and queued if sent). */
+  async settled(): Promise<void> {
+    while (this.#deciding.size > 0) await Promise.all([...this.#deciding]);
+  }
+
+  /** This process's limits: the held-back count to report when the alert may go, undefined when held back. */
+  #take(subject: string, now: number, ignoreRepeat: boolean): number | undefined {
     while (this.#sentTimes.length > 0 && this.#sentTimes[0] <= now - hourMs) this.#sentTimes.shift();
     const last = this.#lastSent.get(subject);
     if (
-      (!options.ignoreRepeat && last !== undefined && now - last < this.#config.repeatMs) ||
+      (!ignoreRepeat && last !== undefined && now - last < this.#config.repeatMs) ||
       this.#sentTimes.length >= this.#config.maxPerHour
     ) {
       this.#heldBack.set(subject, (this.#heldBack.get(subject) ?? 0) + 1);
-      return false;
+      return undefined;
     }
     const held = this.#heldBack.get(subject) ?? 0;
     this.#heldBack.delete(subject);
     this.#lastSent.set(subject, now);
     this.#sentTimes.push(now);
+    return held;
+  }
+
+  #enqueue(text: string, held: number, targets: AlertsConfig['targets']): void {
     const suffix =
       held > 0 ? `\n\n(${held} similar alert${held === 1 ? '' : 's'} held back since the last one)` : '';
     // An alert that cannot be stored is lost with it: the store's failure is logged and makes readiness fail.
-    void this.#outbox
-      .enqueue({ kind: 'alert', text: `${text}${suffix}`, targets: this.#config.targets })
-      .catch(() => {});
-    return true;
+    void this.#outbox.enqueue({ kind: 'alert', text: `${text}${suffix}`, targets }).catch(() => {});
   }
 
   /**

@@ -1,4 +1,5 @@
 import { isAbsolute, join } from 'node:path';
+import type { AlertLimitStore } from '../contracts/alert-limit-store.ts';
 import type { AlertsConfig, ChannelConfig, DeliveryStore } from '../contracts/delivery.ts';
 import { Alerter } from './alerter.ts';
 import type { Channel } from './channels/channel.ts';
@@ -37,6 +38,8 @@ export function createDelivery(options: {
   outbox?: Partial<OutboxOptions>;
   /** Several processes sharing a store: breaker alerts are sent by the process that claims them (Alerter's `claim`). */
   claimAlert?: (key: string) => Promise<boolean>;
+  /** Several processes sharing a store: the alert rate limits are the platform's (Alerter's `limits`). */
+  alertLimits?: AlertLimitStore;
 }): DeliveryParts {
   // The outbox reads this map at every send: a reload changes its entries in place.
   const channels = new Map<string, Channel>();
@@ -71,6 +74,7 @@ export function createDelivery(options: {
     config: options.alerts ?? noAlerts,
     now: options.now,
     ...(options.claimAlert ? { claim: options.claimAlert } : {}),
+    ...(options.alertLimits ? { limits: options.alertLimits } : {}),
   });
   return {
     outbox,

@@ -32,6 +32,7 @@ export type BreakerPermit = { readonly kind: 'call' | 'probe'; readonly epoch: n
 export class CircuitBreaker {
   readonly #config: BreakerConfig;
   readonly #onChange?: (state: 'open' | 'closed', lastFailureReason?: string) => void;
+  readonly #onReopen?: (retryAt: number, reason: string) => void;
   readonly #listeners = new Set<() => void>();
   #state: BreakerState = 'closed';
   #epoch = 0;
@@ -42,14 +43,19 @@ export class CircuitBreaker {
   #lastFailureAt?: number;
   #lastFailureReason?: string;
 
-  /** `onChange` hears when the breaker opens from closed, and when it closes again (for alerts). */
+  /**
+   * `onChange` hears when the breaker opens from closed, and when it closes again (for alerts);
+   * `onReopen` when a failed trial opens it again (the same outage: shared, never alerted).
+   */
   constructor(
     config: BreakerConfig,
     onChange?: (state: 'open' | 'closed', lastFailureReason?: string) => void,
+    onReopen?: (retryAt: number, reason: string) => void,
   ) {
     this.#config = config;
     this.#cooldownMs = config.cooldownMs;
     this.#onChange = onChange;
+    this.#onReopen = onReopen;
   }
 
   /** Whether a call may go out now (undefined: no); in half-open state this claims the single probe slot. */
@@ -137,6 +143,19 @@ export class CircuitBreaker {
     this.#epoch += 1;
     this.#retryAt = now + cooldown;
     if (wasClosed) this.#onChange?.('open', reason);
+    else this.#onReopen?.(this.#retryAt, reason);
+    this.#notify();
+  }
+
+  /**
+   * The platform's trial went to another process (or the platform's breaker waits longer): the probe
+   * slot is given back and the breaker stays open until `retryAt`, when a call may ask again.
+   */
+  yieldTrial(permit: BreakerPermit, retryAt: number): void {
+    if (permit.kind !== 'probe' || permit.epoch !== this.#epoch || !this.#probeInFlight) return;
+    this.#probeInFlight = false;
+    this.#state = 'open';
+    this.#retryAt = retryAt;
     this.#notify();
   }
 

@@ -29,7 +29,7 @@ import { effectiveMaxTokens } from './effective-max-tokens.ts';
 import { embeddingWorstCaseCost } from './embedding-worst-case-cost.ts';
 import { createInProcessSpendReservations } from './in-process-spend-reservations.ts';
 import { climbRefusal, type ResolvedFailover, resolveFailover } from './resolve-failover.ts';
-import { type Reservation, SpendGuard } from './spend-guard.ts';
+import { type Reservation, type SpendCaller, SpendGuard } from './spend-guard.ts';
 import { worstCaseCost } from './worst-case-cost.ts';
 
 export type RouterOptions = {
@@ -41,7 +41,10 @@ export type RouterOptions = {
   ledger: RequestLedger;
   /** Shared with the health probes; a fresh board when omitted. */
   breakers?: BreakerBoard;
-  /** The spend caps' guard, when the wiring keeps one across routers (a reload); else one from `config.budgets`. */
+  /**
+   * The spend caps' guard, when the wiring keeps one across routers (a reload); else one from
+   * `config.budgets` (and the agents' `spendCap`s, which hold with or without budgets).
+   */
   spendGuard?: SpendGuard;
   /**
    * Where spend-cap reservations live when several processes share the caps (a PostgreSQL store), and
@@ -130,7 +133,7 @@ export class Router {
   readonly #adapterFor: (model: string) => ModelAdapter;
   readonly #embeddingAdapterFor?: (model: string) => EmbeddingAdapter;
   readonly #ledger: RequestLedger;
-  readonly #guard?: SpendGuard;
+  readonly #guard: SpendGuard;
   readonly #now: () => number;
   readonly #timers: RouterTimers;
   readonly #newId: () => string;
@@ -147,16 +150,14 @@ export class Router {
     const ledger = options.ledger;
     this.#guard =
       options.spendGuard ??
-      (options.config.budgets
-        ? new SpendGuard(options.config.budgets, {
-            reservations:
-              options.spend?.reservations ??
-              createInProcessSpendReservations(async (sinceMs, callerTag) =>
-                ledger.spentSince(sinceMs, callerTag),
-              ),
-            ...(options.spend ? { leaseMs: options.spend.leaseMs } : {}),
-          })
-        : undefined);
+      new SpendGuard(options.config.budgets, {
+        reservations:
+          options.spend?.reservations ??
+          createInProcessSpendReservations(async (sinceMs, callerTag) =>
+            ledger.spentSince(sinceMs, callerTag),
+          ),
+        ...(options.spend ? { leaseMs: options.spend.leaseMs } : {}),
+      });
   }
 
   /** The plan for a task, with breaker states; makes no call. */
@@ -225,15 +226,13 @@ export class Router {
     // reserves its worst case first.
     let budgetError: BudgetExceededError | undefined;
     let capped = false;
-    if (this.#guard) {
-      try {
-        await this.#guard.assertOpen(startedAt, request.callerTag);
-      } catch (error) {
-        if (!(error instanceof BudgetExceededError)) throw error;
-        budgetError = error;
-        capped = this.#guard.onExceeded === 'cap-tier';
-        trace.notes.push(capped ? `${error.message}: only free embedding models are allowed` : error.message);
-      }
+    try {
+      await this.#guard.assertOpen(startedAt, { callerTag: request.callerTag });
+    } catch (error) {
+      if (!(error instanceof BudgetExceededError)) throw error;
+      budgetError = error;
+      capped = this.#guard.onExceeded === 'cap-tier';
+      trace.notes.push(capped ? `${error.message}: only free embedding models are allowed` : error.message);
     }
     for (const candidate of budgetError && !capped ? [] : trace.plan) {
       if (!candidate.available || !this.#embeddingAdapterFor) {
@@ -242,15 +241,18 @@ export class Router {
         );
         continue;
       }
-      const worstCase = this.#guard
-        ? embeddingWorstCaseCost(this.config.models[candidate.model], request.inputs)
-        : 0;
+      const worstCase = embeddingWorstCaseCost(this.config.models[candidate.model], request.inputs);
       let reservation: Reservation | undefined;
       if (worstCase > 0) {
         try {
           if (capped && budgetError) throw budgetError;
           const callMs = this.config.providers[this.config.models[candidate.model].provider].timeouts.totalMs;
-          reservation = await this.#guard!.reserve(this.#now(), request.callerTag, worstCase, callMs);
+          reservation = await this.#guard.reserve(
+            this.#now(),
+            { callerTag: request.callerTag },
+            worstCase,
+            callMs,
+          );
         } catch (error) {
           if (!(error instanceof BudgetExceededError)) throw error;
           budgetError = error;
@@ -259,10 +261,14 @@ export class Router {
         }
       }
       const breaker = this.breakers.get(candidate.model);
-      const permit = breaker.tryAcquire(this.#now());
+      const permit = await this.breakers.acquire(
+        candidate.model,
+        this.#now(),
+        this.#trialMs(candidate.model),
+      );
       if (!permit) {
         trace.notes.push(`skipped ${candidate.model}: breaker open`);
-        if (reservation) await this.#guard!.settle(reservation, 0).catch(() => {});
+        if (reservation) await this.#guard.settle(reservation, 0).catch(() => {});
         continue;
       }
       const model = this.config.models[candidate.model];
@@ -310,7 +316,7 @@ export class Router {
           });
         else breaker.release(permit);
       } finally {
-        if (reservation) await this.#guard!.settle(reservation, attempt.costUsd).catch(() => {});
+        if (reservation) await this.#guard.settle(reservation, attempt.costUsd).catch(() => {});
       }
     }
     const usage = trace.attempts.reduce((sum, attempt) => addUsage(sum, attempt.usage), zeroUsage());
@@ -458,7 +464,11 @@ export class Router {
             }
           }
         }
-        const permit = this.breakers.get(candidate.model).tryAcquire(this.#now());
+        const permit = await this.breakers.acquire(
+          candidate.model,
+          this.#now(),
+          this.#trialMs(candidate.model),
+        );
         if (!permit) {
           trace.notes.push(`skipped ${candidate.model}: breaker open`);
           if (!deferred.includes(candidate)) deferred.push(candidate);
@@ -666,13 +676,12 @@ export class Router {
   /** Spend caps at the door: refuse the request, or narrow it to the cheap tiers. */
   async #admit(state: RouteState): Promise<PlanEntry[]> {
     const candidates = state.plan.candidates;
-    if (!this.#guard) return candidates;
     try {
-      await this.#guard.assertOpen(this.#now(), state.request.callerTag);
+      await this.#guard.assertOpen(this.#now(), this.#spendCaller(state.request));
       return candidates;
     } catch (error) {
       if (!(error instanceof BudgetExceededError) || this.#guard.onExceeded !== 'cap-tier') throw error;
-      const allowed = candidates.filter((candidate) => candidate.tier <= this.#guard!.capTier);
+      const allowed = candidates.filter((candidate) => candidate.tier <= this.#guard.capTier);
       if (allowed.length === 0) throw error;
       state.trace.notes.push(`${error.message}: only tiers up to ${this.#guard.capTier} are allowed`);
       return allowed;
@@ -684,12 +693,26 @@ export class Router {
     candidate: PlanEntry,
     maxTokens: number | undefined,
   ): Promise<Reservation | undefined> {
-    if (!this.#guard) return undefined;
     const model = this.config.models[candidate.model];
     const amount = worstCaseCost(model, state.request.messages, maxTokens);
     if (amount === 0) return undefined;
     const callMs = this.config.providers[model.provider].timeouts.totalMs;
-    return this.#guard.reserve(this.#now(), state.request.callerTag, amount, callMs);
+    return this.#guard.reserve(this.#now(), this.#spendCaller(state.request), amount, callMs);
+  }
+
+  /** How long a half-open trial of `model` may be out: its provider's time limit for one call. */
+  #trialMs(model: string): number {
+    return this.config.providers[this.config.models[model].provider].timeouts.totalMs;
+  }
+
+  /** The caps a chat call counts against: its caller tag's, and its agent's `spendCap` in this config. */
+  #spendCaller(request: ChatRequest): SpendCaller {
+    const capUsd =
+      request.agentId === undefined ? undefined : this.config.agents?.[request.agentId]?.spendCapUsd;
+    return {
+      callerTag: request.callerTag,
+      ...(capUsd === undefined ? {} : { agent: { id: request.agentId as string, capUsd } }),
+    };
   }
 
   /**
@@ -954,7 +977,7 @@ export class Router {
       state.trace.attempts.push(attempt);
       // A settle the store could not take leaves the worst case held until the hold lapses; the
       // attempt's answer is not failed for it (its cost is in the ledger row all the same).
-      if (reservation) await this.#guard!.settle(reservation, attempt.costUsd).catch(() => {});
+      if (reservation) await this.#guard.settle(reservation, attempt.costUsd).catch(() => {});
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { BreakerStateStore, SharedBreakerState } from '../contracts/breaker-state-store.ts';
-import type { BreakerBoard } from './breaker-board.ts';
+import type { BreakerBoard, BreakerTrials } from './breaker-board.ts';
 
 export type SharedBreakersTimers = {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -22,6 +22,11 @@ export type SharedBreakersOptions = {
   onError?: (error: unknown) => void;
   /** How often the platform's states are read (default 500 ms). */
   intervalMs?: number;
+  /**
+   * While another process's trial call is out, how long this process skips the model before it asks
+   * again (default 1 s); the trial's result, read every `intervalMs`, usually comes first.
+   */
+  trialRecheckMs?: number;
   now?: () => number;
   /** The global timers (unref'd) when omitted. */
   timers?: SharedBreakersTimers;
@@ -34,11 +39,13 @@ const systemTimers: SharedBreakersTimers = {
 
 /**
  * The breakers of several processes sharing one store, kept as one. A breaker this process opens (from
- * closed) or closes is written to the store; every `intervalMs` the platform's states are read, and a
- * change another process made is applied to this process's breaker (`adoptOpen`, `adoptClosed`), so a
- * model one process finds down is skipped by the others within about that long, without their calling
- * it. A polled table rather than LISTEN/NOTIFY: it needs no connection of its own, works through
- * poolers in transaction mode, and a process that was away catches up by reading it once.
+ * closed), reopens after a failed trial, or closes is written to the store; every `intervalMs` the
+ * platform's states are read, and a change another process made is applied to this process's breaker
+ * (`adoptOpen`, `adoptClosed`), so a model one process finds down is skipped by the others within about
+ * that long, without their calling it. A half-open trial is claimed in the store (`trials`), so one
+ * process of the platform sends it and the others skip the model until its result is shared. A polled
+ * table rather than LISTEN/NOTIFY: it needs no connection of its own, works through poolers in
+ * transaction mode, and a process that was away catches up by reading it once.
  */
 export class SharedBreakers {
   readonly #options: SharedBreakersOptions;
@@ -46,6 +53,8 @@ export class SharedBreakers {
   readonly #timers: SharedBreakersTimers;
   /** The latest platform epoch applied here, per model. */
   readonly #epochs = new Map<string, number>();
+  /** The outage (its opening epoch) last heard as open here, per model: a reopening is not news. */
+  readonly #outages = new Map<string, number>();
   #board: BreakerBoard;
   #timer: unknown;
   #running = false;
@@ -78,6 +87,31 @@ export class SharedBreakers {
       );
   }
 
+  /** This process's breaker for `model` opened again after its trial failed (the board's `onReopen`). */
+  localReopened(model: string, retryAt: number, reason: string): void {
+    void this.#options.store
+      .transition({ model, state: 'open', retryAt, reason, by: this.#options.owner, at: this.#now() })
+      .then(
+        (outcome) => {
+          if (outcome) this.#apply(outcome.state);
+        },
+        this.#options.onError ?? (() => {}),
+      );
+  }
+
+  /** The board's `trials`: the platform's half-open trial of a model, claimed in the store. */
+  readonly trials: BreakerTrials = {
+    claim: async (model, now, trialMs) => {
+      const claim = await this.#options.store.claimTrial(model, this.#options.owner, now, now + trialMs);
+      if (claim.won) return claim;
+      const recheck = this.#options.trialRecheckMs ?? 1000;
+      return {
+        won: false,
+        retryAt: claim.trialInFlight ? Math.min(claim.retryAt, now + recheck) : claim.retryAt,
+      };
+    },
+  };
+
   /**
    * A config reload built a new board (adopting the breakers of unchanged models): follow that one,
    * and apply the platform's states to it afresh so that a changed model's new breaker is not closed
@@ -86,6 +120,7 @@ export class SharedBreakers {
   useBoard(board: BreakerBoard): Promise<void> {
     this.#board = board;
     this.#epochs.clear();
+    this.#outages.clear();
     return this.poll();
   }
 
@@ -119,9 +154,18 @@ export class SharedBreakers {
     if (state.epoch <= (this.#epochs.get(state.model) ?? 0)) return;
     this.#epochs.set(state.model, state.epoch);
     const breaker = this.#board.get(state.model);
-    if (state.state === 'open')
-      breaker.adoptOpen(state.retryAt ?? state.changedAt, state.reason, state.changedAt);
-    else breaker.adoptClosed();
-    this.#options.onChange(state.model, state.state, state.reason, state.epoch);
+    if (state.state === 'closed') {
+      breaker.adoptClosed();
+      this.#outages.delete(state.model);
+      this.#options.onChange(state.model, 'closed', state.reason, state.epoch);
+      return;
+    }
+    breaker.adoptOpen(state.retryAt ?? state.changedAt, state.reason, state.changedAt);
+    // Alerted under the epoch the outage began at: a reopening (a failed trial) is the same alert,
+    // whichever process hears it first and whenever it started.
+    const outage = state.openedEpoch ?? state.epoch;
+    if (this.#outages.get(state.model) === outage) return;
+    this.#outages.set(state.model, outage);
+    this.#options.onChange(state.model, 'open', state.reason, outage);
   }
 }

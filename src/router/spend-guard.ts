@@ -10,6 +10,12 @@ import type {
 /** A hold on budget for one attempt; settle it with the real cost when the attempt ends. */
 export type Reservation = Pick<SpendHold, 'id' | 'day' | 'scopes' | 'amountUsd'>;
 
+/** Whose call it is: the caller tag (budgets.perTag), and the agent whose run made it (its spendCap). */
+export type SpendCaller = {
+  callerTag?: string | undefined;
+  agent?: { id: string; capUsd: number } | undefined;
+};
+
 export type SpendGuardOptions = {
   /** Where holds live: this process's memory (one process), or a store several processes share. */
   reservations: SpendReservationStore;
@@ -20,18 +26,24 @@ export type SpendGuardOptions = {
 
 const GLOBAL = '*';
 
+/** A scope to hold, and how a refusal by it is named. */
+type LabelledScope = SpendScope & { label: string };
+
 /**
  * Daily spend caps. Before a paid attempt the worst-case cost is reserved against every scope that
- * applies (global, the caller's tag), so concurrent requests cannot overshoot a cap together; after the
- * attempt the reservation is replaced by the real cost. Spent amounts start from the ledger each UTC day.
+ * applies (global, the caller's tag, the agent whose run it is), so concurrent requests cannot overshoot
+ * a cap together; after the attempt the reservation is replaced by the real cost. Spent amounts start
+ * from the ledger each UTC day. An agent's money is its caller tag's (its runs call with the agent's id
+ * as tag), so a per-tag cap and the agent's cap on one id are one scope, held to the lower cap.
  */
 export class SpendGuard {
-  readonly #config: BudgetConfig;
+  readonly #config: BudgetConfig | undefined;
   readonly #reservations: SpendReservationStore;
   readonly #leaseMs: number;
   readonly #newId: () => string;
 
-  constructor(config: BudgetConfig, options: SpendGuardOptions) {
+  /** `config` undefined: no daily or per-tag caps, only the agents' caps passed with each call. */
+  constructor(config: BudgetConfig | undefined, options: SpendGuardOptions) {
     this.#config = config;
     this.#reservations = options.reservations;
     this.#leaseMs = options.leaseMs ?? 30_000;
@@ -40,19 +52,19 @@ export class SpendGuard {
 
   /** Whether tiers above `capTier` are refused instead of the whole request. */
   get onExceeded(): BudgetConfig['onExceeded'] {
-    return this.#config.onExceeded;
+    return this.#config?.onExceeded ?? 'refuse';
   }
 
   get capTier(): number {
-    return this.#config.capTier;
+    return this.#config?.capTier ?? 0;
   }
 
   /** Throws BudgetExceededError when any applicable cap is already reached. */
-  async assertOpen(now: number, callerTag: string | undefined): Promise<void> {
-    const scopes = this.#scopes(callerTag);
+  async assertOpen(now: number, caller: SpendCaller): Promise<void> {
+    const scopes = this.#scopes(caller);
     if (scopes.length === 0) return;
     const { day, dayStartMs } = utcDay(now);
-    refuse(await this.#reservations.reached(day, dayStartMs, scopes, now));
+    refuse(scopes, await this.#reservations.reached(day, dayStartMs, scopes.map(unlabelled), now));
   }
 
   /**
@@ -62,12 +74,13 @@ export class SpendGuard {
    */
   async reserve(
     now: number,
-    callerTag: string | undefined,
+    caller: SpendCaller,
     amountUsd: number,
     callMs: number,
   ): Promise<Reservation | undefined> {
-    const scopes = this.#scopes(callerTag);
-    if (scopes.length === 0) return undefined;
+    const labelled = this.#scopes(caller);
+    if (labelled.length === 0) return undefined;
+    const scopes = labelled.map(unlabelled);
     const { day, dayStartMs } = utcDay(now);
     const hold: SpendHold = {
       id: this.#newId(),
@@ -77,7 +90,7 @@ export class SpendGuard {
       amountUsd,
       expiresAt: now + callMs + this.#leaseMs,
     };
-    refuse(await this.#reservations.reserve(hold, now));
+    refuse(labelled, await this.#reservations.reserve(hold, now));
     return { id: hold.id, day, scopes, amountUsd };
   }
 
@@ -86,13 +99,25 @@ export class SpendGuard {
     return this.#reservations.settle(reservation, actualUsd);
   }
 
-  #scopes(callerTag: string | undefined): SpendScope[] {
-    const scopes: SpendScope[] = [];
-    if (this.#config.dailyUsd !== undefined) scopes.push({ scope: GLOBAL, capUsd: this.#config.dailyUsd });
-    if (callerTag !== undefined && this.#config.perTag[callerTag] !== undefined)
-      scopes.push({ scope: callerTag, capUsd: this.#config.perTag[callerTag] });
+  #scopes({ callerTag, agent }: SpendCaller): LabelledScope[] {
+    const scopes: LabelledScope[] = [];
+    const config = this.#config;
+    if (config?.dailyUsd !== undefined)
+      scopes.push({ scope: GLOBAL, capUsd: config.dailyUsd, label: 'all callers' });
+    if (callerTag !== undefined && config?.perTag[callerTag] !== undefined)
+      scopes.push({ scope: callerTag, capUsd: config.perTag[callerTag], label: `caller "${callerTag}"` });
+    if (agent) {
+      const label = `agent "${agent.id}"`;
+      const same = scopes.find((scope) => scope.scope === agent.id);
+      if (!same) scopes.push({ scope: agent.id, capUsd: agent.capUsd, label });
+      else if (agent.capUsd < same.capUsd) Object.assign(same, { capUsd: agent.capUsd, label });
+    }
     return scopes;
   }
+}
+
+function unlabelled({ scope, capUsd }: LabelledScope): SpendScope {
+  return { scope, capUsd };
 }
 
 function utcDay(now: number): { day: string; dayStartMs: number } {
@@ -100,8 +125,8 @@ function utcDay(now: number): { day: string; dayStartMs: number } {
   return { day, dayStartMs: Date.parse(`${day}T00:00:00Z`) };
 }
 
-function refuse(refusal: SpendRefusal | undefined): void {
+function refuse(scopes: LabelledScope[], refusal: SpendRefusal | undefined): void {
   if (!refusal) return;
-  const label = refusal.scope === GLOBAL ? 'all callers' : `caller "${refusal.scope}"`;
+  const label = scopes.find((scope) => scope.scope === refusal.scope)?.label ?? `caller "${refusal.scope}"`;
   throw new BudgetExceededError(label, refusal.capUsd, refusal.committedUsd);
 }

@@ -2,6 +2,9 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { HistoryPruner, PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { RetentionConfig } from '../contracts/pyramid-config.ts';
 
+/** Spend caps read today's rows only (and yesterday's, while a day turns): older ones may always go. */
+const spendKeptMs = 86_400_000;
+
 /** The times before which each kind of history may go, from `retention:` and the current time. */
 export function retentionCutoffs(retention: RetentionConfig, now: number): PruneCutoffs {
   const before = (keepMs: number | undefined) => (keepMs === undefined ? undefined : now - keepMs);
@@ -16,6 +19,7 @@ export function retentionCutoffs(retention: RetentionConfig, now: number): Prune
   if (deliveries !== undefined) cutoffs.deliveriesBefore = deliveries;
   if (ledger !== undefined) cutoffs.ledgerBefore = ledger;
   if (responses !== undefined) cutoffs.responsesBefore = responses;
+  cutoffs.spendBefore = now - spendKeptMs;
   return cutoffs;
 }
 
@@ -35,6 +39,7 @@ export async function pruneHistory(
     deliveries: 0,
     ledgerRequests: 0,
     responses: 0,
+    spendRows: 0,
   };
   for (;;) {
     const { counts, done } = await pruner.pruneBatch(cutoffs);

@@ -78,6 +78,7 @@ export function createSqliteHistoryPruner(
     deliveries: 0,
     ledgerRequests: 0,
     responses: 0,
+    spendRows: 0, // no such rows: SQLite's spend caps live in the process's memory
   });
   const count = (statement: StatementSync, cutoff: number) =>
     Number((statement.get(cutoff) as { n: number }).n);

@@ -33,6 +33,9 @@ function platformWithOpen(model: string, now: number): BreakerStateStore {
     async claim() {
       return false;
     },
+    async claimTrial() {
+      return { won: true as const };
+    },
   };
 }
 

@@ -96,6 +96,8 @@ export async function createHarness(
     scheduler?: Partial<SchedulerOptions>;
     /** Wraps each router call (to count concurrent calls). */
     around?: (request: ChatRequest, call: () => Promise<unknown>) => Promise<unknown>;
+    /** The router reads the manual clock (its spend caps' UTC day), not the system's. */
+    routerOnClock?: boolean;
   },
 ) {
   const folder = options.dbPath ? undefined : await mkdtemp(join(tmpdir(), 'pyramid-sched-'));
@@ -105,10 +107,12 @@ export async function createHarness(
     jobs: Object.fromEntries((options.jobs ?? []).map((job) => [job.id, job])),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
+  const clock = new ManualClock(options.start ?? '2026-01-01T00:00:00Z');
   const router = new Router({
     config,
     ledger: nullLedger,
     adapterFor: (name) => createModelAdapter({ provider: config.providers.fake, model: config.models[name] }),
+    ...(options.routerOnClock ? { now: () => clock.now() } : {}),
   });
   const around = options.around;
   const routerFacade = {
@@ -119,7 +123,6 @@ export async function createHarness(
       : router.complete.bind(router),
   };
   const db = openSqlite(dbPath);
-  const clock = new ManualClock(options.start ?? '2026-01-01T00:00:00Z');
   const stores = openInlineStores(db);
   const store = stores.scheduler;
   const sessions = stores.sessions;

@@ -161,6 +161,7 @@ describe('createSqliteHistoryPruner', () => {
       deliveries: 2,
       ledgerRequests: 1,
       responses: 0,
+      spendRows: 0,
     };
     assert.deepEqual(await pruner.count(cutoffs), expected, 'a dry run counts what the prune removes');
     assert.equal(count(db, 'runs'), 6, 'counting removed nothing');
@@ -209,7 +210,8 @@ describe('createSqliteHistoryPruner', () => {
   it('keeps a kind forever when its retention is absent', async () => {
     await seed();
     const cutoffs = retentionCutoffs({ runsMs: 30 * day, everyMs: 1 }, now);
-    assert.deepEqual(Object.keys(cutoffs), ['runsBefore']);
+    // spendBefore is always set (spend caps' working rows; none in SQLite), whatever `retention:` says.
+    assert.deepEqual(Object.keys(cutoffs), ['runsBefore', 'spendBefore']);
     const counts = await pruneHistory(stores.pruner, cutoffs);
     assert.deepEqual(counts, { ...zeroCounts, runs: 2 });
     assert.equal(count(db, 'sessions'), 6);
@@ -247,4 +249,5 @@ const zeroCounts = {
   deliveries: 0,
   ledgerRequests: 0,
   responses: 0,
+  spendRows: 0,
 };

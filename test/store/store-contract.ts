@@ -793,6 +793,7 @@ export function storeContract(
           deliveries: 1,
           ledgerRequests: 0,
           responses: 0,
+          spendRows: 0,
         });
         const total = {
           sessions: 0,
@@ -801,6 +802,7 @@ export function storeContract(
           deliveries: 0,
           ledgerRequests: 0,
           responses: 0,
+          spendRows: 0,
         };
         for (let done = false; !done; ) {
           const batch = await pruner.pruneBatch(cutoffs);
@@ -814,6 +816,7 @@ export function storeContract(
           deliveries: 1,
           ledgerRequests: 0,
           responses: 0,
+          spendRows: 0,
         });
         assert.equal(await sessions.get('old'), undefined);
         assert.deepEqual(await sessions.messages('old'), []);

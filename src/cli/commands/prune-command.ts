@@ -14,6 +14,7 @@ const kinds: { label: string; cutoff: keyof PruneCutoffs; counted: (keyof PruneC
   { label: 'deliveries', cutoff: 'deliveriesBefore', counted: ['deliveries'] },
   { label: 'ledger requests', cutoff: 'ledgerBefore', counted: ['ledgerRequests'] },
   { label: 'stored responses', cutoff: 'responsesBefore', counted: ['responses'] },
+  { label: 'spend-cap rows (PostgreSQL)', cutoff: 'spendBefore', counted: ['spendRows'] },
 ];
 
 /** `pyramid prune [--dry-run] [--json]`: removes finished history past `retention:` now (pyramid start does it hourly). */

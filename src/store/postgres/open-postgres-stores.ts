@@ -5,6 +5,7 @@ import { forwardStores } from '../forward-stores.ts';
 import type { MethodKind } from '../store-methods.ts';
 import { StoreStatusTracker } from '../store-status-tracker.ts';
 import { describePostgresUrl } from './describe-postgres-url.ts';
+import { createPostgresAlertLimitStore } from './postgres-alert-limit-store.ts';
 import { createPostgresBreakerStateStore } from './postgres-breaker-state-store.ts';
 import { createPostgresDashboardStore } from './postgres-dashboard-store.ts';
 import { createPostgresDeliveryStore } from './postgres-delivery-store.ts';
@@ -136,8 +137,10 @@ export async function openPostgresStores(
       transition: 'write',
       list: 'read',
       claim: 'write',
+      claimTrial: 'write',
     }),
     lanes: guard(createPostgresLaneHoldStore(pool), { take: 'write', renew: 'write', release: 'write' }),
+    alerts: guard(createPostgresAlertLimitStore(pool), { take: 'write' }),
   };
   return {
     ...stores,

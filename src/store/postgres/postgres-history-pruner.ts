@@ -23,6 +23,11 @@ const deliveriesPast = `
     AND (run_id IS NULL OR run_id NOT IN (SELECT id FROM runs WHERE delivery_status = 'pending'))`;
 const requestsPast = 'FROM requests WHERE started_at < $1';
 const responsesPast = 'FROM responses WHERE created_at < $1';
+// Spend caps' rows: a UTC day before the cutoff's day is never read again (a cap reads today's row, and
+// a hold made before midnight settles on yesterday's); a hold that lapsed counts for nothing.
+const cutoffDay = `to_char(to_timestamp($1::bigint / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+const spendTotalsPast = `FROM spend_totals WHERE day < ${cutoffDay}`;
+const spendHoldsPast = `FROM spend_reservations WHERE day < ${cutoffDay} OR expires_at < $1`;
 
 type Kind = {
   table: string;
@@ -50,6 +55,14 @@ const kinds: Kind[] = [
     counted: 'ledgerRequests',
   },
   { table: 'responses', key: 'id', past: responsesPast, cutoff: 'responsesBefore', counted: 'responses' },
+  { table: 'spend_totals', key: 'ctid', past: spendTotalsPast, cutoff: 'spendBefore', counted: 'spendRows' },
+  {
+    table: 'spend_reservations',
+    key: 'ctid',
+    past: spendHoldsPast,
+    cutoff: 'spendBefore',
+    counted: 'spendRows',
+  },
 ];
 
 /** The PostgreSQL HistoryPruner: `batch` rows of one kind per call, in one transaction; kinds in turn. */
@@ -62,6 +75,7 @@ export function createPostgresHistoryPruner(pool: Pool, options: { batch?: numbe
     deliveries: 0,
     ledgerRequests: 0,
     responses: 0,
+    spendRows: 0,
   });
   const count = async (sql: string, cutoff: number) =>
     Number((await pool.query(sql, [Math.round(cutoff)])).rows[0].n);
@@ -75,7 +89,7 @@ export function createPostgresHistoryPruner(pool: Pool, options: { batch?: numbe
       for (const kind of kinds) {
         const before = cutoffs[kind.cutoff];
         if (before === undefined) continue;
-        counts[kind.counted] = await count(`SELECT COUNT(*) AS n ${kind.past}`, before);
+        counts[kind.counted] += await count(`SELECT COUNT(*) AS n ${kind.past}`, before);
         if (kind.counted === 'sessions') {
           counts.sessionMessages = await count(
             `SELECT COUNT(*) AS n FROM session_messages WHERE session_id IN (SELECT s.id ${sessionsPast})`,

@@ -7,6 +7,8 @@ import { postgresRequestNotes } from './migrations/0005-request-notes.ts';
 import { postgresSharedCapsBreakers } from './migrations/0006-shared-caps-breakers.ts';
 import { postgresSchedulerFirstStart } from './migrations/0007-scheduler-first-start.ts';
 import { postgresLaneHolds } from './migrations/0008-lane-holds.ts';
+import { postgresSharedBreakerTrials } from './migrations/0009-shared-breaker-trials.ts';
+import { postgresSharedAlertLimits } from './migrations/0010-shared-alert-limits.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -21,4 +23,6 @@ export const postgresMigrations: readonly Migration[] = [
   postgresSharedCapsBreakers,
   postgresSchedulerFirstStart,
   postgresLaneHolds,
+  postgresSharedBreakerTrials,
+  postgresSharedAlertLimits,
 ];
