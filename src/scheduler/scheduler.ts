@@ -10,6 +10,7 @@ import {
   type RunTrigger,
   type SchedulerStore,
   type SchedulerWrite,
+  type StoreChanges,
   type StoredJob,
 } from '../contracts/scheduler-store.ts';
 import type { SessionInfo, SessionStore } from '../contracts/session-store.ts';
@@ -118,7 +119,8 @@ export class Scheduler {
   readonly #failures: BackgroundFailures;
   #started = false;
   #stopping = false;
-  #changeCounter = -1;
+  /** The store's change counters as of the last look (jobs reread, active runs picked up). */
+  #seen: StoreChanges = { jobs: -1, runs: -1 };
   readonly #leases: { owner: string; leaseMs: number } | undefined;
   #heartbeat: unknown;
   /** Another process's runs fill the platform's agent lane: nothing starts before the next tick. */
@@ -155,7 +157,7 @@ export class Scheduler {
     if (this.#leases) {
       const interrupted = await this.#interruptExpired(now);
       for (const run of await this.#store.activeRuns()) if (run.status === 'queued') this.#enqueue(run);
-      this.#changeCounter = await this.#store.changeCounter();
+      this.#seen = await this.#store.changes();
       this.#beat();
       this.#runTick();
       return { interrupted };
@@ -182,7 +184,7 @@ export class Scheduler {
     // (the next start finds nothing running).
     await this.#store.batch([{ op: 'interruptRunning', now }, ...retries]);
     for (const run of await this.#store.activeRuns()) this.#enqueue(run);
-    this.#changeCounter = await this.#store.changeCounter();
+    this.#seen = await this.#store.changes();
     this.#runTick();
     return { interrupted };
   }
@@ -458,9 +460,11 @@ export class Scheduler {
   async #tick(): Promise<void> {
     this.#laneFull = false;
     if (this.#leases) await this.#interruptExpired(this.#clock.now());
-    const counter = await this.#store.changeCounter();
-    if (counter !== this.#changeCounter) {
-      await this.#reloadJobs();
+    const changes = await this.#store.changes();
+    // Jobs are reread when one was added, changed or removed elsewhere (not when a claim moved a next
+    // slot: every process moves those at every tick), and active runs when a run was added elsewhere.
+    if (changes.jobs !== this.#seen.jobs) await this.#reloadJobs();
+    if (changes.runs !== this.#seen.runs || changes.jobs !== this.#seen.jobs) {
       const known = new Set([
         ...this.#queue.map((run) => run.id),
         ...this.#running.keys(),
@@ -468,8 +472,8 @@ export class Scheduler {
       ]);
       for (const run of await this.#store.activeRuns())
         if (!known.has(run.id) && run.status === 'queued') this.#enqueue(run);
-      this.#changeCounter = counter;
     }
+    this.#seen = changes;
     const now = this.#clock.now();
     const due = [...this.#jobs.values()].filter(
       (job) => job.nextRunAt !== undefined && job.nextRunAt <= now && this.#enabled(job),
@@ -790,16 +794,17 @@ export class Scheduler {
     }
   }
 
-  /** startRun under this process's lease, waiting out store failures that end by themselves. */
+  /** startRuns of one run under this process's lease, waiting out store failures that end by themselves. */
   async #startLeased(run: RunRecord): Promise<'started' | 'taken' | 'lane-full'> {
     const leases = this.#leases as { owner: string; leaseMs: number };
     for (;;) {
       try {
-        return await this.#store.startRun(
-          { ...run },
+        const [outcome] = await this.#store.startRuns(
+          [{ ...run }],
           { owner: leases.owner, until: this.#clock.now() + leases.leaseMs },
           this.#agentLimit,
         );
+        return outcome;
       } catch (error) {
         if (this.#stopping) throw error;
         const delay = this.#failures.failed('scheduler', error);

@@ -6,6 +6,7 @@ import { postgresProcesses } from './migrations/0004-processes.ts';
 import { postgresRequestNotes } from './migrations/0005-request-notes.ts';
 import { postgresSharedCapsBreakers } from './migrations/0006-shared-caps-breakers.ts';
 import { postgresSchedulerFirstStart } from './migrations/0007-scheduler-first-start.ts';
+import { postgresSchedulerChangeCounters } from './migrations/0010-scheduler-change-counters.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -19,4 +20,5 @@ export const postgresMigrations: readonly Migration[] = [
   postgresRequestNotes,
   postgresSharedCapsBreakers,
   postgresSchedulerFirstStart,
+  postgresSchedulerChangeCounters,
 ];
