@@ -25,6 +25,7 @@ import { type JobView, jobView } from './job-view.ts';
 import { newRun } from './new-run.ts';
 import { RunLeaseKeeper } from './run-lease-keeper.ts';
 import { type RunPayloadDeps, runPayload } from './run-payload.ts';
+import { RunStartBatcher } from './run-start-batcher.ts';
 import type { SchedulerOptions } from './scheduler-options.ts';
 import { startRecovery } from './start-recovery.ts';
 import { throttledJobEvents } from './throttled-job-events.ts';
@@ -86,8 +87,12 @@ export class Scheduler {
   readonly #leaseKeeper: RunLeaseKeeper | undefined;
   readonly #edits: JobEdits;
   readonly #payloadDeps: RunPayloadDeps;
+  /** With leases: run starts, gathered into one store call per turn of the event loop. */
+  readonly #starts: RunStartBatcher | undefined;
   /** Another process's runs fill the platform's agent lane: nothing starts before the next tick. */
   #laneFull = false;
+  /** Where the next run refused for a full lane goes back in the queue (its order kept), until the next tick. */
+  #requeueAt = 0;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -114,6 +119,15 @@ export class Scheduler {
           jobs: this.#jobs,
           newRetry: (definition, retryOf) => this.#newRetry(definition, retryOf),
           enqueue: (run) => this.#enqueue(run),
+        })
+      : undefined;
+    const leases = this.#leases;
+    this.#starts = leases
+      ? new RunStartBatcher({
+          store: this.#store,
+          lease: () => ({ owner: leases.owner, until: this.#clock.now() + leases.leaseMs }),
+          maxRunning: this.#agentLimit,
+          retry: (write) => this.#untilWritten(write),
         })
       : undefined;
     this.#edits = new JobEdits({
@@ -331,6 +345,7 @@ export class Scheduler {
 
   async #tick(): Promise<void> {
     this.#laneFull = false;
+    this.#requeueAt = 0;
     if (this.#leaseKeeper) await this.#leaseKeeper.interruptExpired(this.#clock.now());
     const changes = await this.#store.changes();
     // Jobs are reread when one was added, changed or removed elsewhere (not when a claim moved a next
@@ -431,13 +446,14 @@ export class Scheduler {
         job.definition.session === 'main' ? mainSessionId(agent.id) : isolatedSessionId(job.id, run.id);
     }
     if (this.#leases) {
-      const outcome = await this.#startLeased(run);
+      const outcome = await (this.#starts as RunStartBatcher).start(run);
       if (outcome !== 'started') {
         Object.assign(run, queued);
         if (outcome === 'lane-full') {
           // Another process's runs fill the platform's lane: this one waits for a tick with room.
           this.#laneFull = true;
-          this.#queue.unshift(run);
+          // Back at the front, in the order they were dispatched (a batch's refusals come in order).
+          this.#queue.splice(this.#requeueAt++, 0, run);
         } else this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
         return;
       }
@@ -551,25 +567,6 @@ export class Scheduler {
         for (const resolve of waiters) resolve({ ...run });
       },
     );
-  }
-
-  /** startRuns of one run under this process's lease, waiting out store failures that end by themselves. */
-  async #startLeased(run: RunRecord): Promise<'started' | 'taken' | 'lane-full'> {
-    const leases = this.#leases as { owner: string; leaseMs: number };
-    for (;;) {
-      try {
-        const [outcome] = await this.#store.startRuns(
-          [{ ...run }],
-          { owner: leases.owner, until: this.#clock.now() + leases.leaseMs },
-          this.#agentLimit,
-        );
-        return outcome;
-      } catch (error) {
-        if (this.#stopping) throw error;
-        const delay = this.#failures.failed('scheduler', error);
-        await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
-      }
-    }
   }
 
   /** Sets the timer for the next due slot (or the next poll); `retryInMs` after a failed tick. */

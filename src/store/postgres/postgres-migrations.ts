@@ -6,7 +6,8 @@ import { postgresProcesses } from './migrations/0004-processes.ts';
 import { postgresRequestNotes } from './migrations/0005-request-notes.ts';
 import { postgresSharedCapsBreakers } from './migrations/0006-shared-caps-breakers.ts';
 import { postgresSchedulerFirstStart } from './migrations/0007-scheduler-first-start.ts';
-import { postgresSchedulerChangeCounters } from './migrations/0010-scheduler-change-counters.ts';
+import { postgresSchedulerChangeCounters } from './migrations/0011-scheduler-change-counters.ts';
+import { postgresSessionAppendFunction } from './migrations/0012-session-append-function.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -21,4 +22,5 @@ export const postgresMigrations: readonly Migration[] = [
   postgresSharedCapsBreakers,
   postgresSchedulerFirstStart,
   postgresSchedulerChangeCounters,
+  postgresSessionAppendFunction,
 ];

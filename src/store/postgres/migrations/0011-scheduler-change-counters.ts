@@ -8,7 +8,7 @@ import type { Migration } from '../../migration.ts';
  * the counters' row, not a thousand.
  */
 export const postgresSchedulerChangeCounters: Migration = {
-  name: '0010-scheduler-change-counters',
+  name: '0011-scheduler-change-counters',
   sql: `
     ALTER TABLE store_changes ADD COLUMN runs_counter BIGINT NOT NULL DEFAULT 0;
     CREATE OR REPLACE FUNCTION bump_store_changes() RETURNS trigger LANGUAGE plpgsql AS $$
