@@ -65,8 +65,11 @@ export const processStoppedMessage = 'the process stopped while the run was runn
  */
 export type RunLease = { owner: string; until: number };
 
-/** Why `startRun` did not start a run: another process started it first, or the platform's agent lane is full. */
+/** What `startRuns` did with a run: started it, or not because another process started it first or the platform's agent lane is full. */
 export type StartRunOutcome = 'started' | 'taken' | 'lane-full';
+
+/** See SchedulerStore.changes. */
+export type StoreChanges = { jobs: number; runs: number };
 
 /** One slot to claim: its run, and the job's next slot after it. */
 export type SlotClaim = { run: RunRecord; nextRunAt: number | undefined };
@@ -93,14 +96,10 @@ export interface SchedulerStore {
   setEnabledOverride(id: string, enabled: boolean | undefined, now: number): Promise<boolean>;
   setNextRun(id: string, nextRunAt: number | undefined): Promise<void>;
   /**
-   * Records the run for a slot and moves the job's next slot, atomically. False (and nothing written
-   * but the next slot) when the slot already has a run.
-   */
-  claimSlot(run: RunRecord, nextRunAt: number | undefined): Promise<boolean>;
-  /**
-   * claimSlot for each claim, in order, as one commit (a tick's due jobs in one round trip): true for
-   * each claim whose run was recorded, false for a slot that already had a run; every job's next slot
-   * moves either way (the last claim of a job wins).
+   * Records each claim's run for its slot and moves its job's next slot, in order, as one commit (a
+   * tick's due jobs in one round trip): true for each claim whose run was recorded, false (no run
+   * written) for a slot that already had a run; every job's next slot moves either way (the last claim
+   * of a job wins).
    */
   claimSlots(claims: SlotClaim[]): Promise<boolean[]>;
   insertRun(run: RunRecord): Promise<void>;
@@ -117,12 +116,13 @@ export interface SchedulerStore {
   /** Marks every `running` run `interrupted` (after a crash of the only process); returns them. */
   interruptRunning(now: number): Promise<RunRecord[]>;
   /**
-   * Starts a queued run for `lease.owner`, writing `run` (status `running`) with the lease, atomically:
-   * `taken` (nothing written) when the run is no longer queued, `lane-full` when `maxRunning` runs (over
-   * every process) are already running. For several processes on one store; SQLite's single process
-   * may use it too.
+   * Starts queued runs for `lease.owner`, in order, as one commit: each run is written (status
+   * `running`) with the lease while fewer than `maxRunning` runs (over every process) are running.
+   * Per run: `started`; `taken` (nothing written) when it is no longer queued; `lane-full` (nothing
+   * written) once the lane is full. For several processes on one store; SQLite's single process may use
+   * it too.
    */
-  startRun(run: RunRecord, lease: RunLease, maxRunning: number): Promise<StartRunOutcome>;
+  startRuns(runs: RunRecord[], lease: RunLease, maxRunning: number): Promise<StartRunOutcome[]>;
   /**
    * Writes the result of a run `owner` started under its lease (a final status, or `queued` again for a
    * retry after an error; either ends the lease, which holds `running` runs only), with `retry` inserted
@@ -149,6 +149,10 @@ export interface SchedulerStore {
   recordFirstStart(now: number, writes: SchedulerWrite[]): Promise<boolean>;
   /** Applies the writes in order as one commit: all of them or none. */
   batch(writes: SchedulerWrite[]): Promise<void>;
-  /** Changes whenever another connection commits (to notice jobs added by the CLI). */
-  changeCounter(): Promise<number>;
+  /**
+   * Counters that change when another connection commits: `jobs` for a job added, removed, redefined,
+   * enabled or disabled (not for a next slot moved), `runs` for a run added (a manual run, a retry, a
+   * slot another process claimed). The scheduler rereads jobs, or active runs, only when one moved.
+   */
+  changes(): Promise<StoreChanges>;
 }

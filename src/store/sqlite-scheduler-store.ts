@@ -79,7 +79,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
   // Joins the caller's transaction when there is one (a batch groups several writes in one).
   const atomically = <T>(work: () => T): T => (db.isTransaction ? work() : transaction(db, work));
 
-  /** Each claim as claimSlot makes it (the run if its slot is free, the job's next slot either way), in one commit. */
+  /** Each claim's run if its slot is free, and the job's next slot either way, in one commit. */
   const claimSlots = (claims: readonly { run: RunRecord; nextRunAt: number | undefined }[]): boolean[] =>
     atomically(() =>
       claims.map(({ run, nextRunAt }) => {
@@ -125,7 +125,6 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
     setNextRun(id, nextRunAt) {
       setNext.run(nextRunAt === undefined ? null : Math.round(nextRunAt), id);
     },
-    claimSlot: (run, nextRunAt) => claimSlots([{ run, nextRunAt }])[0],
     claimSlots,
     insertRun(run) {
       insertRunIfFree.run(...runValues(run));
@@ -173,14 +172,22 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
         }));
       });
     },
-    changeCounter: () => Number((dataVersion.get() as Row).data_version),
-    startRun(run, lease, maxRunning) {
+    // One process writes this store (the CLI aside): any other connection's commit may have changed either.
+    changes() {
+      const version = Number((dataVersion.get() as Row).data_version);
+      return { jobs: version, runs: version };
+    },
+    startRuns(runs, lease, maxRunning) {
       return atomically(() => {
-        if ((selectStatus.get(run.id) as Row | undefined)?.status !== 'queued') return 'taken' as const;
-        if (Number((countRunning.get() as Row).n) >= maxRunning) return 'lane-full' as const;
-        store.updateRun(run);
-        setLease.run(lease.owner, Math.round(lease.until), run.id);
-        return 'started' as const;
+        let running = Number((countRunning.get() as Row).n);
+        return runs.map((run) => {
+          if ((selectStatus.get(run.id) as Row | undefined)?.status !== 'queued') return 'taken' as const;
+          if (running >= maxRunning) return 'lane-full' as const;
+          store.updateRun(run);
+          setLease.run(lease.owner, Math.round(lease.until), run.id);
+          running++;
+          return 'started' as const;
+        });
       });
     },
     finishRun(run, owner, retry) {

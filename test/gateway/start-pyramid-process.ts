@@ -30,14 +30,19 @@ export async function startPyramid(
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const deadline = Date.now() + 15_000;
+  // A guard against a wedged child, not a speed check: a start on a loaded 2-core machine (another
+  // suite beside this one) has taken over 15 s.
+  const startedAt = Date.now();
+  const deadline = startedAt + 120_000;
   for (;;) {
     const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
     if (match) return { child, url: match[1], output: () => output, exited };
     if (child.exitCode !== null || Date.now() > deadline) {
       // Never leaves a child behind: its open pipes would hold the test runner until it is killed.
       child.kill('SIGKILL');
-      throw new Error(`pyramid start did not listen:\n${output}`);
+      throw new Error(
+        `pyramid start did not listen (${child.exitCode === null ? `still starting after ${Math.round((Date.now() - startedAt) / 1000)} s` : `exit code ${child.exitCode}`}):\n${output}`,
+      );
     }
     await sleep(25);
   }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DeliveryRecord } from '../../src/contracts/delivery.ts';
 import type { LedgerRequestRow } from '../../src/contracts/ledger-store.ts';
-import type { StoredJob } from '../../src/contracts/scheduler-store.ts';
+import type { RunLease, RunRecord, SchedulerStore, StoredJob } from '../../src/contracts/scheduler-store.ts';
 import type { Stores } from '../../src/contracts/stores.ts';
 import { runRecord } from '../scheduler/run-record.ts';
 import { testJob } from '../scheduler/scheduler-harness.ts';
@@ -17,6 +17,14 @@ const job = (id: string, nextRunAt?: number): StoredJob => ({
   createdAt: 1,
   updatedAt: 1,
 });
+
+/** One claim through claimSlots. */
+const claimOne = async (scheduler: SchedulerStore, run: RunRecord, nextRunAt: number | undefined) =>
+  (await scheduler.claimSlots([{ run, nextRunAt }]))[0];
+
+/** One start through startRuns. */
+const startOne = async (scheduler: SchedulerStore, run: RunRecord, lease: RunLease, maxRunning: number) =>
+  (await scheduler.startRuns([run], lease, maxRunning))[0];
 
 const request = (id: string, startedAt: number, costUsd: number, callerTag?: string): LedgerRequestRow => ({
   requestId: id,
@@ -146,9 +154,9 @@ export function storeContract(
       async ({ scheduler }) => {
         await scheduler.putJob(job('j', 60_000));
         const slot = { slotTime: 60_000, trigger: 'schedule' as const, jobId: 'j' };
-        assert.equal(await scheduler.claimSlot(runRecord('a', 'queued', 60_000, slot), 120_000), true);
+        assert.equal(await claimOne(scheduler, runRecord('a', 'queued', 60_000, slot), 120_000), true);
         assert.equal(
-          await scheduler.claimSlot(runRecord('b', 'queued', 60_001, slot), 120_000),
+          await claimOne(scheduler, runRecord('b', 'queued', 60_001, slot), 120_000),
           false,
           'a second claim of the same slot',
         );
@@ -161,7 +169,7 @@ export function storeContract(
     );
 
     withStores(
-      'scheduler: claimSlots claims as claimSlot one by one: a claimed slot is false, every next slot moves',
+      'scheduler: claimSlots claims as one claim after another: a claimed slot is false, every next slot moves',
       async ({ scheduler }) => {
         for (const id of ['a', 'b', 'c']) await scheduler.putJob(job(id, 60_000));
         const slot = (jobId: string, slotTime = 60_000) => ({
@@ -170,7 +178,7 @@ export function storeContract(
           jobId,
         });
         assert.equal(
-          await scheduler.claimSlot(runRecord('b-first', 'queued', 60_000, slot('b')), 90_000),
+          await claimOne(scheduler, runRecord('b-first', 'queued', 60_000, slot('b')), 90_000),
           true,
         );
         assert.deepEqual(await scheduler.claimSlots([]), []);
@@ -264,7 +272,9 @@ export function storeContract(
         );
         await scheduler.setDeliveryStatus('sent', 'delivered');
         assert.deepEqual(await scheduler.runsAwaitingDelivery(), []);
-        assert.equal(typeof (await scheduler.changeCounter()), 'number');
+        const changes = await scheduler.changes();
+        assert.equal(typeof changes.jobs, 'number');
+        assert.equal(typeof changes.runs, 'number');
       },
     );
 
@@ -278,19 +288,19 @@ export function storeContract(
           startedAt: 10,
           attempt: 1,
         });
-        assert.equal(await scheduler.startRun(running('r1', 1), { owner: 'p1', until: 1000 }, 1), 'started');
+        assert.equal(await startOne(scheduler, running('r1', 1), { owner: 'p1', until: 1000 }, 1), 'started');
         assert.equal(
-          await scheduler.startRun(running('r1', 1), { owner: 'p2', until: 1000 }, 5),
+          await startOne(scheduler, running('r1', 1), { owner: 'p2', until: 1000 }, 5),
           'taken',
           'p1 started it first',
         );
         assert.equal(
-          await scheduler.startRun(running('r2', 2), { owner: 'p2', until: 1000 }, 1),
+          await startOne(scheduler, running('r2', 2), { owner: 'p2', until: 1000 }, 1),
           'lane-full',
           "p1's run fills a lane of one",
         );
         assert.equal((await scheduler.getRun('r2'))?.status, 'queued');
-        assert.equal(await scheduler.startRun(running('r2', 2), { owner: 'p2', until: 1000 }, 2), 'started');
+        assert.equal(await startOne(scheduler, running('r2', 2), { owner: 'p2', until: 1000 }, 2), 'started');
         assert.deepEqual(await scheduler.renewRunLeases('p1', 5000), ['r1']);
         assert.deepEqual(
           (await scheduler.expiredRuns(2000)).map((run) => run.id),
@@ -320,6 +330,90 @@ export function storeContract(
     );
 
     withStores(
+      'scheduler: startRuns starts queued runs in order while the platform lane has room, in one commit',
+      async ({ scheduler }) => {
+        const running = (id: string, queuedAt: number) => ({
+          ...runRecord(id, 'running', queuedAt),
+          startedAt: 10,
+          attempt: 1,
+          sessionId: `session-${id}`,
+        });
+        for (const [id, at] of [
+          ['r0', 1],
+          ['q1', 2],
+          ['q2', 3],
+          ['q3', 4],
+          ['q4', 5],
+        ] as const)
+          await scheduler.insertRun(runRecord(id, 'queued', at));
+        await scheduler.insertRun(runRecord('done', 'ok', 6));
+        assert.deepEqual(await scheduler.startRuns([], { owner: 'p1', until: 1000 }, 3), []);
+        assert.equal(await startOne(scheduler, running('r0', 1), { owner: 'p0', until: 1000 }, 3), 'started');
+        assert.deepEqual(
+          await scheduler.startRuns(
+            [
+              running('q1', 2),
+              running('done', 6),
+              running('q2', 3),
+              running('q2', 3),
+              running('q3', 4),
+              running('missing', 7),
+              running('q4', 5),
+            ],
+            { owner: 'p1', until: 2000 },
+            3,
+          ),
+          ['started', 'taken', 'started', 'taken', 'lane-full', 'taken', 'lane-full'],
+          "p0's run and two of p1's fill a lane of three; a run twice in one call starts once",
+        );
+        const q1 = await scheduler.getRun('q1');
+        assert.equal(q1?.status, 'running');
+        assert.equal(q1?.sessionId, 'session-q1', 'the run is written as given');
+        assert.equal(q1?.attempt, 1);
+        assert.equal(
+          (await scheduler.getRun('q3'))?.status,
+          'queued',
+          'a run refused for a full lane is left queued',
+        );
+        assert.equal((await scheduler.getRun('done'))?.status, 'ok', 'a finished run is not started again');
+        assert.deepEqual(
+          (await scheduler.renewRunLeases('p1', 5000)).sort(),
+          ['q1', 'q2'],
+          "under p1's lease",
+        );
+        assert.deepEqual(
+          (await scheduler.expiredRuns(1500)).map((run) => run.id),
+          ['r0'],
+          "the lease given to the started runs: p0's ended at 1000, p1's were renewed",
+        );
+      },
+    );
+
+    withStores(
+      'scheduler: concurrent startRuns of the same runs: each starts once, and the lane holds for all callers',
+      async ({ scheduler }) => {
+        const ids = Array.from({ length: 10 }, (_, index) => `r${index}`);
+        for (const [index, id] of ids.entries())
+          await scheduler.insertRun(runRecord(id, 'queued', index + 1));
+        const batch = (order: string[]) =>
+          order.map((id) => ({
+            ...runRecord(id, 'running', ids.indexOf(id) + 1),
+            startedAt: 10,
+            attempt: 1,
+          }));
+        const outcomes = await Promise.all([
+          scheduler.startRuns(batch(ids), { owner: 'p1', until: 1000 }, 6),
+          scheduler.startRuns(batch([...ids].reverse()), { owner: 'p2', until: 1000 }, 6),
+          scheduler.startRuns(batch(ids.slice(3)), { owner: 'p3', until: 1000 }, 6),
+        ]);
+        const started = outcomes.flat().filter((outcome) => outcome === 'started').length;
+        assert.equal(started, 6, 'six started over the three callers');
+        assert.equal((await scheduler.listRuns({ status: 'running' })).length, 6);
+        assert.equal((await scheduler.listRuns({ status: 'queued' })).length, 4);
+      },
+    );
+
+    withStores(
       "scheduler: a leased run's finish is written only while its owner holds it: a late finisher never overwrites interrupted",
       async ({ scheduler }) => {
         const running = (id: string, queuedAt: number) => ({
@@ -339,7 +433,10 @@ export function storeContract(
           ['r3', 3],
         ] as const) {
           await scheduler.insertRun(runRecord(id, 'queued', at));
-          assert.equal(await scheduler.startRun(running(id, at), { owner: 'p1', until: 1000 }, 5), 'started');
+          assert.equal(
+            await startOne(scheduler, running(id, at), { owner: 'p1', until: 1000 }, 5),
+            'started',
+          );
         }
         // p1's lease on r1 ended and another process interrupted it (with its retry) before p1 finished.
         const retry = runRecord('r1-retry', 'queued', 2001, { trigger: 'retry', retryOf: 'r1' });
@@ -581,7 +678,7 @@ export function storeContract(
       const slot = { slotTime: 60_000, trigger: 'schedule' as const, jobId: 'j' };
       const claims = await Promise.all(
         Array.from({ length: 8 }, (_, index) =>
-          scheduler.claimSlot(runRecord(`claim-${index}`, 'queued', 60_000 + index, slot), 120_000),
+          claimOne(scheduler, runRecord(`claim-${index}`, 'queued', 60_000 + index, slot), 120_000),
         ),
       );
       assert.equal(claims.filter(Boolean).length, 1);

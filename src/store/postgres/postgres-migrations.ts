@@ -9,6 +9,8 @@ import { postgresSchedulerFirstStart } from './migrations/0007-scheduler-first-s
 import { postgresLaneHolds } from './migrations/0008-lane-holds.ts';
 import { postgresSharedBreakerTrials } from './migrations/0009-shared-breaker-trials.ts';
 import { postgresSharedAlertLimits } from './migrations/0010-shared-alert-limits.ts';
+import { postgresSchedulerChangeCounters } from './migrations/0011-scheduler-change-counters.ts';
+import { postgresSessionAppendFunction } from './migrations/0012-session-append-function.ts';
 
 /**
  * PostgreSQL's schema steps, oldest first: append a file under migrations/ to change the schema, never
@@ -25,4 +27,6 @@ export const postgresMigrations: readonly Migration[] = [
   postgresLaneHolds,
   postgresSharedBreakerTrials,
   postgresSharedAlertLimits,
+  postgresSchedulerChangeCounters,
+  postgresSessionAppendFunction,
 ];

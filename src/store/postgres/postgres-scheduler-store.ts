@@ -12,7 +12,7 @@ import { postgresTransaction } from './postgres-transaction.ts';
 type Row = Record<string, unknown>;
 type Queryable = Pool | PoolClient;
 
-// Every process's run starts queue on this advisory lock (see startRun).
+// Every process's run starts queue on this advisory lock (see startRuns).
 const laneLock = 7_310_432_120;
 
 const runColumns = `id, job_id, agent_id, trigger, slot_time, attempt, status, queued_at, started_at, finished_at,
@@ -143,24 +143,10 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
     deleteJob: (id) => deleteJob(pool, id),
     setEnabledOverride: (id, enabled, now) => setEnabledOverride(pool, id, enabled, now),
     setNextRun: (id, nextRunAt) => setNextRun(pool, id, nextRunAt),
-    async claimSlot(run, nextRunAt) {
-      // One statement: the run for the slot (unless another process's run has it: the unique index on
-      // job and slot) and the job's next slot, atomically.
-      const { rows } = await pool.query(
-        `WITH claimed AS (
-           INSERT INTO runs (${runColumns}) VALUES (${runParameters})
-           ON CONFLICT (job_id, slot_time) WHERE slot_time IS NOT NULL DO NOTHING
-           RETURNING id),
-         moved AS (UPDATE jobs SET next_run_at = $${runValues(run).length + 1} WHERE id = $2)
-         SELECT COUNT(*) AS claimed FROM claimed`,
-        [...runValues(run), roundOrNull(nextRunAt)],
-      );
-      return Number(rows[0].claimed) > 0;
-    },
     async claimSlots(claims) {
       if (claims.length === 0) return [];
       const claimed = await postgresTransaction(pool, async (client) => {
-        // Runs first, then next slots, as claimSlot does, and both in job order, so that processes
+        // Runs first, then next slots, and both in job order, so that processes
         // claiming overlapping jobs wait for each other instead of deadlocking.
         const byJob = [...claims].sort((a, b) =>
           a.run.jobId < b.run.jobId ? -1 : a.run.jobId > b.run.jobId ? 1 : 0,
@@ -184,7 +170,7 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
           );
           for (const row of result.rows as Row[]) inserted.add(String(row.id));
         }
-        // The last claim of a job wins, as one claimSlot after another would leave it.
+        // The last claim of a job wins, as one claim after another would leave it.
         const next = new Map(claims.map(({ run, nextRunAt }) => [run.jobId, roundOrNull(nextRunAt)]));
         await client.query(
           `WITH next AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS n(id, next_run_at)),
@@ -235,31 +221,59 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
         (a, b) => a.queuedAt - b.queuedAt || (a.id < b.id ? -1 : 1),
       );
     },
-    startRun: (run, lease, maxRunning) =>
-      postgresTransaction(pool, async (client) => {
+    async startRuns(runs, lease, maxRunning) {
+      if (runs.length === 0) return [];
+      return postgresTransaction(pool, async (client) => {
         // Starts queue on one advisory lock, so that counting the running runs of every process and
-        // starting one more are one step: the agent lane holds for the whole platform.
+        // starting more are one step: the agent lane holds for the whole platform.
         await client.query('SELECT pg_advisory_xact_lock($1)', [laneLock]);
-        const { rows } = await client.query('SELECT status FROM runs WHERE id = $1 FOR UPDATE', [run.id]);
-        if (rows[0]?.status !== 'queued') return 'taken' as const;
-        const running = await client.query("SELECT COUNT(*) AS n FROM runs WHERE status = 'running'");
-        if (Number(running.rows[0].n) >= maxRunning) return 'lane-full' as const;
-        await updateRun(client, run);
-        await client.query('UPDATE runs SET lease_owner = $1, lease_until = $2 WHERE id = $3', [
-          lease.owner,
-          Math.round(lease.until),
-          run.id,
-        ]);
-        return 'started' as const;
-      }),
-    finishRun: (run, owner, retry) =>
-      postgresTransaction(pool, async (client) => {
-        const [id, , , ...rest] = runValues(run);
+        const { rows } = await client.query(
+          `SELECT id, status, (SELECT COUNT(*) FROM runs WHERE status = 'running') AS running
+           FROM runs WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE OF runs`,
+          [runs.map((run) => run.id)],
+        );
+        const queued = new Set(
+          (rows as Row[]).filter((row) => row.status === 'queued').map((row) => String(row.id)),
+        );
+        let running = rows.length > 0 ? Number((rows[0] as Row).running) : 0;
+        const started: RunRecord[] = [];
+        const outcomes = runs.map((run) => {
+          if (!queued.has(run.id)) return 'taken' as const;
+          if (running >= maxRunning) return 'lane-full' as const;
+          queued.delete(run.id);
+          started.push(run);
+          running++;
+          return 'started' as const;
+        });
+        if (started.length > 0) {
+          // One statement for every run started: a start holds the lane's lock, so it stays short.
+          await client.query(
+            `UPDATE runs SET trigger = x.trigger, slot_time = x.slot_time, attempt = x.attempt, status = x.status,
+               queued_at = x.queued_at, started_at = x.started_at, finished_at = x.finished_at,
+               session_id = x.session_id, output = x.output, no_reply = x.no_reply, error = x.error,
+               tiers = x.tiers, models = x.models, escalations = x.escalations, cost_usd = x.cost_usd,
+               input_tokens = x.input_tokens, output_tokens = x.output_tokens,
+               delivery_status = x.delivery_status, retry_of = x.retry_of, not_before = x.not_before,
+               lease_owner = $2, lease_until = $3
+             FROM jsonb_to_recordset($1::jsonb) AS x(${runRecordsetColumns})
+             WHERE runs.id = x.id`,
+            [JSON.stringify(started.map(runObject)), lease.owner, Math.round(lease.until)],
+          );
+        }
+        return outcomes;
+      });
+    },
+    async finishRun(run, owner, retry) {
+      const [id, , , ...rest] = runValues(run);
+      // Without a retry to insert with it, one statement is the whole commit: one round trip, not three.
+      if (!retry) return ((await pool.query(finishRunSql, [id, ...rest, owner])).rowCount ?? 0) > 0;
+      return postgresTransaction(pool, async (client) => {
         const { rowCount } = await client.query(finishRunSql, [id, ...rest, owner]);
         if ((rowCount ?? 0) === 0) return false;
-        if (retry) await insertRun(client, retry);
+        await insertRun(client, retry);
         return true;
-      }),
+      });
+    },
     async renewRunLeases(owner, until) {
       const { rows } = await pool.query(
         "UPDATE runs SET lease_until = $1 WHERE lease_owner = $2 AND status = 'running' RETURNING id",
@@ -284,9 +298,9 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
         if (retry) await insertRun(client, retry);
         return true;
       }),
-    async changeCounter() {
-      const { rows } = await pool.query('SELECT counter FROM store_changes WHERE id = 1');
-      return Number(rows[0].counter);
+    async changes() {
+      const { rows } = await pool.query('SELECT counter, runs_counter FROM store_changes WHERE id = 1');
+      return { jobs: Number(rows[0].counter), runs: Number(rows[0].runs_counter) };
     },
   };
 }
@@ -320,6 +334,19 @@ function runValues(run: RunRecord): unknown[] {
     orNull(run.retryOf),
     roundOrNull(run.notBefore),
   ];
+}
+
+// The runs columns and their types, for jsonb_to_recordset (runObject's keys).
+const runRecordsetColumns = `id text, job_id text, agent_id text, trigger text, slot_time bigint, attempt integer,
+  status text, queued_at bigint, started_at bigint, finished_at bigint, session_id text, output text,
+  no_reply boolean, error text, tiers text, models text, escalations text, cost_usd double precision,
+  input_tokens bigint, output_tokens bigint, delivery_status text, retry_of text, not_before bigint`;
+const runKeys = runColumns.split(',').map((column) => column.trim());
+
+/** runValues keyed by column, for a statement that takes many runs as one JSON parameter. */
+function runObject(run: RunRecord): Record<string, unknown> {
+  const values = runValues(run);
+  return Object.fromEntries(runKeys.map((key, index) => [key, values[index]]));
 }
 
 /** A runs row as the scheduler reads it (also used by the store copy). */

@@ -2,7 +2,6 @@ import type { Pool } from 'pg';
 import type { ChatMessage } from '../../contracts/message.ts';
 import type { SessionInfo, SessionStore } from '../../contracts/session-store.ts';
 import { estimateTokens } from '../sqlite-session-store.ts';
-import { postgresTransaction } from './postgres-transaction.ts';
 
 type Row = Record<string, unknown>;
 
@@ -30,23 +29,14 @@ export function createPostgresSessionStore(pool: Pool): SessionStore {
     },
     async append(sessionId, messages, now) {
       if (messages.length === 0) return;
-      await postgresTransaction(pool, async (client) => {
-        // The session's row lock orders appends from several processes: each reads the last seq after
-        // the one before it committed (READ COMMITTED takes a new snapshot per statement).
-        await client.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [sessionId]);
-        await client.query(
-          `INSERT INTO session_messages (session_id, seq, message, tokens, created_at)
-           SELECT $1, last.seq + m.ord, m.message, m.tokens, $4
-           FROM (SELECT COALESCE(MAX(seq), -1) AS seq FROM session_messages WHERE session_id = $1) last,
-             unnest($2::text[], $3::int[]) WITH ORDINALITY AS m(message, tokens, ord)`,
-          [
-            sessionId,
-            messages.map((message) => JSON.stringify(message)),
-            messages.map((message) => estimateTokens(message)),
-            Math.round(now),
-          ],
-        );
-      });
+      // One round trip (see migration 0012): the session's row lock orders appends from several
+      // processes, and the last seq is read after it is granted.
+      await pool.query('SELECT pyramid_append_session_messages($1, $2::text[], $3::int[], $4)', [
+        sessionId,
+        messages.map((message) => JSON.stringify(message)),
+        messages.map((message) => estimateTokens(message)),
+        Math.round(now),
+      ]);
     },
     async messages(sessionId) {
       const { rows } = await pool.query('SELECT * FROM session_messages WHERE session_id = $1 ORDER BY seq', [
