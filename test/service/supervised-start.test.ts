@@ -16,7 +16,7 @@ const brokenYaml = 'providers:\n  x: { api: nope }\n';
 async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  deadlineMs = 30_000,
+  deadlineMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
