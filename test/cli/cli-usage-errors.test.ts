@@ -49,41 +49,52 @@ describe('pyramid CLI usage errors exit 64 and name the flag', () => {
   });
 
   test('usage --since with an unreadable window names the flag', async () => {
-    const run = await runPyramid(['usage', '--since', 'yesterday'], env);
+    const [run, today] = await Promise.all([
+      runPyramid(['usage', '--since', 'yesterday'], env),
+      runPyramid(['usage', '--since', 'today', '--json'], env),
+    ]);
     assert.equal(run.code, 64);
     assert.match(run.stderr, /--since: invalid since "yesterday"/);
-    const today = await runPyramid(['usage', '--since', 'today', '--json'], env);
     assert.equal(today.code, 0, today.stderr);
     assert.equal(JSON.parse(today.stdout).totals.requests, 0);
   });
 
   test('runs and deliveries --limit take a whole number of 1 or more, and say so', async () => {
-    for (const [command, value] of [
+    const cases = [
       ['runs', 'x'],
       ['runs', '0'],
       ['deliveries', '2.5'],
-    ] as const) {
-      const run = await runPyramid([command, '--limit', value], env);
-      assert.equal(run.code, 64, `${command} --limit ${value}`);
-      assert.match(run.stderr, new RegExp(`--limit takes a whole number of 1 or more, not "${value}"`));
-    }
-    const ok = await runPyramid(['runs', '--limit', '3', '--json'], env);
+    ] as const;
+    // Each case is its own CLI child (a Node start): they run side by side.
+    const [ok, ...runs] = await Promise.all([
+      runPyramid(['runs', '--limit', '3', '--json'], env),
+      ...cases.map(([command, value]) => runPyramid([command, '--limit', value], env)),
+    ]);
+    cases.forEach(([command, value], index) => {
+      assert.equal(runs[index].code, 64, `${command} --limit ${value}`);
+      assert.match(
+        runs[index].stderr,
+        new RegExp(`--limit takes a whole number of 1 or more, not "${value}"`),
+      );
+    });
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout), []);
   });
 
   test('ask number flags refuse an empty, hexadecimal or unsafe number as bad usage, never calling a model', async () => {
-    for (const [flag, value] of [
+    const cases = [
       ['--max-tokens', '99999999999999999999'],
       ['--max-tokens', '0'],
       ['--tier', ''],
       ['--max-tier', '0x1'],
-    ] as const) {
-      const run = await runPyramid(['ask', 'hi', flag, value], env);
+    ] as const;
+    const runs = await Promise.all(cases.map(([flag, value]) => runPyramid(['ask', 'hi', flag, value], env)));
+    cases.forEach(([flag, value], index) => {
+      const run = runs[index];
       assert.equal(run.code, 64, `${flag} ${value}: ${run.stderr}`);
       assert.match(run.stderr, new RegExp(`${flag} takes a whole number`));
       assert.doesNotMatch(run.stderr, /internal error|every candidate failed/);
-    }
+    });
   });
 
   test('usage --since further back than a date can be is bad usage, not an internal error', async () => {

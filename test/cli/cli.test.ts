@@ -91,7 +91,11 @@ describe('pyramid CLI', () => {
     assert.equal(result.costUsd.toFixed(6), (1000 * 0.3e-6 + 100 * 2.5e-6).toFixed(6));
     assert.equal(cloud.requests.at(-1)!.headers.authorization, 'Bearer sk-cloud-secret-value');
 
-    const usage = await runPyramid(['usage', '--by', 'tier', '--json'], env);
+    // Both only read the ledger: the two CLI children run side by side.
+    const [usage, table] = await Promise.all([
+      runPyramid(['usage', '--by', 'tier', '--json'], env),
+      runPyramid(['usage', '--by', 'model'], env),
+    ]);
     assert.equal(usage.code, 0, usage.stderr);
     const report = JSON.parse(usage.stdout);
     const shares = Object.fromEntries(
@@ -106,7 +110,6 @@ describe('pyramid CLI', () => {
       0,
       'an escalation on an empty answer is no provider failure',
     );
-    const table = await runPyramid(['usage', '--by', 'model'], env);
     assert.match(table.stdout, /qwen3-14b/);
     assert.match(table.stdout, /total/);
     // Every baseline is named in full, the top tier's model included.
@@ -131,10 +134,12 @@ describe('pyramid CLI', () => {
   });
 
   test('a provider without its key is skipped with the reason, not a crash', async () => {
-    const run = await runPyramid(['route', 'explain', 'summarize'], { PYRAMID_HOME: home });
+    const [run, ask] = await Promise.all([
+      runPyramid(['route', 'explain', 'summarize'], { PYRAMID_HOME: home }),
+      runPyramid(['ask', 'hi', '--task', 'summarize'], { PYRAMID_HOME: home }),
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /flash .*no: env:CLOUD_KEY is not set/);
-    const ask = await runPyramid(['ask', 'hi', '--task', 'summarize'], { PYRAMID_HOME: home });
     assert.equal(ask.code, 1);
     // The error line itself says why the plan was short, and the note is not repeated below it.
     assert.match(ask.stderr, /^error: every candidate failed .*; skipped flash: env:CLOUD_KEY is not set\n/);
@@ -163,13 +168,15 @@ describe('pyramid CLI', () => {
         .replace('api: openai-completions, ', '')
         .replace('tier: 0', 'tier: 9'),
     );
-    const run = await runPyramid(['config', 'validate', '--config', file], env);
+    const [run, ask] = await Promise.all([
+      runPyramid(['config', 'validate', '--config', file], env),
+      runPyramid(['ask', 'hi', '--config', file], env),
+    ]);
     assert.equal(run.code, 78);
     assert.match(run.stderr, /providers\.cloud\.api/);
     assert.match(run.stderr, /openai-completions, anthropic-messages, google-generative-ai, ollama/);
     assert.match(run.stderr, /tasks\.classify/);
     assert.match(run.stderr, /line \d+/);
-    const ask = await runPyramid(['ask', 'hi', '--config', file], env);
     assert.equal(ask.code, 78);
   });
 
@@ -191,13 +198,15 @@ channels:
   tg: { type: telegram, botToken: "env:PYRAMID_TEST_UNSET_BOT" }
 `,
     );
-    const run = await runPyramid(['config', 'validate', '--config', file], env);
+    const [run, json] = await Promise.all([
+      runPyramid(['config', 'validate', '--config', file], env),
+      runPyramid(['config', 'validate', '--config', file, '--json'], env),
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /is valid: 1 model in 1 tier, 1 task type\n/);
     assert.match(run.stdout, /provider cloud is unavailable: env:PYRAMID_TEST_UNSET_KEY is not set/);
     assert.match(run.stdout, /token ops is unavailable: env:PYRAMID_TEST_UNSET_TOKEN is not set/);
     assert.match(run.stdout, /channel tg is unavailable: env:PYRAMID_TEST_UNSET_BOT is not set/);
-    const json = await runPyramid(['config', 'validate', '--config', file, '--json'], env);
     assert.deepEqual(
       JSON.parse(json.stdout).unavailable.map((entry: Record<string, string>) => Object.keys(entry)[0]),
       ['provider', 'token', 'channel'],
@@ -210,13 +219,15 @@ channels:
       const init = await runPyramid(['init'], { PYRAMID_HOME: fresh });
       assert.equal(init.code, 0, init.stderr);
       assert.match(init.stdout, /wrote .*pyramid\.yaml/);
-      const validate = await runPyramid(['config', 'validate', '--json'], { PYRAMID_HOME: fresh });
+      const [validate, again, schema] = await Promise.all([
+        runPyramid(['config', 'validate', '--json'], { PYRAMID_HOME: fresh }),
+        runPyramid(['init'], { PYRAMID_HOME: fresh }),
+        runPyramid(['config', 'schema'], { PYRAMID_HOME: fresh }),
+      ]);
       assert.equal(validate.code, 0, validate.stderr);
       assert.equal(JSON.parse(validate.stdout).ok, true);
-      const again = await runPyramid(['init'], { PYRAMID_HOME: fresh });
       assert.equal(again.code, 1);
       assert.match(again.stderr, /already exists; use --force/);
-      const schema = await runPyramid(['config', 'schema'], { PYRAMID_HOME: fresh });
       assert.ok(JSON.parse(schema.stdout).properties.providers);
     } finally {
       await rm(fresh, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { runPyramid } from './run-pyramid.ts';
 
 /** Waits for `text` in the output (a generous deadline, never a fixed sleep). */
 async function waitFor(started: Started, text: string, after = 0): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 60_000;
   while (started.output().split(text).length - 1 <= after) {
     if (Date.now() > deadline) throw new Error(`no "${text}" in:\n${started.output()}`);
     await sleep(25);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { compileCacheEnv } from '../compile-cache-env.ts';
 
 const bin = fileURLToPath(new URL('../../bin/pyramid.js', import.meta.url));
 
@@ -23,7 +24,13 @@ export function runPyramid(
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: env.PYRAMID_HOME ?? '/nonexistent', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: env.PYRAMID_HOME ?? '/nonexistent',
+        // Not for a child run as another user: it could not write to this user's cache.
+        ...(options.uid === undefined ? compileCacheEnv() : {}),
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.uid === undefined ? {} : { uid: options.uid }),
       ...(options.gid === undefined ? {} : { gid: options.gid }),

@@ -52,16 +52,22 @@ describe('hostile or broken files in PYRAMID_HOME get a clear error and the READ
     const flow = `x: ${'{a: '.repeat(5000)}1${'}'.repeat(5000)}\n`;
     // A 5,000-deep block mapping would be 12 MB of indentation (refused by size); nested block lists are not.
     const block = `x:\n  ${'- '.repeat(5000)}1\n`;
-    for (const [name, text] of [
+    const cases = [
       ['flow', flow],
       ['block', block],
-    ]) {
-      const dir = await home(`deep-${name}`, `${offlinePyramidYaml()}${text}`);
-      const result = await run(['config', 'validate'], dir);
+    ];
+    // Each case is its own home and CLI child: they run side by side.
+    const results = await Promise.all(
+      cases.map(async ([name, text]) =>
+        run(['config', 'validate'], await home(`deep-${name}`, `${offlinePyramidYaml()}${text}`)),
+      ),
+    );
+    cases.forEach(([name], index) => {
+      const result = results[index];
       noCrash(result);
       assert.equal(result.code, 78, `${name}: ${result.stderr}`);
       assert.match(result.stderr, /line \d+: .*nested more than 64 levels deep/);
-    }
+    });
   });
 
   test('a config file that is a FIFO, a link to /dev/zero, a dangling link or too large is refused unread (exit 78)', async () => {
@@ -80,12 +86,15 @@ describe('hostile or broken files in PYRAMID_HOME get a clear error and the READ
       [dangling, /symbolic link to a file that does not exist/],
       [huge, /too large \(10 MB; at most 8 MB\)/],
     ];
-    for (const [file, message] of expected) {
-      const result = await run(['config', 'validate', '--config', file], dir);
+    const results = await Promise.all(
+      expected.map(([file]) => run(['config', 'validate', '--config', file], dir)),
+    );
+    expected.forEach(([file, message], index) => {
+      const result = results[index];
       noCrash(result);
       assert.equal(result.code, 78, `${file}: ${result.stderr}`);
       assert.match(result.stderr, message);
-    }
+    });
   });
 
   test('a credentials file that is a dangling link, a folder, a link to /dev/zero or a FIFO stops the start (exit 78)', async () => {
@@ -103,15 +112,20 @@ describe('hostile or broken files in PYRAMID_HOME get a clear error and the READ
         /is a FIFO \(named pipe\), not a regular file/,
       ],
     ];
-    for (const [name, make, message] of cases) {
-      const dir = await home(`credentials-${name}`);
-      await make(join(dir, 'credentials'));
-      const result = await run(['start', '--port', '0'], dir);
+    const results = await Promise.all(
+      cases.map(async ([name, make]) => {
+        const dir = await home(`credentials-${name}`);
+        await make(join(dir, 'credentials'));
+        return run(['start', '--port', '0'], dir);
+      }),
+    );
+    cases.forEach(([name, , message], index) => {
+      const result = results[index];
       noCrash(result);
       assert.equal(result.code, 78, `${name}: ${result.stderr}`);
       assert.match(result.stderr, /invalid config in .*credentials:\n {2}credentials: /);
       assert.match(result.stderr, message);
-    }
+    });
   });
 
   test('a read-only PYRAMID_HOME is a clear failure (exit 1) naming the folder and what to do', async () => {
@@ -120,8 +134,10 @@ describe('hostile or broken files in PYRAMID_HOME get a clear error and the READ
     await chmod(dir, 0o555);
     // Root ignores permissions: run the CLI as an unprivileged user then.
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    for (const args of [['start', '--port', '0'], ['jobs', 'list'], ['usage']]) {
-      const result = await run(args, dir, asUser);
+    const commands = [['start', '--port', '0'], ['jobs', 'list'], ['usage']];
+    const results = await Promise.all(commands.map((args) => run(args, dir, asUser)));
+    commands.forEach((args, index) => {
+      const result = results[index];
       noCrash(result);
       assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
       assert.match(
@@ -130,6 +146,6 @@ describe('hostile or broken files in PYRAMID_HOME get a clear error and the READ
         /cannot create (the database )?.*read-only\/pyramid\.(db|sock) \(permission denied\)/,
       );
       assert.match(result.stderr, /make PYRAMID_HOME writable by this user, or set PYRAMID_HOME/);
-    }
+    });
   });
 });

@@ -12,7 +12,7 @@ import { type Started, startPyramid } from '../gateway/start-pyramid-process.ts'
 import { launchChromium } from './launch-chromium.ts';
 
 /** Polls an async condition until it holds (a generous deadline: never a fixed sleep). */
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

@@ -19,7 +19,7 @@ describe('outbox across a kill -9', () => {
     try {
       const [line] = (await once(child.stdout, 'data')) as [Buffer];
       const ids = JSON.parse(line.toString()) as string[];
-      await waitFor(() => telegram.accepted.length >= 2, 10_000, 'the child to send two chunks');
+      await waitFor(() => telegram.accepted.length >= 2, 60_000, 'the child to send two chunks');
       child.kill('SIGKILL');
       await once(child, 'exit');
       const sentBeforeKill = telegram.accepted.length;

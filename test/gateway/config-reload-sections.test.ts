@@ -13,7 +13,7 @@ import { adminToken, clientToken } from './start-test-gateway.ts';
 const lateToken = 'late-client-token-0123456789';
 
 /** Waits for `condition` (a generous deadline, never a fixed sleep). */
-async function until<T>(condition: () => T | Promise<T>, what: string, deadlineMs = 15_000): Promise<T> {
+async function until<T>(condition: () => T | Promise<T>, what: string, deadlineMs = 60_000): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const value = await condition();

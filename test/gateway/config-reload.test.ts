@@ -32,7 +32,7 @@ describe('pyramid start reloads its config on SIGHUP and POST /api/config/reload
   const hangUp = async (message: string) => {
     const seen = started.output().split(message).length;
     started.child.kill('SIGHUP');
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 60_000;
     while (started.output().split(message).length === seen) {
       if (Date.now() > deadline) throw new Error(`no "${message}" after SIGHUP:\n${started.output()}`);
       await sleep(25);
@@ -75,13 +75,13 @@ describe('pyramid start reloads its config on SIGHUP and POST /api/config/reload
     const ran = await call('/api/jobs/daily/run', { method: 'POST' });
     assert.equal(ran.status, 202);
     const { run } = (await ran.json()) as { run: { id: string } };
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 60_000;
     let status = 'queued';
     while ((status === 'queued' || status === 'running') && Date.now() < deadline) {
       await sleep(50);
       status = ((await (await call(`/api/runs/${run.id}`)).json()) as { run: { status: string } }).run.status;
     }
-    assert.equal(status, 'ok');
+    assert.equal(status, 'ok', `run ${run.id} still ${status} after 60 s, or it failed`);
     const sent = JSON.stringify(local.requests.at(-1)?.body);
     assert.match(sent, /You label requests, tersely\./, 'the next run uses the reloaded prompt');
   });

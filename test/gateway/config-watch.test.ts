@@ -19,7 +19,7 @@ describe('reload: watch reloads pyramid start when its config file changes', () 
   const count = (text: string) => started.output().split(text).length - 1;
   /** Waits (a generous deadline) until the log has more than `seen` lines with `text`. */
   const waitForLog = async (text: string, seen: number) => {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     while (count(text) <= seen) {
       if (Date.now() > deadline) throw new Error(`no new "${text}" in:\n${started.output()}`);
       await sleep(25);

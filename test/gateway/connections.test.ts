@@ -42,7 +42,7 @@ async function flood(url: string, count: number, send = ''): Promise<Connection[
   return connections;
 }
 
-async function waitFor(condition: () => boolean, what: string, ms = 30_000): Promise<void> {
+async function waitFor(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

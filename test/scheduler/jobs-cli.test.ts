@@ -42,25 +42,28 @@ jobs:
       env,
     );
     assert.equal(added.code, 0, added.stderr);
-    const refused = await runPyramid(
-      [
-        'jobs',
-        'add',
-        'bad',
-        '--agent',
-        'triage',
-        '--every',
-        '1h',
-        '--system-event',
-        'tick',
-        '--session',
-        'isolated',
-      ],
-      env,
-    );
+    // Each CLI child costs a Node start: the ones that only read (or are refused) run side by side.
+    const [refused, listed] = await Promise.all([
+      runPyramid(
+        [
+          'jobs',
+          'add',
+          'bad',
+          '--agent',
+          'triage',
+          '--every',
+          '1h',
+          '--system-event',
+          'tick',
+          '--session',
+          'isolated',
+        ],
+        env,
+      ),
+      runPyramid(['jobs', 'list', '--json'], env),
+    ]);
     assert.equal(refused.code, 78);
     assert.match(refused.stderr, /--message/);
-    const listed = await runPyramid(['jobs', 'list', '--json'], env);
     const jobs = JSON.parse(listed.stdout) as { id: string; source: string }[];
     assert.deepEqual(
       jobs.map((job) => `${job.id}:${job.source}`),
@@ -80,43 +83,49 @@ jobs:
       [['ok', 'manual', 'billing']],
     );
     const runId = (runs[0] as unknown as { id: string }).id;
-    const shown = await runPyramid(['runs', 'show', runId], env);
+    const [shown, shownJsonRun, missing, okOnlyRun, errorsOnlyRun, badStatus] = await Promise.all([
+      runPyramid(['runs', 'show', runId], env),
+      runPyramid(['runs', 'show', runId, '--json'], env),
+      runPyramid(['runs', 'show', 'no-such-run'], env),
+      runPyramid(['runs', '--status', 'ok', '--json'], env),
+      runPyramid(['runs', '--status', 'error', '--json'], env),
+      runPyramid(['runs', '--status', 'failed'], env),
+    ]);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`^run +${runId}\n`));
     assert.match(shown.stdout, /job +quick \(agent triage\)/);
     assert.match(shown.stdout, /status +ok/);
     assert.match(shown.stdout, /models +m0 \(tier 0\)/);
     assert.match(shown.stdout, /\n\nbilling\n$/);
-    const shownJson = JSON.parse((await runPyramid(['runs', 'show', runId, '--json'], env)).stdout);
+    const shownJson = JSON.parse(shownJsonRun.stdout);
     assert.equal(shownJson.run.output, 'billing');
     assert.deepEqual(shownJson.deliveries, []);
-    const missing = await runPyramid(['runs', 'show', 'no-such-run'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no run no-such-run \(see pyramid runs\)/);
-    const okOnly = JSON.parse((await runPyramid(['runs', '--status', 'ok', '--json'], env)).stdout);
-    assert.equal(okOnly.length, 1);
-    const errorsOnly = JSON.parse((await runPyramid(['runs', '--status', 'error', '--json'], env)).stdout);
-    assert.deepEqual(errorsOnly, []);
-    const badStatus = await runPyramid(['runs', '--status', 'failed'], env);
+    assert.equal(JSON.parse(okOnlyRun.stdout).length, 1);
+    assert.deepEqual(JSON.parse(errorsOnlyRun.stdout), []);
     assert.equal(badStatus.code, 64);
     assert.match(
       badStatus.stderr,
       /--status takes one of queued, running, ok, error, timeout, skipped, interrupted/,
     );
     assert.equal((await runPyramid(['jobs', 'disable', 'hourly'], env)).code, 0);
-    const after = JSON.parse((await runPyramid(['jobs', 'list', '--json'], env)).stdout) as {
-      id: string;
-      enabled: boolean;
-    }[];
+    const [afterRun, table] = await Promise.all([
+      runPyramid(['jobs', 'list', '--json'], env),
+      runPyramid(['jobs', 'list'], env),
+    ]);
+    const after = JSON.parse(afterRun.stdout) as { id: string; enabled: boolean }[];
     assert.equal(after.find((job) => job.id === 'hourly')?.enabled, false);
-    const table = await runPyramid(['jobs', 'list'], env);
     assert.match(
       table.stdout.split('\n').find((line) => line.startsWith('hourly')) ?? '',
       /no +config +- \(disabled\)$/,
       'a disabled job shows no next run',
     );
-    assert.equal((await runPyramid(['jobs', 'rm', 'quick'], env)).code, 0);
-    const removed = await runPyramid(['jobs', 'rm', 'hourly'], env);
+    const [removedQuick, removed] = await Promise.all([
+      runPyramid(['jobs', 'rm', 'quick'], env),
+      runPyramid(['jobs', 'rm', 'hourly'], env),
+    ]);
+    assert.equal(removedQuick.code, 0, removedQuick.stderr);
     assert.notEqual(removed.code, 0);
     assert.match(removed.stderr, /defined in pyramid.yaml/);
   });
@@ -124,24 +133,25 @@ jobs:
   test('jobs add/edit refuse a deliver target on an unknown channel (exit 78, naming the configured ones) and an unknown agent', async () => {
     const add = (id: string, ...options: string[]) =>
       runPyramid(['jobs', 'add', id, '--every', '1h', '--message', 'Hi', ...options], env);
-    const nowhere = await add('to-slack', '--agent', 'triage', '--deliver', 'slack:C0123');
+    const [nowhere, ghost, added] = await Promise.all([
+      add('to-slack', '--agent', 'triage', '--deliver', 'slack:C0123'),
+      add('ghostly', '--agent', 'ghost', '--deliver', 'log'),
+      add('logged', '--agent', 'triage', '--deliver', 'log', '--json'),
+    ]);
     assert.equal(nowhere.code, 78);
     assert.match(nowhere.stderr, /deliver\.0\.channel: unknown channel "slack": configured channels are log/);
-    const ghost = await add('ghostly', '--agent', 'ghost', '--deliver', 'log');
     assert.equal(ghost.code, 78);
     assert.match(ghost.stderr, /invalid job "ghostly":\n\s+agent: unknown agent "ghost" \(known: triage\)/);
-
-    const added = await add('logged', '--agent', 'triage', '--deliver', 'log', '--json');
     assert.equal(added.code, 0, added.stderr);
     const [job] = JSON.parse(added.stdout) as { definition: { deliver: unknown[] } }[];
     assert.deepEqual(job.definition.deliver, [{ channel: 'log' }]);
-    const edited = await runPyramid(
-      ['jobs', 'edit', 'logged', '--deliver', 'log', '--deliver', 'tg:42:7'],
-      env,
-    );
+    // A refused edit changes nothing, so it may run beside the edit that succeeds.
+    const [edited, reset] = await Promise.all([
+      runPyramid(['jobs', 'edit', 'logged', '--deliver', 'log', '--deliver', 'tg:42:7'], env),
+      runPyramid(['jobs', 'edit', 'logged', '--deliver', '', '--json'], env),
+    ]);
     assert.equal(edited.code, 78);
     assert.match(edited.stderr, /deliver\.1\.channel: unknown channel "tg": configured channels are log/);
-    const reset = await runPyramid(['jobs', 'edit', 'logged', '--deliver', '', '--json'], env);
     assert.equal(reset.code, 0, reset.stderr);
     assert.deepEqual(
       (JSON.parse(reset.stdout) as { definition: { deliver: unknown[] } }[])[0].definition.deliver,
@@ -157,13 +167,12 @@ jobs:
   });
 
   test('jobs add without an agent or a schedule is bad usage (exit 64) naming the flags to give', async () => {
-    const noSchedule = await runPyramid(
-      ['jobs', 'add', 'loose', '--agent', 'triage', '--message', 'Hi'],
-      env,
-    );
+    const [noSchedule, noAgent] = await Promise.all([
+      runPyramid(['jobs', 'add', 'loose', '--agent', 'triage', '--message', 'Hi'], env),
+      runPyramid(['jobs', 'add', 'loose', '--every', '1h', '--message', 'Hi'], env),
+    ]);
     assert.equal(noSchedule.code, 64);
     assert.match(noSchedule.stderr, /give the job a schedule: --cron <expression> \[--tz <zone>\], --every/);
-    const noAgent = await runPyramid(['jobs', 'add', 'loose', '--every', '1h', '--message', 'Hi'], env);
     assert.equal(noAgent.code, 64);
     assert.match(noAgent.stderr, /give the job an agent: --agent <id>/);
     const listed = JSON.parse((await runPyramid(['jobs', 'list', '--json'], env)).stdout) as { id: string }[];
@@ -179,14 +188,16 @@ jobs:
       env,
     );
     assert.equal(added.code, 0, added.stderr);
-    const fine = await runPyramid(['jobs', 'list'], env);
-    assert.doesNotMatch(fine.stderr, /no longer fits/);
     const withoutLog = join(home, 'without-log.yaml');
     await writeFile(
       withoutLog,
       (await readFile(join(home, 'pyramid.yaml'), 'utf8')).replace(/channels:\n.*\n/, ''),
     );
-    const listed = await runPyramid(['jobs', 'list', '--config', withoutLog], env);
+    const [fine, listed] = await Promise.all([
+      runPyramid(['jobs', 'list'], env),
+      runPyramid(['jobs', 'list', '--config', withoutLog], env),
+    ]);
+    assert.doesNotMatch(fine.stderr, /no longer fits/);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(
       listed.stderr,
@@ -219,7 +230,10 @@ jobs:
     );
     assert.equal(added.code, 0, added.stderr);
     // Under the default 10 s the job is held to it, not refused or dropped.
-    const table = await runPyramid(['jobs', 'list'], env);
+    const [table, json] = await Promise.all([
+      runPyramid(['jobs', 'list'], env),
+      runPyramid(['jobs', 'list', '--json'], env),
+    ]);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /quick .*every 2s \(held to 10s: minInterval\)/);
     assert.match(
@@ -227,7 +241,6 @@ jobs:
       /warning: job quick is scheduled every 2s, more often than scheduler.minInterval \(10s\): it runs at most every 10s; give it a longer schedule \(pyramid jobs edit quick --every 10s\)/,
     );
     assert.doesNotMatch(table.stderr, /no longer fits/);
-    const json = await runPyramid(['jobs', 'list', '--json'], env);
     const quick = (JSON.parse(json.stdout) as { id: string; throttledToMs?: number }[]).find(
       (job) => job.id === 'quick',
     );

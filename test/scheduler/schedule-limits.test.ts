@@ -101,40 +101,43 @@ describe('schedules: one validation of every duration and number, identical in t
   });
 
   test('the CLI: jobs add refuses the same schedules with the same messages (exit 78, not 70); config validate too', async () => {
-    const dir = await home('cli', base());
-    for (const entry of cases) {
-      const schedule = entry.cron ? ['--cron', entry.cron] : ['--every', entry.every!];
-      const run = await runPyramid(['jobs', 'add', 'j', '--agent', 'triage', ...schedule, '--message', 'm'], {
+    const [dir, huge, lowered] = await Promise.all([
+      home('cli', base()),
+      home('validate', base(fileJob('{ every: 1e308 }'))),
+      home('cli-fast', base('scheduler: { minInterval: 1s }\n')),
+    ]);
+    // Each is its own CLI child (a Node start) and none depends on another's outcome: they run side by side.
+    const [retries, fine, validate, fast, ...refused] = await Promise.all([
+      runPyramid(
+        ['jobs', 'add', 'j', '--agent', 'triage', '--every', '1h', '--retries', '1e9', '--message', 'm'],
+        { PYRAMID_HOME: dir },
+      ),
+      runPyramid(['jobs', 'add', 'ok', '--agent', 'triage', '--every', '10s', '--message', 'm'], {
         PYRAMID_HOME: dir,
-      });
+      }),
+      runPyramid(['config', 'validate'], { PYRAMID_HOME: huge }),
+      runPyramid(
+        ['jobs', 'add', 'fast', '--agent', 'triage', '--cron', '* * * * * *', '--disabled', '--message', 'm'],
+        { PYRAMID_HOME: lowered },
+      ),
+      ...cases.map((entry) => {
+        const schedule = entry.cron ? ['--cron', entry.cron] : ['--every', entry.every!];
+        return runPyramid(['jobs', 'add', 'j', '--agent', 'triage', ...schedule, '--message', 'm'], {
+          PYRAMID_HOME: dir,
+        });
+      }),
+    ]);
+    cases.forEach((entry, index) => {
+      const run = refused[index];
       assert.equal(run.code, 78, `${entry.name}: ${run.stderr}`);
       const line = run.stderr.split('\n').find((text) => text.includes(`${entry.path}:`)) ?? run.stderr;
       assert.match(line.replace(/^\s*[\w.]+: /, ''), entry.message, entry.name);
-    }
-    const retries = await runPyramid(
-      ['jobs', 'add', 'j', '--agent', 'triage', '--every', '1h', '--retries', '1e9', '--message', 'm'],
-      { PYRAMID_HOME: dir },
-    );
+    });
     assert.equal(retries.code, 78, retries.stderr);
     assert.match(retries.stderr, /retries: at most 100 retries/);
-    const fine = await runPyramid(
-      ['jobs', 'add', 'ok', '--agent', 'triage', '--every', '10s', '--message', 'm'],
-      {
-        PYRAMID_HOME: dir,
-      },
-    );
     assert.equal(fine.code, 0, fine.stderr);
-
-    const huge = await home('validate', base(fileJob('{ every: 1e308 }')));
-    const validate = await runPyramid(['config', 'validate'], { PYRAMID_HOME: huge });
     assert.equal(validate.code, 78, validate.stderr);
     assert.match(validate.stderr, /jobs\.0\.schedule\.every: at most 365d/);
-
-    const lowered = await home('cli-fast', base('scheduler: { minInterval: 1s }\n'));
-    const fast = await runPyramid(
-      ['jobs', 'add', 'fast', '--agent', 'triage', '--cron', '* * * * * *', '--disabled', '--message', 'm'],
-      { PYRAMID_HOME: lowered },
-    );
     assert.equal(fast.code, 0, fast.stderr);
   });
 

@@ -69,14 +69,14 @@ describe('the env file PYRAMID_HOME/env: secrets for every command, refused when
   test('a variable already in the environment wins over the file', async () => {
     await writeFile(join(home, 'env'), 'MY_CLOUD_KEY=\n', { mode: 0o600 });
     // An empty value counts as unset for env: references; the environment's value wins.
+    const [fromFile, run] = await Promise.all([
+      unavailable(),
+      runPyramid(['config', 'validate', '--json'], { PYRAMID_HOME: home, MY_CLOUD_KEY: 'sk-env' }),
+    ]);
     assert.deepEqual(
-      (await unavailable()).map((entry) => entry.provider),
+      fromFile.map((entry) => entry.provider),
       ['cloud'],
     );
-    const run = await runPyramid(['config', 'validate', '--json'], {
-      PYRAMID_HOME: home,
-      MY_CLOUD_KEY: 'sk-env',
-    });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual((JSON.parse(run.stdout) as { unavailable: unknown[] }).unavailable, []);
   });

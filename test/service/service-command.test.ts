@@ -103,16 +103,16 @@ describe('pyramid service install | uninstall (stand-ins for systemctl and launc
   });
 
   test('systemd --system without a user, or without PYRAMID_HOME, is refused', async () => {
-    const noUser = await runPyramid(
-      ['service', 'install', '--platform', 'systemd', '--system', '--dry-run'],
-      env,
-    );
+    // Both refused before anything is written or run: the two CLI children run side by side.
+    const [noUser, noHome] = await Promise.all([
+      runPyramid(['service', 'install', '--platform', 'systemd', '--system', '--dry-run'], env),
+      runPyramid(
+        ['service', 'install', '--platform', 'systemd', '--system', '--user', 'pyramid', '--dry-run'],
+        { HOME: user, PATH: env.PATH },
+      ),
+    ]);
     assert.equal(noUser.code, 64);
     assert.match(noUser.stderr, /--system needs --user <name>/);
-    const noHome = await runPyramid(
-      ['service', 'install', '--platform', 'systemd', '--system', '--user', 'pyramid', '--dry-run'],
-      { HOME: user, PATH: env.PATH },
-    );
     assert.equal(noHome.code, 64);
     assert.match(noHome.stderr, /--system needs PYRAMID_HOME set/);
   });

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { offlinePyramidYaml } from '../cli/offline-pyramid-yaml.ts';
 import { runPyramid } from '../cli/run-pyramid.ts';
+import { compileCacheEnv } from '../compile-cache-env.ts';
 import { createStandIns, type StandIns } from './service-stand-ins.ts';
 
 const bin = fileURLToPath(new URL('../../bin/pyramid.js', import.meta.url));
@@ -16,7 +17,7 @@ const brokenYaml = 'providers:\n  x: { api: nope }\n';
 async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  deadlineMs = 30_000,
+  deadlineMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
@@ -48,6 +49,7 @@ describe('pyramid start under a service manager (PYRAMID_SERVICE)', () => {
     return home;
   };
   const envFor = (home: string, service: string) => ({
+    ...compileCacheEnv(),
     PYRAMID_HOME: home,
     PYRAMID_SERVICE: service,
     HOME: user,
@@ -65,10 +67,11 @@ describe('pyramid start under a service manager (PYRAMID_SERVICE)', () => {
       launchctlPrint:
         'gui/501/dev.pyramid.pyramid = {\n\tstate = not running\n\truns = 3\n\tlast exit code = 0\n}\n',
     });
-    const status = await runPyramid(
-      ['service', 'status', '--platform', 'launchd', '--json'],
-      envFor(home, ''),
-    );
+    // Both read the same answers: the two CLI children run side by side.
+    const [status, human] = await Promise.all([
+      runPyramid(['service', 'status', '--platform', 'launchd', '--json'], envFor(home, '')),
+      runPyramid(['service', 'status', '--platform', 'launchd'], envFor(home, '')),
+    ]);
     assert.equal(status.code, 1, 'not running: exit 1');
     const parsed = JSON.parse(status.stdout);
     assert.equal(parsed.loaded, true);
@@ -77,7 +80,6 @@ describe('pyramid start under a service manager (PYRAMID_SERVICE)', () => {
     assert.equal(parsed.lastExit.code, 78);
     assert.equal(parsed.lastExit.reason, 'config_invalid');
     assert.match(parsed.lastExit.issues.join('\n'), /providers\.x\.api/);
-    const human = await runPyramid(['service', 'status', '--platform', 'launchd'], envFor(home, ''));
     assert.match(human.stdout, /last exit: exit 78 \(config_invalid\)/);
     assert.match(human.stdout, /fix the config \(pyramid config validate\)/);
   });
@@ -140,10 +142,11 @@ describe('pyramid start under a service manager (PYRAMID_SERVICE)', () => {
       await standIns.answer({
         systemctlShow: `LoadState=loaded\nActiveState=active\nSubState=running\nResult=success\nMainPID=${child.pid}\nExecMainCode=0\nExecMainStatus=0\nNRestarts=2\n`,
       });
-      const status = await runPyramid(
-        ['service', 'status', '--platform', 'systemd', '--json'],
-        envFor(home, ''),
-      );
+      const [status, logs, more] = await Promise.all([
+        runPyramid(['service', 'status', '--platform', 'systemd', '--json'], envFor(home, '')),
+        runPyramid(['service', 'logs', '--lines', '2'], envFor(home, '')),
+        runPyramid(['service', 'logs', '--lines', '50'], envFor(home, '')),
+      ]);
       assert.equal(status.code, 0, status.stderr);
       const parsed = JSON.parse(status.stdout);
       assert.equal(parsed.running, true);
@@ -152,11 +155,9 @@ describe('pyramid start under a service manager (PYRAMID_SERVICE)', () => {
       assert.equal(typeof parsed.uptimeSeconds, 'number');
       assert.equal(parsed.restarts, 2);
 
-      const logs = await runPyramid(['service', 'logs', '--lines', '2'], envFor(home, ''));
       assert.equal(logs.code, 0, logs.stderr);
       assert.equal(logs.stdout.trim().split('\n').length, 2);
       // Its one model is offline: the "no model can answer" screen may follow the listening line.
-      const more = await runPyramid(['service', 'logs', '--lines', '50'], envFor(home, ''));
       assert.match(more.stdout, /gateway listening/);
 
       const follow = spawn(process.execPath, [bin, 'service', 'logs', '-f', '--lines', '0'], {

@@ -13,9 +13,18 @@ import { openPostgresStores } from '../../../src/store/postgres/open-postgres-st
 import { offlinePyramidYaml } from '../../cli/offline-pyramid-yaml.ts';
 import { type FakeModelServer, startFakeModelServer } from '../../fakes/start-fake-model-server.ts';
 import { type Started, startPyramid } from '../../gateway/start-pyramid-process.ts';
+import { allStarted } from './all-started.ts';
 import { type PostgresCluster, postgresUnavailable, startPostgresCluster } from './start-postgres-cluster.ts';
 
 const unavailable = postgresUnavailable();
+
+// One cluster for both suites of this file (a start is an initdb and a server start); each test takes a
+// fresh database in it. Started by the first suite that runs, stopped when the file's tests end.
+let clusterStarting: Promise<PostgresCluster> | undefined;
+const sharedCluster = () => (clusterStarting ??= startPostgresCluster());
+after(async () => {
+  if (clusterStarting) await (await clusterStarting).stop();
+});
 
 type RunRow = {
   id: string;
@@ -41,25 +50,25 @@ describe('several pyramid start processes on one PostgreSQL store', { skip: unav
   const homes: string[] = [];
   const children: Started[] = [];
   before(async () => {
-    cluster = await startPostgresCluster();
+    cluster = await sharedCluster();
     fake = await startFakeModelServer({ api: 'openai-completions' });
   });
   after(async () => {
     for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
     await Promise.all(children.map((child) => child.exited));
     await fake?.close();
-    await cluster?.stop();
     for (const home of homes) await rm(home, { recursive: true, force: true });
   });
 
-  const startProcesses = async (url: string, count: number, jobs: string) => {
-    const started: Started[] = [];
-    for (let index = 0; index < count; index++) {
-      const home = await mkdtemp(join(tmpdir(), 'pyramid-several-'));
-      homes.push(home);
-      await writeFile(
-        join(home, 'pyramid.yaml'),
-        `providers:
+  // The processes start side by side (each start is a Node start and a migration check).
+  const startProcesses = (url: string, count: number, jobs: string) =>
+    allStarted(
+      Array.from({ length: count }, async () => {
+        const home = await mkdtemp(join(tmpdir(), 'pyramid-several-'));
+        homes.push(home);
+        await writeFile(
+          join(home, 'pyramid.yaml'),
+          `providers:
   fake: { api: openai-completions, baseUrl: "${fake.baseUrl}", apiKey: test }
 models:
   m0: { provider: fake, id: m0, cost: { input: 0, output: 0 } }
@@ -72,13 +81,12 @@ concurrency: { agents: 4 }
 scheduler: { minInterval: 1s }
 store: { kind: postgres, url: env:DATABASE_URL, lease: 3s }
 `,
-      );
-      const child = await startPyramid({ PYRAMID_HOME: home, DATABASE_URL: url });
-      children.push(child);
-      started.push(child);
-    }
-    return started;
-  };
+        );
+        const child = await startPyramid({ PYRAMID_HOME: home, DATABASE_URL: url });
+        children.push(child);
+        return child;
+      }),
+    );
 
   test('every slot runs exactly once; kill -9 one mid-run: its run is interrupted when the lease ends and retried once', async () => {
     const url = await cluster.createDatabase();
@@ -174,34 +182,34 @@ describe('deliveries shared by several processes', { skip: unavailable }, () => 
   const homes: string[] = [];
   const children: Started[] = [];
   before(async () => {
-    cluster = await startPostgresCluster();
+    cluster = await sharedCluster();
   });
   after(async () => {
     for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
     await Promise.all(children.map((child) => child.exited));
-    await cluster?.stop();
     for (const home of homes) await rm(home, { recursive: true, force: true });
   });
 
   const setUp = async (deliveries: number) => {
     const hook = await startSlowWebhook(40);
     const url = await cluster.createDatabase();
-    const started: Started[] = [];
-    for (let index = 0; index < 2; index++) {
-      const home = await mkdtemp(join(tmpdir(), 'pyramid-several-deliveries-'));
-      homes.push(home);
-      await writeFile(
-        join(home, 'pyramid.yaml'),
-        `${offlinePyramidYaml()}
+    const started = await allStarted(
+      [0, 1].map(async () => {
+        const home = await mkdtemp(join(tmpdir(), 'pyramid-several-deliveries-'));
+        homes.push(home);
+        await writeFile(
+          join(home, 'pyramid.yaml'),
+          `${offlinePyramidYaml()}
 channels:
   hook: { type: webhook, url: "${hook.url}" }
 store: { kind: postgres, url: env:DATABASE_URL, lease: 3s }
 `,
-      );
-      const child = await startPyramid({ PYRAMID_HOME: home, DATABASE_URL: url });
-      children.push(child);
-      started.push(child);
-    }
+        );
+        const child = await startPyramid({ PYRAMID_HOME: home, DATABASE_URL: url });
+        children.push(child);
+        return child;
+      }),
+    );
     // Queued as a CLI or another process would: straight into the shared outbox, three chunks each, to
     // ten targets (a target's messages go one at a time, in order; different targets go in parallel).
     const stores = await openPostgresStores(url, { migrate: false });

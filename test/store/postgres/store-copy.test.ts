@@ -168,7 +168,9 @@ describe('pyramid store copy', { skip: unavailable }, () => {
       return JSON.parse(run.stdout);
     };
     const sqliteEnv = { PYRAMID_HOME: sqliteHome };
-    const usageBefore = [await usage(sqliteEnv, 'tier'), await usage(sqliteEnv, 'task')];
+    // Each report is its own CLI child: the two of a store run side by side.
+    const reports = (env: Record<string, string>) => Promise.all([usage(env, 'tier'), usage(env, 'task')]);
+    const usageBefore = await reports(sqliteEnv);
     assert.equal(usageBefore[0].totals.requests, requests);
 
     const url = await cluster.createDatabase();
@@ -197,7 +199,7 @@ describe('pyramid store copy', { skip: unavailable }, () => {
 
     const postgresHome = await home('store: { kind: postgres, url: env:DATABASE_URL }');
     const postgresEnv = { PYRAMID_HOME: postgresHome, DATABASE_URL: url };
-    assert.deepEqual([await usage(postgresEnv, 'tier'), await usage(postgresEnv, 'task')], usageBefore);
+    assert.deepEqual(await reports(postgresEnv), usageBefore);
     const onPostgres = await openPostgresStores(url);
     try {
       assert.deepEqual(await readBack(onPostgres), { ...expected, processes: [] });
@@ -210,7 +212,7 @@ describe('pyramid store copy', { skip: unavailable }, () => {
     const back = await runPyramid(['store', 'copy', '--to', join(backHome, 'pyramid.db')], postgresEnv);
     assert.equal(back.code, 0, back.stderr);
     const backEnv = { PYRAMID_HOME: backHome };
-    assert.deepEqual([await usage(backEnv, 'tier'), await usage(backEnv, 'task')], usageBefore);
+    assert.deepEqual(await reports(backEnv), usageBefore);
     const onSqlite = openInlineStores(join(backHome, 'pyramid.db'));
     try {
       assert.deepEqual(await readBack(onSqlite), { ...expected, processes: [] });
