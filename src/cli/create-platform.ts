@@ -10,10 +10,10 @@ import type { ConfigIssue } from '../contracts/errors/config-error.ts';
 import type { PruneCounts, PruneCutoffs } from '../contracts/history-pruner.ts';
 import type { ModelAdapter, ProviderProbe } from '../contracts/model-call.ts';
 import type { ProcessRegistry } from '../contracts/process-registry.ts';
-import type { PyramidConfig } from '../contracts/pyramid-config.ts';
+import type { JobConfig, PyramidConfig } from '../contracts/pyramid-config.ts';
 import type { RequestLedger, RequestRecord } from '../contracts/request-ledger.ts';
 import type { ResponseStore } from '../contracts/response-store.ts';
-import type { SchedulerStore } from '../contracts/scheduler-store.ts';
+import type { RunRecord, SchedulerStore } from '../contracts/scheduler-store.ts';
 import type { SessionStore } from '../contracts/session-store.ts';
 import type { Stores } from '../contracts/stores.ts';
 import type { Attempt } from '../contracts/trace.ts';
@@ -315,14 +315,16 @@ export async function createPlatform(
   const schedulerStore = stores.scheduler;
   const responses = stores.responses;
   // A run's output goes to its job's deliver: targets, else its agent's.
+  const runTargets = (run: RunRecord, job: JobConfig | undefined) => {
+    const jobTargets = job?.deliver ?? [];
+    return jobTargets.length > 0 ? jobTargets : (config.agents?.[run.agentId]?.deliver ?? []);
+  };
   const outputSink = createRunDeliverySink({
     outbox,
     store: schedulerStore,
-    targetsFor: async (run) => {
-      const job = (await schedulerStore.getJob(run.jobId))?.definition ?? config.jobs?.[run.jobId];
-      const jobTargets = job?.deliver ?? [];
-      return jobTargets.length > 0 ? jobTargets : (config.agents?.[run.agentId]?.deliver ?? []);
-    },
+    targetsFor: async (run) =>
+      runTargets(run, (await schedulerStore.getJob(run.jobId))?.definition ?? config.jobs?.[run.jobId]),
+    targetsOf: runTargets,
   });
   const onOutboxEvent = (event: OutboxEvent) => {
     outputSink.onOutboxEvent(event);

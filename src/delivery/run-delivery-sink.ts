@@ -1,4 +1,5 @@
 import type { DeliveryTarget } from '../contracts/delivery.ts';
+import type { JobConfig } from '../contracts/pyramid-config.ts';
 import type { RunRecord, SchedulerStore } from '../contracts/scheduler-store.ts';
 import type { Outbox, OutboxEvent } from './outbox.ts';
 
@@ -6,6 +7,8 @@ import type { Outbox, OutboxEvent } from './outbox.ts';
 export type RunDeliverySink = {
   /** The scheduler's RunOutputSink: queues a finished run's output for its targets. */
   accept(run: RunRecord): Promise<void>;
+  /** RunOutputSink.delivers: false when neither the job nor its agent has a target. */
+  delivers?(run: RunRecord, job: JobConfig): boolean;
   /** For the outbox's onEvent: a delivery that became final settles its run's status. */
   onOutboxEvent(event: OutboxEvent): Promise<void>;
   /**
@@ -26,6 +29,8 @@ export function createRunDeliverySink(options: {
   outbox: Pick<Outbox, 'enqueueRunOutput' | 'runStatus' | 'list'>;
   store: Pick<SchedulerStore, 'setDeliveryStatus' | 'runsAwaitingDelivery'>;
   targetsFor(run: RunRecord): Promise<readonly DeliveryTarget[]>;
+  /** The targets of a run of `job` as the scheduler knows the job, without a store read (see delivers). */
+  targetsOf?(run: RunRecord, job: JobConfig): readonly DeliveryTarget[];
 }): RunDeliverySink {
   const { outbox, store } = options;
   const settle = async (runId: string) => {
@@ -51,8 +56,10 @@ export function createRunDeliverySink(options: {
     }
     await settle(run.id);
   };
+  const targetsOf = options.targetsOf;
   return {
     accept,
+    ...(targetsOf ? { delivers: (run: RunRecord, job: JobConfig) => targetsOf(run, job).length > 0 } : {}),
     async onOutboxEvent(event) {
       if (event.type !== 'retrying' && event.delivery.runId) await settle(event.delivery.runId);
     },

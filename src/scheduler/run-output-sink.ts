@@ -1,3 +1,4 @@
+import type { JobConfig } from '../contracts/pyramid-config.ts';
 import type { RunRecord } from '../contracts/scheduler-store.ts';
 
 /**
@@ -7,4 +8,10 @@ import type { RunRecord } from '../contracts/scheduler-store.ts';
  */
 export interface RunOutputSink {
   accept(run: RunRecord): void | Promise<void>;
+  /**
+   * Whether a finished run of `job` has anywhere to go (its job's or its agent's targets); false: the run
+   * is recorded with deliveryStatus `none` and `accept` is not called, which saves the sink's store
+   * reads and writes for every run of a job that delivers nothing. Without it every run is offered.
+   */
+  delivers?(run: RunRecord, job: JobConfig): boolean;
 }

@@ -47,6 +47,9 @@ type Running = {
 
 const interruptedMessage = 'the scheduler stopped while the run was running';
 
+/** How soon a process whose runs were refused for a full platform lane tries again. */
+const laneRetryMs = 200;
+
 /** Due jobs claimed per commit in a tick. */
 const claimChunk = 500;
 
@@ -90,10 +93,12 @@ export class Scheduler {
   readonly #payloadDeps: RunPayloadDeps;
   /** With leases: run starts, gathered into one store call per turn of the event loop. */
   readonly #starts: RunStartBatcher | undefined;
-  /** Another process's runs fill the platform's agent lane: nothing starts before the next tick. */
+  /** Other processes' runs fill the platform's agent lane: nothing starts before #laneRetry or the next tick. */
   #laneFull = false;
-  /** Where the next run refused for a full lane goes back in the queue (its order kept), until the next tick. */
+  /** Where the next run refused for a full lane goes back in the queue (its order kept), until the lane is tried again. */
   #requeueAt = 0;
+  /** The timer that tries a full lane again (runs end in milliseconds; a tick can be a minute away). */
+  #laneRetry: unknown;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -186,6 +191,7 @@ export class Scheduler {
   async stop(options: { drainMs?: number } = {}): Promise<void> {
     this.#stopping = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    if (this.#laneRetry !== undefined) this.#clock.clearTimeout(this.#laneRetry);
     this.#leaseKeeper?.stop();
     for (const timer of this.#waiting.values()) this.#clock.clearTimeout(timer);
     await this.#ticking;
@@ -345,8 +351,7 @@ export class Scheduler {
   }
 
   async #tick(): Promise<void> {
-    this.#laneFull = false;
-    this.#requeueAt = 0;
+    this.#reopenLane();
     if (this.#leaseKeeper) await this.#leaseKeeper.interruptExpired(this.#clock.now());
     const changes = await this.#store.changes();
     // Jobs are reread when one was added, changed or removed elsewhere (not when a claim moved a next
@@ -451,8 +456,9 @@ export class Scheduler {
       if (outcome !== 'started') {
         Object.assign(run, queued);
         if (outcome === 'lane-full') {
-          // Another process's runs fill the platform's lane: this one waits for a tick with room.
+          // Other processes' runs fill the platform's lane: this one tries again shortly.
           this.#laneFull = true;
+          this.#retryLaneSoon();
           // Back at the front, in the order they were dispatched (a batch's refusals come in order).
           this.#queue.splice(this.#requeueAt++, 0, run);
         } else this.#active.set(run.jobId, Math.max(0, (this.#active.get(run.jobId) ?? 1) - 1));
@@ -475,7 +481,9 @@ export class Scheduler {
       await runPayload(this.#payloadDeps, run, job.definition, agent, controller.signal);
       run.status = 'ok';
       const deliverable = run.output !== undefined && run.output.trim() !== '' && !run.noReply;
-      run.deliveryStatus = deliverable && this.#options.outputSink ? 'pending' : 'none';
+      const sink = this.#options.outputSink;
+      run.deliveryStatus =
+        deliverable && sink && (sink.delivers?.(run, job.definition) ?? true) ? 'pending' : 'none';
     } catch (error) {
       const aborted = controller.signal.aborted;
       run.status = timedOut ? 'timeout' : aborted && this.#stopping ? 'interrupted' : 'error';
@@ -568,6 +576,21 @@ export class Scheduler {
         for (const resolve of waiters) resolve({ ...run });
       },
     );
+  }
+
+  /** After a full lane: dispatch again in laneRetryMs (once, however many runs were refused). */
+  #retryLaneSoon(): void {
+    if (this.#laneRetry !== undefined || this.#stopping) return;
+    this.#laneRetry = this.#clock.setTimeout(() => {
+      this.#laneRetry = undefined;
+      this.#reopenLane();
+      this.#dispatch();
+    }, laneRetryMs);
+  }
+
+  #reopenLane(): void {
+    this.#laneFull = false;
+    this.#requeueAt = 0;
   }
 
   /** Sets the timer for the next due slot (or the next poll); `retryInMs` after a failed tick. */
