@@ -118,8 +118,9 @@ export interface SchedulerStore {
   /**
    * Starts queued runs for `lease.owner`, in order, as one commit: each run is written (status
    * `running`) with the lease while fewer than `maxRunning` runs (over every process) are running.
-   * Per run: `started`; `taken` (nothing written) when it is no longer queued; `lane-full` (nothing
-   * written) once the lane is full. For several processes on one store; SQLite's single process may use
+   * Per run: `started`; `taken` (nothing written) when it is no longer queued as given (its `notBefore`
+   * differs: a stale copy of a run another process ran and queued again for a retry); `lane-full`
+   * (nothing written) once the lane is full. For several processes on one store; SQLite's single process may use
    * it too.
    */
   startRuns(runs: RunRecord[], lease: RunLease, maxRunning: number): Promise<StartRunOutcome[]>;

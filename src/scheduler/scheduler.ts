@@ -159,6 +159,9 @@ export class Scheduler {
     if (this.#started) throw new PyramidError('scheduler_started', 'the scheduler is already started');
     this.#started = true;
     const now = this.#clock.now();
+    // Noted before the jobs and runs are read: a commit of another process's in between (`pyramid jobs
+    // add`, `jobs run`) is then seen at the first tick, not only after some later change.
+    const seen = await this.#store.changes();
     await this.reconcile();
     await this.#recordFirstStart(now);
     this.#reportThrottled();
@@ -166,7 +169,7 @@ export class Scheduler {
     if (keeper) {
       const interrupted = await keeper.interruptExpired(now);
       for (const run of await this.#store.activeRuns()) if (run.status === 'queued') this.#enqueue(run);
-      this.#seen = await this.#store.changes();
+      this.#seen = seen;
       keeper.beat();
       this.#runTick();
       return { interrupted };
@@ -179,7 +182,7 @@ export class Scheduler {
     );
     await this.#store.batch(writes);
     for (const run of await this.#store.activeRuns()) this.#enqueue(run);
-    this.#seen = await this.#store.changes();
+    this.#seen = seen;
     this.#runTick();
     return { interrupted };
   }

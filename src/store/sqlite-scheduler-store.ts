@@ -8,6 +8,7 @@ import {
   type StoredJob,
 } from '../contracts/scheduler-store.ts';
 import type { Synchronous } from '../contracts/synchronous.ts';
+import { queuedAsGiven } from './queued-as-given.ts';
 import { transaction } from './transaction.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -61,7 +62,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
     "UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'",
   );
   const dataVersion = db.prepare('PRAGMA data_version');
-  const selectStatus = db.prepare('SELECT status FROM runs WHERE id = ?');
+  const selectStatus = db.prepare('SELECT status, not_before FROM runs WHERE id = ?');
   const countRunning = db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status = 'running'");
   const setLease = db.prepare('UPDATE runs SET lease_owner = ?, lease_until = ? WHERE id = ?');
   const renewLeases = db.prepare(
@@ -181,7 +182,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
       return atomically(() => {
         let running = Number((countRunning.get() as Row).n);
         return runs.map((run) => {
-          if ((selectStatus.get(run.id) as Row | undefined)?.status !== 'queued') return 'taken' as const;
+          if (!queuedAsGiven(selectStatus.get(run.id) as Row | undefined, run)) return 'taken' as const;
           if (running >= maxRunning) return 'lane-full' as const;
           store.updateRun(run);
           setLease.run(lease.owner, Math.round(lease.until), run.id);

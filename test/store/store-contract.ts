@@ -414,6 +414,40 @@ export function storeContract(
     );
 
     withStores(
+      "scheduler: startRuns refuses a stale copy of a run that another process ran and queued again for its retry's backoff",
+      async ({ scheduler }) => {
+        // Both processes queued r1 (one claimed it, the other read it from activeRuns); p2 started it first.
+        await scheduler.insertRun(runRecord('r1', 'queued', 1, { attempt: 0 }));
+        const stale = { ...runRecord('r1', 'running', 1), startedAt: 10, attempt: 1 };
+        assert.equal(await startOne(scheduler, { ...stale }, { owner: 'p2', until: 1000 }, 5), 'started');
+        // p2's attempt failed: the run is queued again, not before its backoff ends.
+        const retrying = { ...stale, status: 'queued' as const, finishedAt: 20, notBefore: 5020 };
+        assert.equal(await scheduler.finishRun(retrying, 'p2'), true);
+        // p1 gets to its copy, still as it was first queued: it must not start the retry early.
+        assert.equal(
+          await startOne(scheduler, { ...stale, startedAt: 30 }, { owner: 'p1', until: 1000 }, 5),
+          'taken',
+          "p1's copy is of an attempt p2 already ran",
+        );
+        const stored = await scheduler.getRun('r1');
+        assert.equal(stored?.status, 'queued');
+        assert.equal(stored?.notBefore, 5020, 'the backoff stands');
+        assert.equal(stored?.attempt, 1);
+        // The copy as the store keeps it (p2's, or p1's read again from activeRuns) starts at its time.
+        assert.equal(
+          await startOne(
+            scheduler,
+            { ...retrying, status: 'running', startedAt: 5020, attempt: 2 },
+            { owner: 'p1', until: 9000 },
+            5,
+          ),
+          'started',
+        );
+        assert.equal((await scheduler.getRun('r1'))?.attempt, 2);
+      },
+    );
+
+    withStores(
       "scheduler: a leased run's finish is written only while its owner holds it: a late finisher never overwrites interrupted",
       async ({ scheduler }) => {
         const running = (id: string, queuedAt: number) => ({

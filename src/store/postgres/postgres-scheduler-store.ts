@@ -7,6 +7,7 @@ import {
   type SchedulerWrite,
   type StoredJob,
 } from '../../contracts/scheduler-store.ts';
+import { queuedAsGiven } from '../queued-as-given.ts';
 import { postgresTransaction } from './postgres-transaction.ts';
 
 type Row = Record<string, unknown>;
@@ -228,12 +229,13 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
         // starting more are one step: the agent lane holds for the whole platform.
         await client.query('SELECT pg_advisory_xact_lock($1)', [laneLock]);
         const { rows } = await client.query(
-          `SELECT id, status, (SELECT COUNT(*) FROM runs WHERE status = 'running') AS running
+          `SELECT id, status, not_before, (SELECT COUNT(*) FROM runs WHERE status = 'running') AS running
            FROM runs WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE OF runs`,
           [runs.map((run) => run.id)],
         );
+        const stored = new Map((rows as Row[]).map((row) => [String(row.id), row]));
         const queued = new Set(
-          (rows as Row[]).filter((row) => row.status === 'queued').map((row) => String(row.id)),
+          runs.filter((run) => queuedAsGiven(stored.get(run.id), run)).map((run) => run.id),
         );
         let running = rows.length > 0 ? Number((rows[0] as Row).running) : 0;
         const started: RunRecord[] = [];
