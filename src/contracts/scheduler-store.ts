@@ -109,6 +109,11 @@ export interface SchedulerStore {
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** Runs queued or running, oldest first. */
   activeRuns(): Promise<RunRecord[]>;
+  /**
+   * At most `limit` queued runs, oldest first (a scheduler picking up runs other processes added: a
+   * backlog of thousands is not reread whole at every tick).
+   */
+  queuedRuns(limit: number): Promise<RunRecord[]>;
   /** Finished runs whose output is still on its way (deliveryStatus `pending`), oldest first. */
   runsAwaitingDelivery(): Promise<RunRecord[]>;
   /** Sets a run's delivery status alone (the outbox settles it once its deliveries are final). */

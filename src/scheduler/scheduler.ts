@@ -50,6 +50,9 @@ const interruptedMessage = 'the scheduler stopped while the run was running';
 /** How soon a process whose runs were refused for a full platform lane tries again. */
 const laneRetryMs = 200;
 
+/** Queued runs a tick reads to pick up those added elsewhere (oldest first). */
+const pickupLimit = 500;
+
 /** Due jobs claimed per commit in a tick. */
 const claimChunk = 500;
 
@@ -366,8 +369,11 @@ export class Scheduler {
         ...this.#running.keys(),
         ...this.#waiting.keys(),
       ]);
-      for (const run of await this.#store.activeRuns())
-        if (!known.has(run.id) && run.status === 'queued') this.#enqueue(run);
+      // The oldest queued runs only: behind a backlog, rereading thousands of runs at every tick in
+      // every process is what kept the backlog growing. Cut short, the next tick looks again.
+      const queued = await this.#store.queuedRuns(pickupLimit);
+      for (const run of queued) if (!known.has(run.id)) this.#enqueue(run);
+      if (queued.length === pickupLimit) changes.runs = this.#seen.runs;
     }
     this.#seen = changes;
     const now = this.#clock.now();

@@ -53,6 +53,9 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
   const selectActive = db.prepare(
     "SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY queued_at, id",
   );
+  const selectQueued = db.prepare(
+    "SELECT * FROM runs WHERE status = 'queued' ORDER BY queued_at, id LIMIT ?",
+  );
   const selectRunning = db.prepare("SELECT * FROM runs WHERE status = 'running'");
   const selectAwaitingDelivery = db.prepare(
     "SELECT * FROM runs WHERE delivery_status = 'pending' AND status NOT IN ('queued', 'running') ORDER BY queued_at, id",
@@ -161,6 +164,7 @@ export function createSqliteSchedulerStore(db: DatabaseSync): Synchronous<Schedu
       return (rows as Row[]).map(toRun);
     },
     activeRuns: () => (selectActive.all() as Row[]).map(toRun),
+    queuedRuns: (limit) => (selectQueued.all(Math.max(0, Math.trunc(limit))) as Row[]).map(toRun),
     interruptRunning(now) {
       return atomically(() => {
         const running = (selectRunning.all() as Row[]).map(toRun);

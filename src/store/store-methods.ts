@@ -21,6 +21,7 @@ export const storeMethods: { [K in keyof StoreSet]: MethodNames<StoreSet[K]> } =
     getRun: 'read',
     listRuns: 'read',
     activeRuns: 'read',
+    queuedRuns: 'read',
     runsAwaitingDelivery: 'read',
     setDeliveryStatus: 'write',
     interruptRunning: 'write',

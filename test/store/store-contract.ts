@@ -390,6 +390,26 @@ export function storeContract(
     );
 
     withStores(
+      'scheduler: queuedRuns lists at most limit queued runs, oldest first',
+      async ({ scheduler }) => {
+        await scheduler.insertRun(runRecord('late', 'queued', 30));
+        await scheduler.insertRun(runRecord('early', 'queued', 10));
+        await scheduler.insertRun(runRecord('running', 'running', 5));
+        await scheduler.insertRun(runRecord('done', 'ok', 1));
+        await scheduler.insertRun(runRecord('middle', 'queued', 20));
+        assert.deepEqual(
+          (await scheduler.queuedRuns(2)).map((run) => run.id),
+          ['early', 'middle'],
+        );
+        assert.deepEqual(
+          (await scheduler.queuedRuns(10)).map((run) => run.id),
+          ['early', 'middle', 'late'],
+        );
+        assert.deepEqual(await scheduler.queuedRuns(0), []);
+      },
+    );
+
+    withStores(
       'scheduler: concurrent startRuns of the same runs: each starts once, and the lane holds for all callers',
       async ({ scheduler }) => {
         const ids = Array.from({ length: 10 }, (_, index) => `r${index}`);

@@ -210,6 +210,10 @@ export function createPostgresSchedulerStore(pool: Pool): SchedulerStore {
     },
     activeRuns: () =>
       runs(`SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY queued_at, id COLLATE "C"`),
+    queuedRuns: (limit) =>
+      runs(`SELECT * FROM runs WHERE status = 'queued' ORDER BY queued_at, id COLLATE "C" LIMIT $1`, [
+        Math.max(0, Math.trunc(limit)),
+      ]),
     runsAwaitingDelivery: () =>
       runs(
         `SELECT * FROM runs WHERE delivery_status = 'pending' AND status NOT IN ('queued', 'running') ORDER BY queued_at, id COLLATE "C"`,
