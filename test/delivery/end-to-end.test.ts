@@ -230,6 +230,10 @@ jobs:
     const orphan = {
       ...(await scheduler.listRuns({ jobId: 'brief' }))[0],
       id: 'run-orphan',
+      // Finished, whatever the newest run of the job copied here was doing (a slot of it may have been
+      // queued or running when the earlier test's scheduler stopped, on a loaded machine).
+      status: 'ok' as const,
+      finishedAt: Date.now(),
       output: 'Written before the crash.',
       deliveryStatus: 'pending',
     };
